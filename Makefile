@@ -1,0 +1,55 @@
+# The C side of the build: the media core as a shared library for C hosts
+# (no Swift runtime), the C host test, the libFuzzer targets and the benchmark.
+# SwiftPM builds the same sources for the Swift side.
+
+CC ?= cc
+FUZZ_CC ?= clang
+BUILD ?= build
+PKGS := libsrtp2 opus speexdsp
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+
+ABI_MAJOR := 1
+LIB_NAME := libgwmedia.so
+SONAME := $(LIB_NAME).$(ABI_MAJOR)
+LIB_REAL := $(SONAME).0.0
+
+SRC := $(wildcard CShims/gwmedia/src/*.c)
+HDR := $(wildcard include/gwm/*.h CShims/gwmedia/src/*.h)
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+LIB_CFLAGS := $(CFLAGS) $(WARN) -std=c11 -D_DEFAULT_SOURCE -fPIC -fvisibility=hidden -Iinclude $(PKG_CFLAGS)
+
+.PHONY: lib host-test fuzz bench clean
+lib: $(BUILD)/$(LIB_REAL)
+
+$(BUILD)/$(LIB_REAL): $(SRC) $(HDR) CShims/gwmedia/exports.map
+	@mkdir -p $(BUILD)
+	$(CC) $(LIB_CFLAGS) -shared -Wl,-soname,$(SONAME) \
+	    -Wl,--version-script=CShims/gwmedia/exports.map -Wl,--no-undefined \
+	    -o $@ $(SRC) $(PKG_LIBS) -lpthread
+	ln -sf $(LIB_REAL) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $(BUILD)/$(LIB_NAME)
+
+# A plain C program that sees only include/ and the shared library.
+host-test: lib
+	$(CC) -std=c99 -Wall -Wextra -Werror -Iinclude -o $(BUILD)/host_test Tests/chost/host_test.c \
+	    -L$(BUILD) -lgwmedia -lm -Wl,-rpath,'$$ORIGIN'
+	$(BUILD)/host_test
+
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    -std=c11 -D_DEFAULT_SOURCE -Iinclude $(PKG_CFLAGS)
+FUZZ_TARGETS := fuzz_rtp fuzz_bridge
+fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+
+$(BUILD)/fuzz/%: Tests/fuzz/%.c $(SRC) $(HDR)
+	@mkdir -p $(BUILD)/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(SRC) $(PKG_LIBS) -lpthread
+
+bench: $(BUILD)/media-bench
+$(BUILD)/media-bench: Benchmarks/media_bench.c $(SRC) $(HDR)
+	@mkdir -p $(BUILD)
+	$(CC) -O2 -g -std=c11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) -o $@ $< $(SRC) $(PKG_LIBS) -lpthread -lm
+
+clean:
+	rm -rf $(BUILD)

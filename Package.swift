@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+// The WebRTC-to-SIP gateway. The per-packet media core is C (CShims/, public
+// headers in include/); everything else is Swift.
+import PackageDescription
+
+let package = Package(
+    name: "webrtc-gateway",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "webrtc-gateway", targets: ["webrtc-gateway"]),
+    ],
+    targets: [
+        // System C libraries, resolved through pkg-config.
+        .systemLibrary(name: "CSRTP", path: "CShims/system/srtp", pkgConfig: "libsrtp2",
+                       providers: [.apt(["libsrtp2-dev"])]),
+        .systemLibrary(name: "COpus", path: "CShims/system/opus", pkgConfig: "opus",
+                       providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(name: "CSpeexDSP", path: "CShims/system/speexdsp", pkgConfig: "speexdsp",
+                       providers: [.apt(["libspeexdsp-dev"])]),
+
+        // The media core: the same sources the Makefile builds into libgwmedia.so.
+        .target(
+            name: "CGatewayMedia",
+            dependencies: ["CSRTP", "COpus", "CSpeexDSP"],
+            path: ".",
+            sources: ["CShims/gwmedia/src"],
+            publicHeadersPath: "include",
+            cSettings: [.define("_DEFAULT_SOURCE"), .unsafeFlags(["-fvisibility=hidden"])]
+        ),
+        .target(name: "MediaCore", dependencies: ["CGatewayMedia"]),
+        .executableTarget(name: "webrtc-gateway", dependencies: ["MediaCore"]),
+        .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "CGatewayMedia"]),
+    ]
+)
