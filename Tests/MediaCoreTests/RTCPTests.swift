@@ -2,14 +2,6 @@ import CGatewayMedia
 import Testing
 
 @Suite struct RTCPTests {
-    private func packets(_ bytes: [UInt8]) -> [gwm_rtcp_packet] {
-        var cursor = 0
-        var p = gwm_rtcp_packet()
-        var all: [gwm_rtcp_packet] = []
-        while gwm_rtcp_next(bytes, bytes.count, &cursor, &p) == 0 { all.append(p) }
-        return all
-    }
-
     @Test func buildsAndParsesACompoundSRSDESBye() throws {
         var buf = [UInt8](repeating: 0, count: 256)
         var len = 0
@@ -25,8 +17,10 @@ import Testing
         let bytes = Array(buf.prefix(len))
         #expect(gwm_rtcp_validate(bytes, bytes.count) == 0)
 
-        try bytes.withUnsafeBufferPointer { _ in
-            let all = packets(bytes)
+        let rtcp = RTCPCompound(bytes)
+        defer { withExtendedLifetime(rtcp) {} }
+        do {
+            let all = rtcp.packets
             try #require(all.count == 3)
             #expect(all.map(\.type) == [200, 202, 203])
             var sender: UInt32 = 0
@@ -60,7 +54,9 @@ import Testing
             00000002 0101 64 00
             """)
         #expect(gwm_rtcp_validate(bytes, bytes.count) == 0)
-        let all = packets(bytes)
+        let rtcp = RTCPCompound(bytes)
+        defer { withExtendedLifetime(rtcp) {} }
+        let all = rtcp.packets
         var cursor = 0
         var item = gwm_rtcp_sdes_item()
         var seen: [(UInt32, UInt8, UInt8)] = []
@@ -97,7 +93,9 @@ import Testing
     @Test func reportBlockOverrunIsTruncated() {
         // RR claims two report blocks but carries none.
         let bytes = hex("82c9 0001 00000007")
-        let all = packets(bytes)
+        let rtcp = RTCPCompound(bytes)
+        defer { withExtendedLifetime(rtcp) {} }
+        let all = rtcp.packets
         var rb = gwm_rtcp_report_block()
         #expect(gwm_rtcp_report_block_get([all[0]], 0, &rb) == GWM_ERR_TRUNCATED.rawValue)
     }

@@ -39,3 +39,22 @@ func hex(_ s: String) -> [UInt8] {
     while let hi = it.next(), let lo = it.next() { out.append(UInt8(String([hi, lo]), radix: 16)!) }
     return out
 }
+
+/// A compound RTCP packet in memory that outlives the parsed views into it
+/// (gwm_rtcp_packet.body points into the buffer).
+final class RTCPCompound {
+    private let storage: UnsafeMutableBufferPointer<UInt8>
+    let packets: [gwm_rtcp_packet]
+
+    init(_ bytes: [UInt8]) {
+        storage = .allocate(capacity: max(bytes.count, 1))
+        _ = storage.initialize(from: bytes)
+        var cursor = 0
+        var p = gwm_rtcp_packet()
+        var all: [gwm_rtcp_packet] = []
+        while gwm_rtcp_next(storage.baseAddress!, bytes.count, &cursor, &p) == 0 { all.append(p) }
+        packets = all
+    }
+
+    deinit { storage.deallocate() }
+}
