@@ -37,7 +37,7 @@ host-test: lib
 	    -L$(BUILD) -lgwmedia -lm -Wl,-rpath,'$$ORIGIN'
 	$(BUILD)/host_test
 
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+FUZZ_FLAGS := -g -O1 -fuse-ld=lld -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -std=c11 -D_DEFAULT_SOURCE -Iinclude $(PKG_CFLAGS)
 FUZZ_TARGETS := fuzz_rtp fuzz_bridge
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))

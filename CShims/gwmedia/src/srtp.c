@@ -24,9 +24,11 @@ struct gwm_srtp {
     unsigned ssrc_oldest;
 };
 
+/* srtp_init's status is not kept: a host that initialised libsrtp itself makes
+ * a second srtp_init report a failure although the library works; srtp_create
+ * below says whether it really does. */
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static srtp_err_status_t init_status = srtp_err_status_fail;
-static void init_library(void) { init_status = srtp_init(); }
+static void init_library(void) { (void)srtp_init(); }
 
 size_t gwm_srtp_key_length(gwm_srtp_profile profile)
 {
@@ -71,7 +73,6 @@ int gwm_srtp_create(gwm_srtp_profile profile, gwm_srtp_direction direction, cons
     if (key_len != need) return GWM_ERR_INVALID_ARGUMENT;
 
     pthread_once(&init_once, init_library);
-    if (init_status != srtp_err_status_ok) return GWM_ERR_CRYPTO;
 
     srtp_policy_t policy;
     memset(&policy, 0, sizeof policy);
