@@ -27,7 +27,7 @@ $(BUILD)/$(LIB_REAL): $(SRC) $(HDR) CShims/gwmedia/exports.map
 	@mkdir -p $(BUILD)
 	$(CC) $(LIB_CFLAGS) -shared -Wl,-soname,$(SONAME) \
 	    -Wl,--version-script=CShims/gwmedia/exports.map -Wl,--no-undefined \
-	    -o $@ $(SRC) $(PKG_LIBS) -lpthread
+	    -o $@ $(SRC) $(PKG_LIBS) -lpthread -lm
 	ln -sf $(LIB_REAL) $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $(BUILD)/$(LIB_NAME)
 
@@ -44,7 +44,7 @@ fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 
 $(BUILD)/fuzz/%: Tests/fuzz/%.c $(SRC) $(HDR)
 	@mkdir -p $(BUILD)/fuzz
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(SRC) $(PKG_LIBS) -lpthread
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(SRC) $(PKG_LIBS) -lpthread -lm
 
 bench: $(BUILD)/media-bench
 $(BUILD)/media-bench: Benchmarks/media_bench.c $(SRC) $(HDR)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bridge_internal.h"
+#include "units.h"
 
 static void leg_default(gwm_leg_config *l, gwm_codec codec, uint8_t pt, int16_t dtmf_pt)
 {
@@ -302,7 +303,7 @@ int gwm_bridge_leg_stats(const gwm_bridge *b, gwm_leg leg, gwm_leg_stats *out)
     out->remote_ssrc = rs->active ? rs->ssrc : 0;
     out->cumulative_lost = rs->active ? receiver_stats_lost(rs) : 0;
     out->extended_highest_sequence = rs->active ? receiver_stats_extended_max(rs) : 0;
-    out->jitter_us = (uint32_t)(rs->jitter * 1e6 / l->clock_rate);
+    out->jitter_us = gwm_rtp_units_to_us(rs->arrival.jitter, l->clock_rate);
     const sender_state *s = &l->tx_state;
     out->next_sequence = s->sent_any ? (uint16_t)(s->last_seq + 1) : l->cfg.initial_sequence;
     out->send_rollover = s->rollovers;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bridge_internal.h"
+#include "units.h"
 
 enum { NTP_UNIX_OFFSET = 2208988800u };
 
@@ -47,7 +48,7 @@ static void process_report_block(leg_state *l, const gwm_rtcp_report_block *rb, 
     if (rb->ssrc != l->tx_state.ssrc) return;
     l->counters.remote_fraction_lost = rb->fraction_lost;
     l->counters.remote_cumulative_lost = rb->cumulative_lost;
-    l->counters.remote_jitter_us = (uint32_t)((uint64_t)rb->jitter * 1000000u / l->clock_rate);
+    l->counters.remote_jitter_us = gwm_rtp_units_to_us(rb->jitter, l->clock_rate);
     if (rb->last_sr == 0) return;
     uint32_t rtt = ntp_middle(ntp_now) - rb->last_sr - rb->delay_since_last_sr; /* 1/65536 s */
     if (rtt < 0x80000000u) l->counters.round_trip_us = (uint32_t)(((uint64_t)rtt * 1000000u) >> 16);
@@ -97,7 +98,7 @@ static size_t report_blocks(leg_state *l, uint64_t now_us, gwm_rtcp_report_block
     int64_t lost = receiver_stats_lost(s);
     rb->cumulative_lost = lost > 0x7fffff ? 0x7fffff : lost < -0x800000 ? -0x800000 : (int32_t)lost;
     rb->highest_sequence = receiver_stats_extended_max(s);
-    rb->jitter = (uint32_t)s->jitter;
+    rb->jitter = (uint32_t)s->arrival.jitter;
     if (s->last_sr) {
         rb->last_sr = s->last_sr;
         rb->delay_since_last_sr = (uint32_t)(((now_us - s->last_sr_arrival_us) << 16) / 1000000u);

@@ -7,10 +7,13 @@
  * maximum delay means the sender paused (hold, DTX, SSRC change): back to
  * PRIMING, so that the next talk spurt starts with a fresh target delay.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gwm/jitter.h"
+#include "interarrival.h"
+#include "units.h"
 
 enum { STATE_IDLE, STATE_PRIMING, STATE_PLAYING };
 /* So many late packets in a row mean the sender restarted its sequence space. */
@@ -39,9 +42,7 @@ struct gwm_jitter {
     uint32_t underrun_frames;
     uint32_t late_run;
     uint64_t played_history;  /* bit i: sequence next_seq-1-i was played */
-    int have_transit;
-    int32_t last_transit;
-    double jitter;            /* RFC 3550 §A.8, RTP units */
+    interarrival arrival;
     gwm_jitter_stats stats;
 };
 
@@ -90,12 +91,12 @@ void gwm_jitter_destroy(gwm_jitter *jb)
 static uint32_t target_delay_ms(const gwm_jitter *jb)
 {
     /* Three times the mean deviation covers most of the interarrival spread. */
-    double jitter_ms = jb->jitter * 1000.0 / jb->cfg.clock_rate;
-    uint32_t frame = jb->cfg.frame_ms;
-    uint32_t t = (uint32_t)((3.0 * jitter_ms + frame - 1) / frame) * frame;
-    if (t < jb->cfg.min_delay_ms) t = jb->cfg.min_delay_ms;
-    if (t > jb->cfg.max_delay_ms) t = jb->cfg.max_delay_ms;
-    return t;
+    double jitter_ms = jb->arrival.jitter * 1000.0 / jb->cfg.clock_rate;
+    double frame = jb->cfg.frame_ms;
+    double t = ceil(3.0 * jitter_ms / frame) * frame;
+    if (t > jb->cfg.max_delay_ms) return jb->cfg.max_delay_ms;
+    if (t < jb->cfg.min_delay_ms) return jb->cfg.min_delay_ms;
+    return (uint32_t)t;
 }
 
 static void clear_slots(gwm_jitter *jb)
@@ -113,7 +114,7 @@ void gwm_jitter_reset(gwm_jitter *jb)
     jb->underrun_frames = 0;
     jb->late_run = 0;
     jb->played_history = 0;
-    jb->have_transit = 0;
+    jb->arrival.have_transit = 0;
 }
 
 static void start_stream(gwm_jitter *jb, uint16_t seq, uint64_t now_us)
@@ -127,19 +128,6 @@ static void start_stream(gwm_jitter *jb, uint16_t seq, uint64_t now_us)
     jb->underrun_frames = 0;
     jb->late_run = 0;
     jb->played_history = 0;
-}
-
-static void update_jitter(gwm_jitter *jb, uint32_t timestamp, uint64_t now_us)
-{
-    uint32_t arrival = (uint32_t)(now_us * jb->cfg.clock_rate / 1000000u);
-    int32_t transit = (int32_t)(arrival - timestamp);
-    if (jb->have_transit) {
-        int32_t d = transit - jb->last_transit;
-        if (d < 0) d = -d;
-        jb->jitter += ((double)d - jb->jitter) / 16.0;
-    }
-    jb->have_transit = 1;
-    jb->last_transit = transit;
 }
 
 int gwm_jitter_put(gwm_jitter *jb, uint16_t seq, uint32_t timestamp, uint8_t marker,
@@ -172,7 +160,7 @@ int gwm_jitter_put(gwm_jitter *jb, uint16_t seq, uint32_t timestamp, uint8_t mar
         jb->stats.duplicate++;
         return GWM_OK;
     }
-    update_jitter(jb, timestamp, now_us);
+    interarrival_update(&jb->arrival, timestamp, now_us, jb->cfg.clock_rate);
     s->used = 1;
     s->marker = marker ? 1 : 0;
     s->sequence = seq;
@@ -287,6 +275,6 @@ void gwm_jitter_stats_get(const gwm_jitter *jb, gwm_jitter_stats *out)
 {
     if (!jb || !out) return;
     *out = jb->stats;
-    out->jitter_us = (uint32_t)(jb->jitter * 1e6 / jb->cfg.clock_rate);
+    out->jitter_us = gwm_rtp_units_to_us(jb->arrival.jitter, jb->cfg.clock_rate);
     out->buffered = jb->count;
 }

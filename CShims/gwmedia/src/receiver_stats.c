@@ -13,19 +13,6 @@ void receiver_stats_init(receiver_stats *s, uint32_t ssrc, uint16_t seq, uint32_
     s->bad_seq = SEQ_MOD + 1;
 }
 
-static void update_jitter(receiver_stats *s, uint32_t timestamp, uint64_t now_us)
-{
-    uint32_t arrival = (uint32_t)(now_us * s->clock_rate / 1000000u);
-    int32_t transit = (int32_t)(arrival - timestamp);
-    if (s->have_transit) {
-        int32_t d = transit - s->last_transit;
-        if (d < 0) d = -d;
-        s->jitter += ((double)d - s->jitter) / 16.0;
-    }
-    s->have_transit = 1;
-    s->last_transit = transit;
-}
-
 int receiver_stats_update(receiver_stats *s, uint16_t seq, uint32_t timestamp, uint64_t now_us)
 {
     uint16_t udelta = (uint16_t)(seq - s->max_seq);
@@ -44,7 +31,7 @@ int receiver_stats_update(receiver_stats *s, uint16_t seq, uint32_t timestamp, u
     }
     /* else: duplicate or reordered packet, counted below */
     s->received++;
-    update_jitter(s, timestamp, now_us);
+    interarrival_update(&s->arrival, timestamp, now_us, s->clock_rate);
     return 1;
 }
 

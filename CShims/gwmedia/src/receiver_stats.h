@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "interarrival.h"
+
 typedef struct receiver_stats {
     int active;
     uint32_t ssrc;
@@ -15,9 +17,7 @@ typedef struct receiver_stats {
     uint32_t received;
     uint32_t expected_prior;
     uint32_t received_prior;
-    int have_transit;
-    int32_t last_transit;
-    double jitter;         /* RTP units */
+    interarrival arrival;
     uint32_t last_sr;      /* middle 32 bits of the last SR's NTP time */
     uint64_t last_sr_arrival_us;
 } receiver_stats;
