@@ -25,7 +25,7 @@ let package = Package(
             path: ".",
             sources: ["CShims/gwmedia/src"],
             publicHeadersPath: "include",
-            cSettings: [.define("_DEFAULT_SOURCE"), .unsafeFlags(["-fvisibility=hidden"])]
+            cSettings: [.define("_DEFAULT_SOURCE")]
         ),
         .target(name: "MediaCore", dependencies: ["CGatewayMedia"]),
         .executableTarget(name: "webrtc-gateway", dependencies: ["MediaCore"]),

@@ -56,7 +56,7 @@ struct MediaDemo {
 
     private func describe(bridge: MediaBridge, heardByPhone: [Int16], heardByBrowser: [Int16]) -> String {
         func line(_ who: String, _ pcm: [Int16], rate: Double, sent: Double) -> String {
-            let steady = pcm.dropFirst(pcm.count / 4)
+            let steady = pcm[pcm.count / 4..<pcm.count * 3 / 4] // clear of the start and the fade-out
             let heard = ToneAnalysis.dominantFrequency(steady, sampleRate: rate, candidates: [440, 1000, 2000])
             let level = ToneAnalysis.toneLevel(steady, frequency: sent, sampleRate: rate)
             return "\(who) heard \(Int(heard)) Hz (sent \(Int(sent)) Hz) at \(String(format: "%.1f", level)) dBFS"
