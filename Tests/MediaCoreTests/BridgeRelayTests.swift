@@ -173,4 +173,21 @@ import Testing
         let out = bridge.poll(now: 0)
         #expect(out.count == 1)
     }
+
+    @Test func aLegThatRequiresSRTPCarriesNothingBeforeItsKeys() throws {
+        var cfg = testBridgeConfig(a: GWM_CODEC_PCMU, b: GWM_CODEC_PCMU)
+        cfg.legs.0.require_srtp = 1
+        cfg.rtcp_interval_ms = 0
+        let bridge = try MediaBridge(config: cfg)
+        let fromPhone = RTPPacket(payloadType: 0, sequence: 1, timestamp: 0, ssrc: 2, payload: [1]).bytes
+        try bridge.receive(fromPhone, on: GWM_LEG_B, now: 0)
+        #expect(bridge.poll(now: 0).isEmpty)         // no RTP to the browser before DTLS is done
+        let plain = RTPPacket(payloadType: 0, sequence: 1, timestamp: 0, ssrc: 3, payload: [1]).bytes
+        #expect(throws: MediaError.self) { try bridge.receive(plain, on: GWM_LEG_A, now: 0) }
+        try bridge.setSRTP(GWM_SRTP_AEAD_AES_128_GCM, on: GWM_LEG_A, sendKey: [UInt8](repeating: 4, count: 28),
+                           receiveKey: [UInt8](repeating: 5, count: 28))
+        try bridge.receive(RTPPacket(payloadType: 0, sequence: 2, timestamp: 160, ssrc: 2, payload: [1]).bytes, on: GWM_LEG_B, now: 20_000)
+        let out = bridge.poll(now: 20_000)
+        #expect(out.count == 1 && out[0].bytes.count == 12 + 1 + 16) // GCM tag
+    }
 }

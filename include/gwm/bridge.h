@@ -61,6 +61,9 @@ typedef struct gwm_leg_config {
     int32_t opus_bitrate;        /**< 0 = 24000 */
     int32_t opus_complexity;     /**< 0..10 */
     uint8_t opus_fec;            /**< send in-band FEC */
+    uint8_t require_srtp;        /**< the leg is SRTP: until gwm_bridge_set_srtp gives
+                                      keys, nothing is sent to it or accepted from it
+                                      (fixed at create) */
     char cname[64];              /**< RTCP CNAME, NUL-terminated */
 } gwm_leg_config;
 
@@ -98,8 +101,8 @@ GWM_API int gwm_bridge_update_leg(gwm_bridge *GWM_NONNULL bridge, gwm_leg leg,
 /**
  * Sets or replaces a leg's SRTP keys (master key || salt, as
  * gwm_srtp_key_length); GWM_SRTP_NONE makes the leg plain RTP. Keys are
- * copied. Until keys are set on a leg declared secure by a call with a
- * profile, nothing is sent to it or accepted from it.
+ * copied. Replacing keys starts new SRTP contexts (a new DTLS handshake);
+ * the outgoing sequence numbers continue.
  */
 GWM_API int gwm_bridge_set_srtp(gwm_bridge *GWM_NONNULL bridge, gwm_leg leg,
                                 gwm_srtp_profile profile,

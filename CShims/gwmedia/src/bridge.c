@@ -93,6 +93,7 @@ int gwm_bridge_create(const gwm_bridge_config *cfg, gwm_bridge **out)
         l->tx_state.ssrc = l->cfg.ssrc;
         l->next_rtcp_us = UINT64_MAX;
         l->direction = GWM_SENDRECV;
+        l->secure = cfg->legs[i].require_srtp ? 1 : 0;
     }
     int rc = choose_path(b);
     if (rc != GWM_OK) {
@@ -219,7 +220,13 @@ static int receive_rtp(gwm_bridge *b, leg_state *from, const uint8_t *data, size
         from->counters.dtmf_received++;
         return dtmf_forward(b, from, buf, &h, now_us);
     }
-    if (!b->relaying) return transcode_put(b, from, buf, &h, now_us);
+    if (!b->relaying) {
+        if (!from->jitter) { /* a codec change could not allocate its codecs */
+            from->counters.dropped++;
+            return GWM_ERR_NO_MEMORY;
+        }
+        return transcode_put(b, from, buf, &h, now_us);
+    }
     if (!can_send_to(to) || (to->secure && !to->tx)) {
         to->counters.dropped++;
         return GWM_OK;
