@@ -28,7 +28,9 @@ let package = Package(
             cSettings: [.define("_DEFAULT_SOURCE")]
         ),
         .target(name: "MediaCore", dependencies: ["CGatewayMedia"]),
+        .target(name: "SDP"),
         .executableTarget(name: "webrtc-gateway", dependencies: ["MediaCore"]),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "CGatewayMedia"]),
+        .testTarget(name: "SDPTests", dependencies: ["SDP"], resources: [.copy("Fixtures")]),
     ]
 )
