@@ -15,6 +15,8 @@ let package = Package(
                        providers: [.apt(["libsrtp2-dev"])]),
         .systemLibrary(name: "COpus", path: "CShims/system/opus", pkgConfig: "opus",
                        providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "CShims/system/openssl", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSpeexDSP", path: "CShims/system/speexdsp", pkgConfig: "speexdsp",
                        providers: [.apt(["libspeexdsp-dev"])]),
 
@@ -27,10 +29,15 @@ let package = Package(
             publicHeadersPath: "include",
             cSettings: [.define("_DEFAULT_SOURCE")]
         ),
+        // OpenSSL shim of the Swift side: sans-IO DTLS endpoint, HMAC-SHA1.
+        .target(name: "CGatewayTLS", dependencies: ["COpenSSL"], path: "CShims/tls", sources: ["src"],
+                publicHeadersPath: "include", cSettings: [.define("_DEFAULT_SOURCE")]),
         .target(name: "MediaCore", dependencies: ["CGatewayMedia"]),
         .target(name: "SDP"),
+        .target(name: "STUN", dependencies: ["CGatewayTLS"]),
         .executableTarget(name: "webrtc-gateway", dependencies: ["MediaCore"]),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "CGatewayMedia"]),
+        .testTarget(name: "STUNTests", dependencies: ["STUN"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], resources: [.copy("Fixtures")]),
     ]
 )
