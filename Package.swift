@@ -35,9 +35,12 @@ let package = Package(
         .target(name: "MediaCore", dependencies: ["CGatewayMedia"]),
         .target(name: "SDP"),
         .target(name: "STUN", dependencies: ["CGatewayTLS"]),
+        // The browser leg: ICE-lite, DTLS-SRTP, and the session tying them to the media bridge.
+        .target(name: "WebRTC", dependencies: ["SDP", "STUN", "MediaCore", "CGatewayMedia", "CGatewayTLS"]),
         .executableTarget(name: "webrtc-gateway", dependencies: ["MediaCore"]),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "CGatewayMedia"]),
         .testTarget(name: "STUNTests", dependencies: ["STUN"]),
+        .testTarget(name: "WebRTCTests", dependencies: ["WebRTC", "STUN", "SDP", "MediaCore", "CGatewayMedia"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -1,0 +1,149 @@
+import CGatewayMedia
+import MediaCore
+import SDP
+
+/// The browser leg of one call as a sans-IO core: ICE-lite answers checks,
+/// DTLS runs over the nominated path, its keys go into the media bridge, and
+/// RTP/RTCP flow only to the address ICE selected. One UDP port carries
+/// everything (BUNDLE + rtcp-mux), told apart by first byte (RFC 7983).
+public final class BrowserMediaSession {
+    public enum Output: Equatable {
+        /// A datagram for the browser.
+        case toBrowser(TransportAddress, [UInt8])
+        /// A datagram the bridge sends on its other leg (the SIP side).
+        case toOtherLeg([UInt8], isRTCP: Bool)
+    }
+
+    public enum Event: Equatable, Sendable {
+        case selected(TransportAddress)
+        case connected(profile: Int32)
+        case failed(String)
+        case consentExpired
+        case closed
+        /// Something refused on the way, worth a log line.
+        case refused(String)
+    }
+
+    public private(set) var ice: ICELiteAgent
+    public let dtls: DTLSEndpoint
+    public let bridge: MediaBridge
+    public private(set) var events: [Event] = []
+    public private(set) var isConnected = false
+    private var failed = false
+    let browserLeg = GWM_LEG_A
+
+    /// `bridge` must have been created with `require_srtp` on leg A.
+    public init(ice: ICELiteAgent, dtls: DTLSEndpoint, bridge: MediaBridge) {
+        self.ice = ice
+        self.dtls = dtls
+        self.bridge = bridge
+    }
+
+    /// Events since the last call.
+    public func takeEvents() -> [Event] {
+        defer { events = [] }
+        return events
+    }
+
+    public func handle(_ datagram: [UInt8], from: TransportAddress, now: UInt64) -> [Output] {
+        guard !failed else { return [] }
+        var out: [Output] = []
+        switch gwm_packet_classify(datagram, datagram.count) {
+        case GWM_PACKET_STUN:
+            let (response, iceEvents) = ice.handle(stun: datagram, from: from, now: now)
+            if let response { out.append(.toBrowser(from, response)) }
+            for e in iceEvents { out += apply(e, now: now) }
+        case GWM_PACKET_DTLS:
+            guard ice.isValidated(from) else {
+                events.append(.refused("DTLS from \(from) before a connectivity check"))
+                return []
+            }
+            // Answered at once, whatever the other leg is doing: the peer's
+            // handshake timer is running.
+            out += dtls.handle(datagram, now: now).map { .toBrowser(from, $0) }
+            out += checkDTLS()
+        case GWM_PACKET_RTP, GWM_PACKET_RTCP:
+            guard ice.isValidated(from) else { return [] }
+            do { try bridge.receive(datagram, on: browserLeg, now: now) } catch {
+                // Counted in the bridge's statistics; a bad packet changes nothing.
+            }
+        default:
+            events.append(.refused("unclassifiable datagram from \(from)"))
+        }
+        return out + drainBridge(now: now)
+    }
+
+    /// A datagram from the other leg, to be bridged toward the browser.
+    public func receiveFromOtherLeg(_ datagram: [UInt8], now: UInt64) -> [Output] {
+        do { try bridge.receive(datagram, on: GWM_LEG_B, now: now) } catch {}
+        return drainBridge(now: now)
+    }
+
+    public func poll(now: UInt64) -> [Output] {
+        guard !failed else { return [] }
+        var out: [Output] = []
+        for e in ice.poll(now: now) { out += apply(e, now: now) }
+        if let to = ice.selected { out += dtls.poll(now: now).map { .toBrowser(to, $0) } }
+        out += checkDTLS()
+        return out + drainBridge(now: now)
+    }
+
+    public var nextTimeout: UInt64? {
+        guard !failed else { return nil }
+        return [ice.nextTimeout, dtls.nextTimeout, bridge.nextTimeout == .max ? nil : bridge.nextTimeout]
+            .compactMap { $0 }.min()
+    }
+
+    private func apply(_ event: ICELiteAgent.Event, now: UInt64) -> [Output] {
+        switch event {
+        case .selected(let address):
+            events.append(.selected(address))
+            // A DTLS client starts once it has a path; a server waits for the ClientHello.
+            return dtls.start(now: now).map { .toBrowser(address, $0) }
+        case .consentExpired:
+            events.append(.consentExpired)
+            return []
+        case .refused(let from, let why):
+            events.append(.refused("ICE check from \(from) refused: \(why)"))
+            return []
+        }
+    }
+
+    private func checkDTLS() -> [Output] {
+        switch dtls.state {
+        case .connected(let keys) where !isConnected:
+            isConnected = true
+            do {
+                try bridge.setSRTP(gwm_srtp_profile(UInt32(keys.profile)), on: browserLeg,
+                                   sendKey: keys.sendKey, receiveKey: keys.receiveKey)
+                events.append(.connected(profile: keys.profile))
+            } catch {
+                fail("SRTP keys from DTLS were refused: \(error)")
+            }
+        case .failed(let reason):
+            fail("DTLS failed: \(reason)")
+        case .closed where isConnected:
+            isConnected = false
+            events.append(.closed)
+        default:
+            break
+        }
+        return []
+    }
+
+    private func fail(_ reason: String) {
+        guard !failed else { return }
+        failed = true
+        events.append(.failed(reason))
+    }
+
+    private func drainBridge(now: UInt64) -> [Output] {
+        bridge.poll(now: now).compactMap { packet in
+            if packet.leg == browserLeg {
+                guard let to = ice.selected else { return nil } // never to the SDP's c= line
+                return .toBrowser(to, packet.bytes)
+            }
+            return .toOtherLeg(packet.bytes, isRTCP: packet.isRTCP)
+        }
+    }
+}
