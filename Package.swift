@@ -9,6 +9,10 @@ let package = Package(
     products: [
         .executable(name: "webrtc-gateway", targets: ["webrtc-gateway"]),
     ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+    ],
     targets: [
         // System C libraries, resolved through pkg-config.
         .systemLibrary(name: "CSRTP", path: "CShims/system/srtp", pkgConfig: "libsrtp2",
@@ -37,7 +41,22 @@ let package = Package(
         .target(name: "STUN", dependencies: ["CGatewayTLS"]),
         // The browser leg: ICE-lite, DTLS-SRTP, and the session tying them to the media bridge.
         .target(name: "WebRTC", dependencies: ["SDP", "STUN", "MediaCore", "CGatewayMedia", "CGatewayTLS"]),
-        .executableTarget(name: "webrtc-gateway", dependencies: ["MediaCore"]),
+        // The NIO shells: HTTP server, media sockets, and what ties them to the cores.
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "WebRTC", "SDP", "MediaCore", "CGatewayMedia",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Public")],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .executableTarget(name: "webrtc-gateway", dependencies: ["Gateway", "MediaCore", "CGatewayMedia",
+                                                                 .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "CGatewayMedia"]),
         .testTarget(name: "STUNTests", dependencies: ["STUN"]),
         .testTarget(name: "WebRTCTests", dependencies: ["WebRTC", "STUN", "SDP", "MediaCore", "CGatewayMedia"]),

@@ -1,30 +1,72 @@
 import Foundation
+import Gateway
+import Logging
 
-// Until the signaling and SIP layers exist, the gateway's default run is a
-// media-core demonstration: one simulated call through the bridge.
-let arguments = CommandLine.arguments.dropFirst()
-if arguments.contains("--help") || arguments.contains("-h") {
-    print("""
-    usage: webrtc-gateway [--seconds N]
+let usage = """
+usage: webrtc-gateway [options]
 
-    Runs one simulated call through the media core: a "browser" leg sending
-    Opus over SRTP (a 1 kHz tone) and a "SIP" leg sending PCMU over RTP (a
-    440 Hz tone), transcoded both ways, then prints what each side heard and
-    the per-leg statistics.
-      --seconds N   length of the simulated call (default 3)
-    """)
-    exit(0)
-}
-var seconds = 3
-if let i = arguments.firstIndex(of: "--seconds"), arguments.index(after: i) < arguments.endIndex,
-   let n = Int(arguments[arguments.index(after: i)]), n > 0, n <= 3600 {
-    seconds = n
+  --http HOST:PORT        where the HTTP server listens (default 127.0.0.1:8080)
+  --media-ip ADDR         the address of the media ports, put in the SDP (default 127.0.0.1)
+  --rtp-ports LOW-HIGH    the UDP ports for media, one per call leg (default 40000-40999)
+  --media-demo [SECONDS]  instead of serving, run one simulated call through the media core and print it
+  --help                  this text
+"""
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write("webrtc-gateway: \(message)\n\(usage)\n".data(using: .utf8)!)
+    exit(2)
 }
 
+var config = GatewayServer.Config()
+var arguments = Array(CommandLine.arguments.dropFirst())
+while !arguments.isEmpty {
+    let flag = arguments.removeFirst()
+    func value() -> String {
+        guard !arguments.isEmpty else { fail("\(flag) needs a value") }
+        return arguments.removeFirst()
+    }
+    switch flag {
+    case "--help", "-h":
+        print(usage)
+        exit(0)
+    case "--http":
+        let v = value()
+        guard let colon = v.lastIndex(of: ":"), let port = Int(v[v.index(after: colon)...]), (0...65535).contains(port)
+        else { fail("--http wants HOST:PORT, got \(v)") }
+        config.httpHost = String(v[..<colon])
+        config.httpPort = port
+    case "--media-ip":
+        config.mediaIP = value()
+    case "--rtp-ports":
+        let v = value()
+        let parts = v.split(separator: "-")
+        guard parts.count == 2, let low = UInt16(parts[0]), let high = UInt16(parts[1]), low <= high, low > 0
+        else { fail("--rtp-ports wants LOW-HIGH, got \(v)") }
+        config.rtpPorts = low...high
+    case "--media-demo":
+        let seconds = arguments.first.flatMap { Int($0) }.map { s -> Int in arguments.removeFirst(); return s } ?? 3
+        do {
+            print(try MediaDemo(seconds: max(1, min(seconds, 3600))).run())
+            exit(0)
+        } catch {
+            fail("media demo failed: \(error)")
+        }
+    default:
+        fail("unknown option \(flag)")
+    }
+}
+
+LoggingSystem.bootstrap { label in
+    var handler = StreamLogHandler.standardError(label: label)
+    handler.logLevel = .info
+    return handler
+}
+let server = GatewayServer(config: config)
 do {
-    let report = try MediaDemo(seconds: seconds).run()
-    print(report)
+    let port = try server.start()
+    print("webrtc-gateway listening on http://\(config.httpHost):\(port)/ (media on \(config.mediaIP), " +
+          "ports \(config.rtpPorts.lowerBound)-\(config.rtpPorts.upperBound))")
+    try server.wait()
 } catch {
-    FileHandle.standardError.write("media demo failed: \(error)\n".data(using: .utf8)!)
-    exit(1)
+    fail("cannot start: \(error)")
 }

@@ -25,15 +25,17 @@ public final class BrowserMediaSession {
     }
 
     public private(set) var ice: ICELiteAgent
-    public let dtls: DTLSEndpoint
+    /// nil when the keys came from SDES (a=crypto) instead of a handshake.
+    public let dtls: DTLSEndpoint?
     public let bridge: MediaBridge
     public private(set) var events: [Event] = []
     public private(set) var isConnected = false
     private var failed = false
     let browserLeg = GWM_LEG_A
 
-    /// `bridge` must have been created with `require_srtp` on leg A.
-    public init(ice: ICELiteAgent, dtls: DTLSEndpoint, bridge: MediaBridge) {
+    /// `bridge` must have been created with `require_srtp` on leg A; with
+    /// SDES its keys are already set.
+    public init(ice: ICELiteAgent, dtls: DTLSEndpoint?, bridge: MediaBridge) {
         self.ice = ice
         self.dtls = dtls
         self.bridge = bridge
@@ -54,8 +56,8 @@ public final class BrowserMediaSession {
             if let response { out.append(.toBrowser(from, response)) }
             for e in iceEvents { out += apply(e, now: now) }
         case GWM_PACKET_DTLS:
-            guard ice.isValidated(from) else {
-                events.append(.refused("DTLS from \(from) before a connectivity check"))
+            guard let dtls, ice.isValidated(from) else {
+                events.append(.refused("DTLS from \(from) without a connectivity check or a DTLS setup"))
                 return []
             }
             // Answered at once, whatever the other leg is doing: the peer's
@@ -83,14 +85,14 @@ public final class BrowserMediaSession {
         guard !failed else { return [] }
         var out: [Output] = []
         for e in ice.poll(now: now) { out += apply(e, now: now) }
-        if let to = ice.selected { out += dtls.poll(now: now).map { .toBrowser(to, $0) } }
+        if let to = ice.selected, let dtls { out += dtls.poll(now: now).map { .toBrowser(to, $0) } }
         out += checkDTLS()
         return out + drainBridge(now: now)
     }
 
     public var nextTimeout: UInt64? {
         guard !failed else { return nil }
-        return [ice.nextTimeout, dtls.nextTimeout, bridge.nextTimeout == .max ? nil : bridge.nextTimeout]
+        return [ice.nextTimeout, dtls?.nextTimeout, bridge.nextTimeout == .max ? nil : bridge.nextTimeout]
             .compactMap { $0 }.min()
     }
 
@@ -99,7 +101,7 @@ public final class BrowserMediaSession {
         case .selected(let address):
             events.append(.selected(address))
             // A DTLS client starts once it has a path; a server waits for the ClientHello.
-            return dtls.start(now: now).map { .toBrowser(address, $0) }
+            return dtls?.start(now: now).map { .toBrowser(address, $0) } ?? []
         case .consentExpired:
             events.append(.consentExpired)
             return []
@@ -110,6 +112,7 @@ public final class BrowserMediaSession {
     }
 
     private func checkDTLS() -> [Output] {
+        guard let dtls else { return [] }
         switch dtls.state {
         case .connected(let keys) where !isConnected:
             isConnected = true

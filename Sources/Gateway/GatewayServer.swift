@@ -1,0 +1,51 @@
+import Logging
+import NIOCore
+import NIOPosix
+import WebRTC
+
+/// The gateway process: configuration, the shared DTLS identity, the HTTP
+/// server and its routes.
+public final class GatewayServer {
+    public struct Config: Sendable {
+        public var httpHost = "127.0.0.1"
+        public var httpPort = 8080
+        public var mediaIP = "127.0.0.1"
+        public var rtpPorts: ClosedRange<UInt16> = 40000...40999
+        public init() {}
+    }
+
+    public let config: Config
+    public let registry = SessionRegistry()
+    let group: MultiThreadedEventLoopGroup
+    let logger: Logger
+    private var channel: Channel?
+
+    public init(config: Config, logger: Logger = Logger(label: "gateway")) {
+        self.config = config
+        self.logger = logger
+        group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+    }
+
+    /// Starts listening; returns the bound HTTP port.
+    public func start() throws -> Int {
+        let identity = try DTLSIdentity()
+        logger.info("DTLS certificate fingerprint sha-256 \(identity.fingerprint.value)")
+        let factory = BrowserLegFactory(group: group, identity: identity, ports: MediaPortPool(range: config.rtpPorts),
+                                        registry: registry, logger: logger)
+        let echo = EchoTestRoutes(factory: factory, registry: registry, mediaIP: config.mediaIP)
+        let files = StaticFiles()
+        let channel = try HTTPServer.start(group: group, host: config.httpHost, port: config.httpPort) { request, loop in
+            echo.handle(request, on: loop) ?? files.handle(request, on: loop)
+                ?? loop.makeSucceededFuture(.text("not found\n", status: .notFound))
+        }.wait()
+        self.channel = channel
+        return channel.localAddress?.port ?? config.httpPort
+    }
+
+    public func wait() throws { try channel?.closeFuture.wait() }
+
+    public func shutdown() {
+        try? channel?.close().wait()
+        try? group.syncShutdownGracefully()
+    }
+}

@@ -1,0 +1,132 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A request as the routes see it: the whole body is read first (bounded).
+public struct HTTPRequest: Sendable {
+    public var method: HTTPMethod
+    public var path: String
+    public var query: [String: String]
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+}
+
+public struct HTTPResponse: Sendable {
+    public var status: HTTPResponseStatus
+    public var contentType: String
+    public var body: [UInt8]
+
+    public init(status: HTTPResponseStatus = .ok, contentType: String = "text/plain; charset=utf-8", body: [UInt8]) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+    }
+
+    public static func text(_ text: String, status: HTTPResponseStatus = .ok) -> HTTPResponse {
+        HTTPResponse(status: status, body: Array(text.utf8))
+    }
+}
+
+public typealias HTTPRouter = @Sendable (HTTPRequest, EventLoop) -> EventLoopFuture<HTTPResponse>
+
+/// The HTTP/1.1 server of the gateway (signaling and static files).
+public enum HTTPServer {
+    public static let maxBody = 64 * 1024
+
+    public static func start(group: EventLoopGroup, host: String, port: Int,
+                             router: @escaping HTTPRouter) -> EventLoopFuture<Channel> {
+        ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
+                    channel.pipeline.addHandler(HTTPRequestHandler(router: router))
+                }
+            }
+            .childChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: host, port: port)
+    }
+}
+
+final class HTTPRequestHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let router: HTTPRouter
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var tooLarge = false
+
+    init(router: @escaping HTTPRouter) { self.router = router }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h):
+            head = h
+            body = []
+            tooLarge = false
+        case .body(var buffer):
+            if body.count + buffer.readableBytes > HTTPServer.maxBody { tooLarge = true } else {
+                body += buffer.readBytes(length: buffer.readableBytes) ?? []
+            }
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            if tooLarge {
+                respond(context: context, head: head, .text("request body over \(HTTPServer.maxBody) bytes\n", status: .payloadTooLarge))
+                return
+            }
+            let (path, query) = Self.split(head.uri)
+            let request = HTTPRequest(method: head.method, path: path, query: query, headers: head.headers, body: body)
+            router(request, context.eventLoop).hop(to: context.eventLoop).whenComplete { result in
+                let response = (try? result.get()) ?? .text("internal error\n", status: .internalServerError)
+                self.respond(context: context, head: head, response)
+            }
+        }
+    }
+
+    private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, _ response: HTTPResponse) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: response.contentType)
+        headers.add(name: "Content-Length", value: String(response.body.count))
+        headers.add(name: "Cache-Control", value: "no-store")
+        let keepAlive = head.isKeepAlive
+        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers))),
+                      promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+            if !keepAlive { context.close(promise: nil) }
+        }
+    }
+
+    static func split(_ uri: String) -> (String, [String: String]) {
+        let parts = uri.split(separator: "?", maxSplits: 1)
+        var query: [String: String] = [:]
+        if parts.count == 2 {
+            for pair in parts[1].split(separator: "&") {
+                let kv = pair.split(separator: "=", maxSplits: 1)
+                query[String(kv[0]).removingPercentEncodingSafely] = kv.count == 2 ? String(kv[1]).removingPercentEncodingSafely : ""
+            }
+        }
+        return (String(parts.first ?? "/"), query)
+    }
+}
+
+extension String {
+    /// Percent-decoding that leaves malformed escapes as they are.
+    var removingPercentEncodingSafely: String {
+        var out: [UInt8] = []
+        var bytes = Array(utf8)[...]
+        while let b = bytes.popFirst() {
+            if b == UInt8(ascii: "%"), bytes.count >= 2,
+               let v = UInt8(String(decoding: bytes.prefix(2), as: UTF8.self), radix: 16) {
+                out.append(v)
+                bytes = bytes.dropFirst(2)
+            } else {
+                out.append(b == UInt8(ascii: "+") ? UInt8(ascii: " ") : b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,194 @@
+import CGatewayMedia
+import Logging
+import MediaCore
+import NIOCore
+import NIOPosix
+import SDP
+import WebRTC
+
+/// Opens the browser leg of a call from the browser's offer: negotiates the
+/// audio, binds a media port, starts the session and returns the answer.
+public final class BrowserLegFactory: Sendable {
+    public struct Settings: Sendable {
+        public var mediaIP: String
+        public var codecs: [AudioCodec] = [.opus, .pcmu, .pcma]
+        /// Our DTLS role when the browser offers actpass.
+        public var preferredSetup: DTLSSetup = .passive
+        public init(mediaIP: String) { self.mediaIP = mediaIP }
+    }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case notAcceptable(String)
+        case noMediaPort
+        public var description: String {
+            switch self {
+            case .notAcceptable(let why): "offer not acceptable: \(why)"
+            case .noMediaPort: "no free media port"
+            }
+        }
+    }
+
+    let group: EventLoopGroup
+    let identity: DTLSIdentity
+    let ports: MediaPortPool
+    let registry: SessionRegistry
+    let logger: Logger
+
+    public init(group: EventLoopGroup, identity: DTLSIdentity, ports: MediaPortPool, registry: SessionRegistry,
+                logger: Logger) {
+        self.group = group
+        self.identity = identity
+        self.ports = ports
+        self.registry = registry
+        self.logger = logger
+    }
+
+    /// `otherLeg` is made on the session's event loop.
+    public func open(offer: SessionDescription, settings: Settings, legB: gwm_leg_config,
+                     otherLeg: @escaping @Sendable () -> OtherLeg) -> EventLoopFuture<(id: String, answer: SessionDescription)> {
+        let loop = group.next()
+        let offerAt = BrowserLegHandler.now()
+        let agreed: NegotiatedAudio
+        do {
+            agreed = try AudioNegotiation.negotiate(offer, codecs: settings.codecs)
+        } catch {
+            return loop.makeFailedFuture(Failure.notAcceptable("\(error)"))
+        }
+        guard let port = ports.acquire() else { return loop.makeFailedFuture(Failure.noMediaPort) }
+        let id = Random.token(12)
+        let ice = ICECredentials(ufrag: Random.token(8), pwd: Random.token(24))
+        var local = LocalAudioParameters(address: settings.mediaIP, port: port, codecs: settings.codecs,
+                                         ssrc: Random.ssrc(), cname: Random.token(16), sessionID: Random.digits(18))
+        local.ice = (ice.ufrag, ice.pwd)
+        local.candidates = [Candidate(foundation: "1", component: 1, transport: "udp", priority: 2_130_706_431,
+                                      address: settings.mediaIP, port: port, type: "host")]
+
+        let dtlsRole: DTLSEndpoint.Role?
+        var sdesKeys: (send: [UInt8], receive: [UInt8], profile: gwm_srtp_profile)?
+        switch agreed.security {
+        case .dtls(let fingerprints, let remoteSetup):
+            let setup: DTLSSetup = switch remoteSetup {
+            case .active: .passive
+            case .passive: .active
+            default: settings.preferredSetup == .active ? .active : .passive
+            }
+            local.dtls = (identity.fingerprint, setup)
+            dtlsRole = setup == .active ? .client : .server
+            _ = fingerprints
+        case .sdes(let crypto):
+            let suite = SRTPSuite(rawValue: crypto.suite)!
+            let profile = suite.profile
+            let key = Random.bytes(Int(gwm_srtp_key_length(profile)))
+            guard let theirs = crypto.inlineKey, theirs.count == key.count else {
+                ports.release(port)
+                return loop.makeFailedFuture(Failure.notAcceptable("a=crypto key of the wrong length"))
+            }
+            local.sdes = [CryptoAttribute(tag: crypto.tag, suite: suite, key: key)]
+            sdesKeys = (key, theirs, profile)
+            dtlsRole = nil
+        case .none:
+            ports.release(port)
+            return loop.makeFailedFuture(Failure.notAcceptable("the browser leg must be secure (DTLS-SRTP or SDES)"))
+        }
+        let answer = AudioNegotiation.answer(offer, agreed: agreed, local: local)
+
+        var cfg = MediaBridge.defaultConfig()
+        cfg.legs.0 = Self.legConfig(agreed: agreed, ssrc: local.ssrc)
+        cfg.legs.1 = legB
+        let registry = self.registry
+        let logger = self.logger
+        let ports = self.ports
+        let identity = self.identity
+        return DatagramBootstrap(group: loop)
+            .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .channelInitializer { channel in
+                do {
+                    let bridge = try MediaBridge(config: cfg)
+                    var dtls: DTLSEndpoint?
+                    if let role = dtlsRole, case .dtls(let fps, _) = agreed.security {
+                        dtls = try DTLSEndpoint(identity: identity, role: role, expected: fps[0])
+                    }
+                    if let sdesKeys {
+                        try bridge.setSRTP(sdesKeys.profile, on: GWM_LEG_A, sendKey: sdesKeys.send, receiveKey: sdesKeys.receive)
+                    }
+                    var agent = ICELiteAgent(local: ice, remote: agreed.remoteICE)
+                    for c in agreed.remoteCandidates { agent.addRemoteCandidate(c) }
+                    let session = BrowserMediaSession(ice: agent, dtls: dtls, bridge: bridge)
+                    let handler = BrowserLegHandler(session: session, otherLeg: otherLeg(), registry: registry, id: id,
+                                                    offerAt: offerAt, logger: logger)
+                    return channel.pipeline.addHandler(handler)
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+            .bind(host: settings.mediaIP, port: Int(port))
+            .map { channel in
+                registry.update(id) { _ in }
+                let security = dtlsRole.map { "DTLS \($0)" } ?? "SDES"
+                logger.info("browser leg \(id) on \(settings.mediaIP):\(port): \(agreed.codec.encodingName), \(security)")
+                channel.closeFuture.whenComplete { _ in
+                    ports.release(port)
+                    // Keep the final status readable for a while, then forget it.
+                    channel.eventLoop.scheduleTask(in: .seconds(120)) { registry.remove(id) }
+                }
+                return (id, answer)
+            }
+            .flatMapErrorThrowing { error in
+                ports.release(port)
+                throw error
+            }
+    }
+
+    static func legConfig(agreed: NegotiatedAudio, ssrc: UInt32) -> gwm_leg_config {
+        var leg = MediaBridge.defaultConfig().legs.0
+        leg.codec = agreed.codec.mediaCodec
+        leg.payload_type = agreed.payloadType
+        leg.dtmf_payload_type = agreed.dtmfPayloadType.map { Int16($0) } ?? -1
+        leg.dtmf_clock_rate = agreed.dtmfClockRate ?? 0
+        leg.ssrc = ssrc
+        leg.initial_sequence = UInt16.random(in: 0...0x7fff)
+        leg.initial_timestamp = UInt32.random(in: 0...UInt32.max)
+        leg.require_srtp = 1
+        return leg
+    }
+}
+
+extension AudioCodec {
+    var mediaCodec: gwm_codec {
+        switch self {
+        case .opus: GWM_CODEC_OPUS
+        case .pcmu: GWM_CODEC_PCMU
+        case .pcma: GWM_CODEC_PCMA
+        }
+    }
+}
+
+extension SRTPSuite {
+    var profile: gwm_srtp_profile {
+        switch self {
+        case .aesCM128HMACSHA1_80: GWM_SRTP_AES128_CM_SHA1_80
+        case .aesCM128HMACSHA1_32: GWM_SRTP_AES128_CM_SHA1_32
+        case .aeadAES128GCM: GWM_SRTP_AEAD_AES_128_GCM
+        }
+    }
+}
+
+/// Identifiers and keys from the system's CSPRNG.
+enum Random {
+    /// Letters and digits: valid in ICE credentials, CNAMEs and URLs alike.
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+    static func token(_ length: Int) -> String {
+        var rng = SystemRandomNumberGenerator()
+        return String((0..<length).map { _ in alphabet.randomElement(using: &rng)! })
+    }
+
+    static func digits(_ length: Int) -> String { String((0..<length).map { _ in "0123456789".randomElement()! }) }
+
+    static func bytes(_ count: Int) -> [UInt8] {
+        var rng = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
+    }
+
+    static func ssrc() -> UInt32 { UInt32.random(in: 1...UInt32.max) }
+}

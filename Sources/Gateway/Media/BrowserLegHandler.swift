@@ -1,0 +1,166 @@
+import CGatewayMedia
+import Logging
+import MediaCore
+import NIOCore
+import WebRTC
+
+/// The NIO shell of a BrowserMediaSession: one UDP socket, datagrams in and
+/// out, one timer. It makes no protocol decision.
+final class BrowserLegHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    private let session: BrowserMediaSession
+    private let otherLeg: OtherLeg
+    private let registry: SessionRegistry
+    private let id: String
+    private let offerAt: UInt64
+    private let logger: Logger
+    private let maxLifetime: UInt64
+    private var timer: Scheduled<Void>?
+    private var context: ChannelHandlerContext?
+    private var firstSRTPSeen = false
+
+    init(session: BrowserMediaSession, otherLeg: OtherLeg, registry: SessionRegistry, id: String, offerAt: UInt64,
+         logger: Logger, maxLifetime: UInt64 = 3_600_000_000) {
+        self.session = session
+        self.otherLeg = otherLeg
+        self.registry = registry
+        self.id = id
+        self.offerAt = offerAt
+        self.logger = logger
+        self.maxLifetime = maxLifetime
+    }
+
+    static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds / 1000 }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        rearm()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        guard let from = TransportAddress(envelope.remoteAddress) else { return }
+        let bytes = Array(envelope.data.readableBytesView)
+        let now = Self.now()
+        emit(session.handle(bytes, from: from, now: now), now: now)
+        afterWork()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) { context.flush() }
+
+    private func emit(_ outputs: [BrowserMediaSession.Output], now: UInt64) {
+        guard let context else { return }
+        var pending = outputs
+        var rounds = 0
+        while !pending.isEmpty, rounds < 64 { // bounded: a loop-back peer answers each packet once
+            rounds += 1
+            var next: [BrowserMediaSession.Output] = []
+            for output in pending {
+                switch output {
+                case .toBrowser(let to, let bytes):
+                    guard let address = try? to.socketAddress else { continue }
+                    if bytes.first.map({ $0 >= 128 && $0 < 192 }) == true { noteMediaSent(now: now) }
+                    let buffer = context.channel.allocator.buffer(bytes: bytes)
+                    context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address, data: buffer)), promise: nil)
+                case .toOtherLeg(let bytes, let isRTCP):
+                    for back in otherLeg.deliver(bytes, isRTCP: isRTCP, now: now) {
+                        next += session.receiveFromOtherLeg(back, now: now)
+                    }
+                }
+            }
+            pending = next
+        }
+        context.flush()
+    }
+
+    private func noteMediaSent(now: UInt64) {
+        guard !firstSRTPSeen else { return }
+        firstSRTPSeen = true
+        let elapsed = now - offerAt
+        logger.info("first SRTP to the browser \(elapsed / 1000) ms after the offer", metadata: ["session": "\(id)"])
+        registry.update(id) { $0.offerToFirstSRTPUs = elapsed }
+    }
+
+    private func afterWork() {
+        for event in session.takeEvents() { record(event) }
+        let stats = session.bridge.stats(GWM_LEG_A)
+        registry.update(id) {
+            $0.packetsFromBrowser = stats.packets_received
+            $0.packetsToBrowser = stats.packets_sent
+            $0.authFailures = stats.srtp_auth_failures
+        }
+        rearm()
+    }
+
+    private func record(_ event: BrowserMediaSession.Event) {
+        let meta: Logger.Metadata = ["session": "\(id)"]
+        switch event {
+        case .selected(let address):
+            logger.info("ICE selected \(address)", metadata: meta)
+            registry.update(id) { $0.selectedAddress = "\(address)" }
+        case .connected(let profile):
+            logger.info("DTLS connected, SRTP profile \(profile)", metadata: meta)
+            registry.update(id) { $0.state = "connected"; $0.srtpProfile = profile }
+        case .failed(let reason):
+            logger.warning("call leg failed: \(reason)", metadata: meta)
+            end(state: "failed", reason: reason)
+        case .consentExpired:
+            logger.warning("ICE consent expired: the browser is gone", metadata: meta)
+            end(state: "closed", reason: "ICE consent expired")
+        case .closed:
+            logger.info("DTLS closed by the browser", metadata: meta)
+            end(state: "closed", reason: "DTLS close_notify")
+        case .refused(let why):
+            logger.warning("\(why)", metadata: meta)
+            registry.update(id) { $0.refusals.append(why) }
+        }
+    }
+
+    private func end(state: String, reason: String) {
+        registry.update(id) { $0.state = state; $0.reason = reason }
+        context?.close(promise: nil)
+    }
+
+    private func rearm() {
+        guard let context else { return }
+        timer?.cancel()
+        let now = Self.now()
+        if now > offerAt + maxLifetime {
+            end(state: "closed", reason: "maximum call length")
+            return
+        }
+        guard let due = session.nextTimeout else { return }
+        let delay = due > now ? due - now : 0
+        timer = context.eventLoop.scheduleTask(in: .microseconds(Int64(delay))) { [weak self] in
+            guard let self else { return }
+            let now = Self.now()
+            self.emit(self.session.poll(now: now), now: now)
+            self.afterWork()
+        }
+    }
+}
+
+extension TransportAddress {
+    init?(_ address: SocketAddress) {
+        guard let port = address.port else { return nil }
+        switch address {
+        case .v4(let a):
+            self.init(ip: withUnsafeBytes(of: a.address.sin_addr.s_addr) { Array($0) }, port: UInt16(port))
+        case .v6(let a):
+            self.init(ip: withUnsafeBytes(of: a.address.sin6_addr) { Array($0) }, port: UInt16(port))
+        default:
+            return nil
+        }
+    }
+
+    var socketAddress: SocketAddress {
+        get throws { try SocketAddress(ipAddress: host, port: Int(port)) }
+    }
+}

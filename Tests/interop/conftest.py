@@ -1,0 +1,144 @@
+"""Fixtures for the interop tests: the gateway process and headless Chromium.
+
+Run inside scripts/netns-run (only loopback exists there); scripts/test does.
+"""
+import json
+import math
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+import urllib.request
+import wave
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BINARY = os.environ.get("GATEWAY_BINARY", os.path.join(ROOT, ".build", "debug", "webrtc-gateway"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(condition, timeout, interval=0.05, what="condition"):
+    """Polls `condition` until it returns a true value or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+class Gateway:
+    def __init__(self, tmp):
+        self.port = free_port()
+        low = 41000 + (os.getpid() % 50) * 100
+        self.log_path = os.path.join(tmp, "gateway.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [BINARY, "--http", f"127.0.0.1:{self.port}", "--media-ip", "127.0.0.1", "--rtp-ports", f"{low}-{low + 99}"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        wait_until(self._up, 30, what="the gateway's HTTP port")
+
+    def _up(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("gateway exited: " + self.logs())
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                return True
+        except OSError:
+            return False
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def post(self, path, body):
+        req = urllib.request.Request(self.url + path, data=body.encode(), method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def session(self, sid):
+        with urllib.request.urlopen(f"{self.url}/test/session?id={sid}", timeout=5) as r:
+            return json.loads(r.read())
+
+    def logs(self):
+        self.log.flush()
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def workdir():
+    d = tempfile.mkdtemp(prefix="gw-interop-")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def gateway(workdir):
+    g = Gateway(workdir)
+    yield g
+    g.stop()
+
+
+def write_tone(path, hz, seconds=10, rate=48000, level=0.5):
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        frames = bytearray()
+        for i in range(rate * seconds):
+            frames += struct.pack("<h", int(level * 32767 * math.sin(2 * math.pi * hz * i / rate)))
+        w.writeframes(bytes(frames))
+
+
+BROWSER_TONE_HZ = 1000
+
+
+@pytest.fixture(scope="session")
+def chromium(workdir):
+    os.environ["SE_OFFLINE"] = "true"
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    tone = os.path.join(workdir, "tone.wav")
+    write_tone(tone, BROWSER_TONE_HZ)
+    profile = tempfile.mkdtemp(prefix="gw-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/lib/chromium/chromium"
+    for a in ["--headless=new", "--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+              f"--use-file-for-fake-audio-capture={tone}", "--allow-loopback-in-peer-connection",
+              "--autoplay-policy=no-user-gesture-required", "--disable-features=WebRtcHideLocalIpsWithMdns",
+              "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+              "--disable-default-apps", "--disable-domain-reliability", "--disable-breakpad",
+              "--metrics-recording-only", "--disable-extensions", "--proxy-server=http://127.0.0.1:9",
+              "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
+              f"--user-data-dir={profile}"]:
+        opts.add_argument(a)
+    driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=opts)
+    driver.set_script_timeout(30)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
