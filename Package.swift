@@ -57,6 +57,11 @@ let package = Package(
         ),
         .executableTarget(name: "webrtc-gateway", dependencies: ["Gateway", "MediaCore", "CGatewayMedia",
                                                                  .product(name: "Logging", package: "swift-log")]),
+        // libFuzzer targets of the Swift parsers (built with -DFUZZING by scripts/test).
+        .executableTarget(name: "fuzz-sdp", dependencies: ["SDP"], path: "Tests/fuzz/sdp",
+                          swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(name: "fuzz-stun", dependencies: ["STUN"], path: "Tests/fuzz/stun",
+                          swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "CGatewayMedia"]),
         .testTarget(name: "STUNTests", dependencies: ["STUN"]),
         .testTarget(name: "WebRTCTests", dependencies: ["WebRTC", "STUN", "SDP", "MediaCore", "CGatewayMedia"]),

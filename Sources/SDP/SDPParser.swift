@@ -27,6 +27,10 @@ public enum SDPParser {
             guard chars.count == 2, chars[1] == "=", chars[0].isASCII, chars[0].isLetter else {
                 throw .malformedLine(number: number, reason: "not <type>=<value>")
             }
+            // RFC 8866 §9: no CR, LF or NUL inside a line.
+            guard !raw.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\0" }) else {
+                throw .malformedLine(number: number, reason: "control character inside the line")
+            }
             let type = chars[0]
             let value = String(raw.dropFirst(2))
             if type == "m" {
