@@ -20,7 +20,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 LIB_CFLAGS := $(CFLAGS) $(WARN) -std=c11 -D_DEFAULT_SOURCE -fPIC -fvisibility=hidden -Iinclude $(PKG_CFLAGS)
 
-.PHONY: lib host-test fuzz bench clean
+.PHONY: lib host-test fuzz bench bench-dtls clean
 lib: $(BUILD)/$(LIB_REAL)
 
 $(BUILD)/$(LIB_REAL): $(SRC) $(HDR) CShims/gwmedia/exports.map
@@ -50,6 +50,13 @@ bench: $(BUILD)/media-bench
 $(BUILD)/media-bench: Benchmarks/media_bench.c $(SRC) $(HDR)
 	@mkdir -p $(BUILD)
 	$(CC) -O2 -g -std=c11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) -o $@ $< $(SRC) $(PKG_LIBS) -lpthread -lm
+
+# The OpenSSL shim of the Swift side, measured alone.
+TLS_SRC := $(wildcard CShims/tls/src/*.c)
+bench-dtls: $(BUILD)/dtls-bench
+$(BUILD)/dtls-bench: Benchmarks/dtls_bench.c $(TLS_SRC) $(wildcard CShims/tls/src/*.h CShims/tls/include/*.h)
+	@mkdir -p $(BUILD)
+	$(CC) -O2 -g -std=c11 -D_DEFAULT_SOURCE -ICShims/tls/include -o $@ $< $(TLS_SRC) $$(pkg-config --libs openssl) -lpthread
 
 clean:
 	rm -rf $(BUILD)
