@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "MediaCore", dependencies: ["CGatewayMedia"]),
         .target(name: "SDP"),
         .target(name: "STUN", dependencies: ["CGatewayTLS"]),
+        // The SIP stack: message syntax, transactions, dialogs, registration (sans-IO cores).
+        .target(name: "SIP"),
         // The browser leg: ICE-lite, DTLS-SRTP, and the session tying them to the media bridge.
         .target(name: "WebRTC", dependencies: ["SDP", "STUN", "MediaCore", "CGatewayMedia", "CGatewayTLS"]),
         // The NIO shells: HTTP server, media sockets, and what ties them to the cores.
@@ -64,6 +66,7 @@ let package = Package(
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "CGatewayMedia"]),
         .testTarget(name: "STUNTests", dependencies: ["STUN"]),
+        .testTarget(name: "SIPTests", dependencies: ["SIP"]),
         .testTarget(name: "WebRTCTests", dependencies: ["WebRTC", "STUN", "SDP", "MediaCore", "CGatewayMedia"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], resources: [.copy("Fixtures")]),
     ]

@@ -1,0 +1,71 @@
+/// Header fields in wire order. Names compare case-insensitively and compact
+/// forms (RFC 3261 §7.3.3) are expanded on parsing, so `headers["Via"]` finds `v:`.
+public struct SIPHeaders: Equatable, Sendable, Sequence {
+    public struct Field: Equatable, Sendable {
+        public var name: String
+        public var value: String
+        public init(_ name: String, _ value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public private(set) var fields: [Field] = []
+
+    public init(_ fields: [(String, String)] = []) {
+        for (n, v) in fields { add(n, v) }
+    }
+
+    static let compactForms: [String: String] = [
+        "i": "Call-ID", "m": "Contact", "e": "Content-Encoding", "l": "Content-Length", "c": "Content-Type",
+        "f": "From", "s": "Subject", "k": "Supported", "t": "To", "v": "Via", "o": "Event", "r": "Refer-To",
+        "b": "Referred-By", "u": "Allow-Events", "x": "Session-Expires", "y": "Identity", "a": "Accept-Contact",
+        "d": "Request-Disposition", "j": "Reject-Contact", "n": "Identity-Info",
+    ]
+
+    static func canonical(_ name: String) -> String {
+        name.count == 1 ? compactForms[name.lowercased()] ?? name : name
+    }
+
+    public mutating func add(_ name: String, _ value: String) {
+        fields.append(Field(Self.canonical(name), value))
+    }
+
+    /// Replaces every field of `name` with one.
+    public mutating func set(_ name: String, _ value: String) {
+        remove(name)
+        add(name, value)
+    }
+
+    public mutating func remove(_ name: String) {
+        let n = Self.canonical(name).lowercased()
+        fields.removeAll { $0.name.lowercased() == n }
+    }
+
+    /// Inserts a field before all others (a proxy's Via, a Record-Route).
+    public mutating func prepend(_ name: String, _ value: String) {
+        fields.insert(Field(Self.canonical(name), value), at: 0)
+    }
+
+    /// The first field's value.
+    public subscript(name: String) -> String? {
+        let n = Self.canonical(name).lowercased()
+        return fields.first { $0.name.lowercased() == n }?.value
+    }
+
+    /// Every field's value, in order (one entry per header line).
+    public func all(_ name: String) -> [String] {
+        let n = Self.canonical(name).lowercased()
+        return fields.filter { $0.name.lowercased() == n }.map(\.value)
+    }
+
+    /// Every comma-separated value of every field of `name` (RFC 3261 §7.3.1),
+    /// splitting outside quoted strings and angle brackets.
+    public func values(_ name: String) -> [String] {
+        all(name).flatMap(SIPText.splitCommas)
+    }
+
+    public func count(_ name: String) -> Int { all(name).count }
+
+    public func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }
+}
