@@ -24,8 +24,25 @@ public struct SIPHeaders: Equatable, Sendable, Sequence {
     ]
 
     static func canonical(_ name: String) -> String {
-        name.count == 1 ? compactForms[name.lowercased()] ?? name : name
+        name.utf8.count == 1 ? compactForms[name.lowercased()] ?? name : name
     }
+
+    @inline(__always) static func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b + 32 : b }
+
+    /// ASCII case-insensitive equality without allocating.
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        var i = a.utf8.makeIterator(), j = b.utf8.makeIterator()
+        while true {
+            switch (i.next(), j.next()) {
+            case (nil, nil): return true
+            case (let x?, let y?): if lower(x) != lower(y) { return false }
+            default: return false
+            }
+        }
+    }
+
+    mutating func reserve(_ n: Int) { fields.reserveCapacity(n) }
 
     public mutating func add(_ name: String, _ value: String) {
         fields.append(Field(Self.canonical(name), value))
@@ -38,8 +55,8 @@ public struct SIPHeaders: Equatable, Sendable, Sequence {
     }
 
     public mutating func remove(_ name: String) {
-        let n = Self.canonical(name).lowercased()
-        fields.removeAll { $0.name.lowercased() == n }
+        let n = Self.canonical(name)
+        fields.removeAll { Self.sameName($0.name, n) }
     }
 
     /// Inserts a field before all others (a proxy's Via, a Record-Route).
@@ -49,14 +66,14 @@ public struct SIPHeaders: Equatable, Sendable, Sequence {
 
     /// The first field's value.
     public subscript(name: String) -> String? {
-        let n = Self.canonical(name).lowercased()
-        return fields.first { $0.name.lowercased() == n }?.value
+        let n = Self.canonical(name)
+        return fields.first { Self.sameName($0.name, n) }?.value
     }
 
     /// Every field's value, in order (one entry per header line).
     public func all(_ name: String) -> [String] {
-        let n = Self.canonical(name).lowercased()
-        return fields.filter { $0.name.lowercased() == n }.map(\.value)
+        let n = Self.canonical(name)
+        return fields.filter { Self.sameName($0.name, n) }.map(\.value)
     }
 
     /// Every comma-separated value of every field of `name` (RFC 3261 §7.3.1),

@@ -55,25 +55,32 @@ public enum SIPParser {
         guard first.count <= limits.startLine else { throw .tooLarge("start line over \(limits.startLine) bytes") }
 
         var headers = SIPHeaders()
-        var current: (name: String, value: [UInt8])?
+        headers.reserve(lines.count)
+        var current: (name: String, value: String)?
+        var contentLengths: [String] = []
+        func add(_ name: String, _ value: String) {
+            headers.add(name, value)
+            if SIPHeaders.sameName(headers.fields[headers.fields.count - 1].name, "Content-Length") { contentLengths.append(value) }
+        }
         for line in lines.dropFirst() {
             if bytes[line.lowerBound] == sp || bytes[line.lowerBound] == tab {
                 // Folded continuation (RFC 3261 §7.3.1): joins the previous value with one space.
                 guard current != nil else { throw .badHeader("continuation line before any header") }
-                current!.value += [sp] + Array(trimmed(bytes[line]))
+                let more = string(trimmed(bytes[line]))
+                current!.value += current!.value.isEmpty || more.isEmpty ? more : " " + more
                 continue
             }
-            if let c = current { headers.add(c.name, string(c.value)) }
+            if let c = current { add(c.name, c.value) }
             guard let colon = bytes[line].firstIndex(of: UInt8(ascii: ":")) else {
                 throw .badHeader("line without ':'")
             }
             let name = trimmed(bytes[line.lowerBound..<colon])
             guard !name.isEmpty, name.allSatisfy(SIPText.isTokenByte) else { throw .badHeader("bad header name") }
-            current = (string(name), Array(trimmed(bytes[(colon + 1)..<line.upperBound])))
+            current = (string(name), string(trimmed(bytes[(colon + 1)..<line.upperBound])))
         }
-        if let c = current { headers.add(c.name, string(c.value)) }
+        if let c = current { add(c.name, c.value) }
 
-        let body = try frameBody(bytes, from: bodyStart!, headers: headers, framing: framing, limits: limits)
+        let body = try frameBody(bytes, from: bodyStart!, declared: contentLengths, framing: framing, limits: limits)
         let consumed = bodyStart! + body.count
         let startLine = bytes[first]
         let message: SIPMessage
@@ -85,9 +92,8 @@ public enum SIPParser {
         return (message, consumed)
     }
 
-    private static func frameBody(_ bytes: [UInt8], from start: Int, headers: SIPHeaders, framing: Framing,
+    private static func frameBody(_ bytes: [UInt8], from start: Int, declared: [String], framing: Framing,
                                   limits: Limits) throws(SIPParseError) -> ArraySlice<UInt8> {
-        let declared = headers.all("Content-Length")
         guard declared.count <= 1 else { throw .badContentLength("more than one Content-Length") }
         let available = bytes.count - start
         guard let text = declared.first else {
@@ -144,33 +150,36 @@ public enum SIPParser {
     }
 
     private static func string(_ s: ArraySlice<UInt8>) -> String { String(decoding: s, as: UTF8.self) }
-    private static func string(_ s: [UInt8]) -> String { String(decoding: s, as: UTF8.self) }
 }
 
 extension SIPMessage {
     /// The wire form. Content-Length is written last, from the body's real length.
     public var bytes: [UInt8] {
-        var out: String
+        var out: [UInt8] = []
+        out.reserveCapacity(1024)
         let headers: SIPHeaders
         let body: [UInt8]
         switch self {
         case .request(let r):
-            out = "\(r.method) \(r.uri) SIP/2.0\r\n"
+            out += r.method.utf8
+            out.append(UInt8(ascii: " "))
+            out += r.uri.description.utf8
+            out += " SIP/2.0\r\n".utf8
             headers = r.headers
             body = r.body
         case .response(let r):
-            out = "SIP/2.0 \(r.statusCode) \(r.reason)\r\n"
+            out += "SIP/2.0 \(r.statusCode) \(r.reason)\r\n".utf8
             headers = r.headers
             body = r.body
         }
-        out.reserveCapacity(512)
-        for f in headers where f.name.lowercased() != "content-length" {
-            out += f.name
-            out += ": "
-            out += f.value
-            out += "\r\n"
+        for f in headers where !SIPHeaders.sameName(f.name, "Content-Length") {
+            out += f.name.utf8
+            out += ": ".utf8
+            out += f.value.utf8
+            out += "\r\n".utf8
         }
-        out += "Content-Length: \(body.count)\r\n\r\n"
-        return Array(out.utf8) + body
+        out += "Content-Length: \(body.count)\r\n\r\n".utf8
+        out += body
+        return out
     }
 }

@@ -1,12 +1,14 @@
 /// Lexical rules of RFC 3261 §25.1 shared by the parsers.
 enum SIPText {
     /// token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
-    static func isTokenByte(_ b: UInt8) -> Bool {
-        switch b {
+    @inline(__always) static func isTokenByte(_ b: UInt8) -> Bool { tokenTable[Int(b)] }
+
+    private static let tokenTable: [Bool] = (0..<256).map { b in
+        switch UInt8(b) {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
         default:
-            return "-.!%*_+`'~".utf8.contains(b)
+            return "-.!%*_+`'~".utf8.contains(UInt8(b))
         }
     }
 

@@ -23,9 +23,9 @@ public struct SIPURI: Equatable, Sendable, CustomStringConvertible {
 
     public init(parsing text: some StringProtocol) throws(SIPParseError) {
         let s = Substring(text)
-        guard let colon = s.firstIndex(of: ":") else { throw .badURI("no scheme in '\(s.prefix(40))'") }
+        guard let colon = s.utf8.firstIndex(of: UInt8(ascii: ":")) else { throw .badURI("no scheme in '\(s.prefix(40))'") }
         let scheme = s[..<colon]
-        guard let first = scheme.first, first.isASCII, first.isLetter,
+        guard let first = scheme.utf8.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first | 0x20),
               scheme.utf8.allSatisfy({ SIPText.isTokenByte($0) && $0 != UInt8(ascii: "%") }) else {
             throw .badURI("bad scheme '\(scheme.prefix(40))'")
         }
@@ -44,7 +44,7 @@ public struct SIPURI: Equatable, Sendable, CustomStringConvertible {
         switch self.scheme {
         case "sip", "sips": try parseSIP(rest)
         case "tel":
-            let parts = rest.split(separator: ";", maxSplits: 1)
+            let parts = rest.split(separator: ";", maxSplits: 1) // tel URIs are rare
             host = String(parts[0])
             if parts.count == 2 { parameters = try SIPText.parameters(";" + parts[1]) }
         default:
@@ -56,38 +56,43 @@ public struct SIPURI: Equatable, Sendable, CustomStringConvertible {
         // '@' appears unescaped only after the userinfo (RFC 3261 §25.1), which
         // itself may hold ';', '?' and '/': split there first.
         var rest = text
-        if let at = rest.firstIndex(of: "@") {
+        if let at = rest.utf8.firstIndex(of: UInt8(ascii: "@")) {
             let userinfo = rest[..<at]
             rest = rest[rest.index(after: at)...]
-            let up = userinfo.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            guard !up[0].isEmpty, Self.validEscapes(up[0]) else { throw .badURI("bad user part") }
-            user = String(up[0])
-            if up.count == 2 { password = String(up[1]) }
+            if let c = userinfo.utf8.firstIndex(of: UInt8(ascii: ":")) {
+                user = String(userinfo[..<c])
+                password = String(userinfo[userinfo.index(after: c)...])
+            } else {
+                user = String(userinfo)
+            }
+            guard let u = user, !u.isEmpty, Self.validEscapes(Substring(u)) else { throw .badURI("bad user part") }
         }
-        if let q = rest.firstIndex(of: "?") {
+        if let q = rest.utf8.firstIndex(of: UInt8(ascii: "?")) {
             headers = String(rest[rest.index(after: q)...])
             rest = rest[..<q]
         }
-        let hostEnd = rest.firstIndex(of: ";") ?? rest.endIndex
+        let hostEnd = rest.utf8.firstIndex(of: UInt8(ascii: ";")) ?? rest.endIndex
         let hostport = rest[..<hostEnd]
         if hostEnd < rest.endIndex { parameters = try SIPText.parameters(rest[hostEnd...]) }
-        if hostport.first == "[" {
-            guard let close = hostport.firstIndex(of: "]") else { throw .badURI("unterminated IPv6 reference") }
+        if hostport.utf8.first == UInt8(ascii: "[") {
+            guard let close = hostport.utf8.firstIndex(of: UInt8(ascii: "]")) else { throw .badURI("unterminated IPv6 reference") }
             host = String(hostport[...close])
             let after = hostport[hostport.index(after: close)...]
             if !after.isEmpty {
-                guard after.first == ":", let p = UInt16(after.dropFirst()) else { throw .badURI("bad port") }
+                guard after.utf8.first == UInt8(ascii: ":"), let p = UInt16(after.dropFirst()) else { throw .badURI("bad port") }
                 port = p
             }
         } else {
-            let hp = hostport.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            host = String(hp[0])
-            if hp.count == 2 {
-                guard let p = UInt16(hp[1]) else { throw .badURI("bad port '\(hp[1])'") }
+            if let c = hostport.utf8.firstIndex(of: UInt8(ascii: ":")) {
+                host = String(hostport[..<c])
+                let digits = hostport[hostport.index(after: c)...]
+                guard let p = UInt16(digits) else { throw .badURI("bad port '\(digits.prefix(10))'") }
                 port = p
+            } else {
+                host = String(hostport)
             }
         }
-        guard !host.isEmpty, host.first == "[" || host.utf8.allSatisfy({ SIPText.isTokenByte($0) && $0 != UInt8(ascii: "%") })
+        guard !host.isEmpty, host.utf8.first == UInt8(ascii: "[") || host.utf8.allSatisfy({ SIPText.isTokenByte($0) && $0 != UInt8(ascii: "%") })
         else { throw .badURI("bad host '\(host.prefix(40))'") }
     }
 

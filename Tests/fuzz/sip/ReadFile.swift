@@ -1,0 +1,32 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads a corpus file without Foundation (kept out of the fuzzed binary).
+func readFile(_ path: String) throws -> [UInt8] {
+    guard let f = fopen(path, "rb") else { return [] }
+    defer { fclose(f) }
+    var out: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = fread(&chunk, 1, chunk.count, f)
+        if n <= 0 { break }
+        out += chunk.prefix(n)
+    }
+    return out
+}
+
+#if FUZZING
+@_silgen_name("LLVMFuzzerRunDriver")
+private func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
+
+/// Hands control to libFuzzer (SwiftPM owns `main`, so libFuzzer's is not used).
+func runLibFuzzer(_ body: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32 {
+    var argc = CommandLine.argc
+    var argv = CommandLine.unsafeArgv
+    return withUnsafeMutablePointer(to: &argv) { LLVMFuzzerRunDriver(&argc, $0, body) }
+}
+#endif
