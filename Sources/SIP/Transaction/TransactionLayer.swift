@@ -1,0 +1,272 @@
+/// The transaction layer of RFC 3261 §17 with the changes of RFC 6026, as a
+/// sans-IO core: the caller passes messages and `now` (microseconds) in and
+/// carries out the outputs; one timer (`nextTimeout`) drives every
+/// retransmission and timeout.
+public final class TransactionLayer {
+    public enum Output: Equatable, Sendable {
+        /// Put this message on the wire to `peer`.
+        case send(SIPMessage, to: SIPPeer)
+        /// A new request for the transaction user (the UA core); answer it with `respond`.
+        case request(SIPRequest, from: SIPPeer, key: TransactionKey)
+        /// A response for the transaction user, to a request it sent.
+        case response(SIPResponse, key: TransactionKey)
+        /// An ACK to a 2xx, or a stray response or request: the UA core handles these (§17.1.1.2, §13.3.1.4).
+        case stray(SIPMessage, from: SIPPeer)
+        /// The transaction timed out (timer B, F) or its transport failed: a 408 for the TU.
+        case timeout(key: TransactionKey)
+    }
+
+    enum State { case calling, trying, proceeding, accepted, completed, confirmed, terminated }
+
+    final class Transaction {
+        let key: TransactionKey
+        let isInvite: Bool
+        let peer: SIPPeer
+        var state: State
+        var request: SIPRequest
+        var lastResponse: SIPResponse?
+        var ack: SIPRequest?
+        var retransmitAt: UInt64?
+        var retransmitInterval: UInt64
+        var timeoutAt: UInt64?
+
+        init(key: TransactionKey, isInvite: Bool, peer: SIPPeer, state: State, request: SIPRequest, interval: UInt64) {
+            self.key = key
+            self.isInvite = isInvite
+            self.peer = peer
+            self.state = state
+            self.request = request
+            retransmitInterval = interval
+        }
+    }
+
+    public var timers: TransactionTimers
+    /// Bounds the table: a flood of new requests beyond it is answered 503 by the caller.
+    public let maxTransactions: Int
+    private var transactions: [TransactionKey: Transaction] = [:]
+
+    public init(timers: TransactionTimers = TransactionTimers(), maxTransactions: Int = 10_000) {
+        self.timers = timers
+        self.maxTransactions = maxTransactions
+    }
+
+    public var count: Int { transactions.count }
+    public var isFull: Bool { transactions.count >= maxTransactions }
+
+    // MARK: client transactions (§17.1)
+
+    /// Starts a client transaction for `request`, whose top Via carries a fresh branch.
+    public func send(_ request: SIPRequest, to peer: SIPPeer, now: UInt64) -> (TransactionKey, [Output]) {
+        let branch = request.headers.values("Via").first.flatMap { try? Via(parsing: $0) }?.branch ?? ""
+        let key = TransactionKey.client(branch: branch, method: request.method)
+        let invite = request.method == "INVITE"
+        let t = Transaction(key: key, isInvite: invite, peer: peer, state: invite ? .calling : .trying, request: request,
+                            interval: timers.t1)
+        if !peer.isReliable { t.retransmitAt = now + timers.t1 }            // timer A / E
+        t.timeoutAt = now + timers.timeout64T1                                // timer B / F
+        transactions[key] = t
+        return (key, [.send(.request(request), to: peer)])
+    }
+
+    private func receiveResponse(_ response: SIPResponse, from peer: SIPPeer, now: UInt64) -> [Output] {
+        guard let top = response.headers.values("Via").first, let via = try? Via(parsing: top), let branch = via.branch,
+              let cseq = response.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) }),
+              let t = transactions[.client(branch: branch, method: cseq.method)] else {
+            return [.stray(.response(response), from: peer)] // e.g. a retransmitted 2xx after the transaction ended
+        }
+        let code = response.statusCode
+        if t.isInvite {
+            switch t.state {
+            case .calling, .proceeding:
+                if code < 200 {
+                    // Proceeding: no more retransmissions, and no timer B: a call may ring for minutes.
+                    t.state = .proceeding
+                    t.retransmitAt = nil
+                    t.timeoutAt = nil
+                    return [.response(response, key: t.key)]
+                }
+                if code < 300 {
+                    // RFC 6026: Accepted, so that retransmitted 2xx still reach the UA core (timer M).
+                    t.state = .accepted
+                    t.retransmitAt = nil
+                    t.timeoutAt = now + timers.timeout64T1
+                    return [.response(response, key: t.key)]
+                }
+                t.state = .completed
+                t.retransmitAt = nil
+                t.timeoutAt = now + (t.peer.isReliable ? 0 : 32_000_000)          // timer D
+                let ack = Self.ackForFailure(t.request, response: response)
+                t.ack = ack
+                return [.send(.request(ack), to: t.peer), .response(response, key: t.key)]
+            case .accepted:
+                return code >= 200 && code < 300 ? [.response(response, key: t.key)] : []
+            case .completed:
+                return t.ack.map { [.send(.request($0), to: t.peer)] } ?? []      // the final response again: ACK again
+            default:
+                return []
+            }
+        }
+        switch t.state {
+        case .trying, .proceeding:
+            if code < 200 {
+                t.state = .proceeding
+                return [.response(response, key: t.key)]
+            }
+            t.state = .completed
+            t.retransmitAt = nil
+            t.timeoutAt = now + (t.peer.isReliable ? 0 : timers.t4)              // timer K
+            return [.response(response, key: t.key)]
+        default:
+            return []
+        }
+    }
+
+    /// §17.1.1.3: the ACK of a non-2xx final response belongs to the INVITE transaction.
+    static func ackForFailure(_ invite: SIPRequest, response: SIPResponse) -> SIPRequest {
+        var h = SIPHeaders()
+        if let via = invite.headers.values("Via").first { h.add("Via", via) }
+        for name in ["Max-Forwards", "From"] { if let v = invite.headers[name] { h.add(name, v) } }
+        if let to = response.headers["To"] { h.add("To", to) }
+        if let callID = invite.headers["Call-ID"] { h.add("Call-ID", callID) }
+        let number = invite.headers["CSeq"].flatMap { try? CSeq(parsing: $0) }?.number ?? 1
+        h.add("CSeq", "\(number) ACK")
+        for route in invite.headers.all("Route") { h.add("Route", route) }
+        return SIPRequest(method: "ACK", uri: invite.uri, headers: h)
+    }
+
+    // MARK: server transactions (§17.2)
+
+    private func receiveRequest(_ request: SIPRequest, from peer: SIPPeer, now: UInt64) -> [Output] {
+        guard let key = TransactionKey.server(for: request) else { return [] }
+        if let t = transactions[key] {
+            if request.method == "ACK" {
+                guard t.isInvite else { return [] }
+                if t.state == .completed {
+                    t.state = .confirmed
+                    t.retransmitAt = nil
+                    t.timeoutAt = now + (peer.isReliable ? 0 : timers.t4)             // timer I
+                    return []
+                }
+                // An ACK to a 2xx is end to end: the UA core takes it (§17.2.1, RFC 6026).
+                return t.state == .accepted ? [.stray(.request(request), from: peer)] : []
+            }
+            // A retransmitted request: answer with the last response, if any.
+            if [.proceeding, .completed, .trying].contains(t.state), let last = t.lastResponse {
+                return [.send(.response(last), to: t.peer)]
+            }
+            return []
+        }
+        if request.method == "ACK" { return [.stray(.request(request), from: peer)] }
+        let invite = request.method == "INVITE"
+        let t = Transaction(key: key, isInvite: invite, peer: peer, state: invite ? .proceeding : .trying,
+                            request: request, interval: timers.t1)
+        transactions[key] = t
+        var out: [Output] = []
+        if invite {
+            // Sent at once rather than after 200 ms: it stops the caller's INVITE retransmissions.
+            let trying = Self.response(to: request, code: 100, reason: "Trying")
+            t.lastResponse = trying
+            out.append(.send(.response(trying), to: peer))
+        }
+        out.append(.request(request, from: peer, key: key))
+        return out
+    }
+
+    /// Sends the transaction user's response to the request of `key`.
+    public func respond(_ key: TransactionKey, _ response: SIPResponse, now: UInt64) -> [Output] {
+        guard let t = transactions[key], key.isServer else { return [] }
+        let code = response.statusCode
+        guard t.state != .terminated, t.state != .confirmed else { return [] }
+        if t.isInvite {
+            guard t.state == .proceeding || (t.state == .accepted && code >= 200 && code < 300) else { return [] }
+            t.lastResponse = response
+            if code < 200 { return [.send(.response(response), to: t.peer)] }
+            if code < 300 {
+                t.state = .accepted
+                t.timeoutAt = now + timers.timeout64T1                               // timer L
+                return [.send(.response(response), to: t.peer)]
+            }
+            t.state = .completed
+            if !t.peer.isReliable { t.retransmitAt = now + timers.t1 }               // timer G
+            t.timeoutAt = now + timers.timeout64T1                                    // timer H
+            return [.send(.response(response), to: t.peer)]
+        }
+        guard t.state == .trying || t.state == .proceeding else { return [] }
+        t.lastResponse = response
+        if code < 200 {
+            t.state = .proceeding
+        } else {
+            t.state = .completed
+            t.timeoutAt = now + (t.peer.isReliable ? 0 : timers.timeout64T1)        // timer J
+        }
+        return [.send(.response(response), to: t.peer)]
+    }
+
+    /// A response to `request` with its Via, From, To, Call-ID and CSeq (§8.2.6.2).
+    public static func response(to request: SIPRequest, code: Int, reason: String, toTag: String? = nil) -> SIPResponse {
+        var h = SIPHeaders()
+        for via in request.headers.all("Via") { h.add("Via", via) }
+        for name in ["From", "To", "Call-ID", "CSeq"] {
+            guard var v = request.headers[name] else { continue }
+            if name == "To", let toTag, code > 100, (try? NameAddress(parsing: v))?.tag == nil { v += ";tag=\(toTag)" }
+            h.add(name, v)
+        }
+        return SIPResponse(statusCode: code, reason: reason, headers: h)
+    }
+
+    /// The server transaction a CANCEL cancels (§9.2): the INVITE with the same branch.
+    public func inviteKey(cancelledBy cancel: SIPRequest) -> TransactionKey? {
+        guard let k = TransactionKey.server(for: cancel) else { return nil }
+        let key = TransactionKey(isServer: true, branch: k.branch, sentBy: k.sentBy, method: "INVITE")
+        return transactions[key].map { $0.state == .proceeding ? key : nil } ?? nil
+    }
+
+    // MARK: input and timers
+
+    public func receive(_ message: SIPMessage, from peer: SIPPeer, now: UInt64) -> [Output] {
+        switch message {
+        case .request(let r): receiveRequest(r, from: peer, now: now)
+        case .response(let r): receiveResponse(r, from: peer, now: now)
+        }
+    }
+
+    /// Runs the timers due at `now`.
+    public func poll(now: UInt64) -> [Output] {
+        var out: [Output] = []
+        for (key, t) in transactions {
+            if let at = t.retransmitAt, now >= at { out += retransmit(t, now: now) }
+            if let at = t.timeoutAt, now >= at {
+                let unanswered = !key.isServer && [.calling, .trying, .proceeding].contains(t.state)  // timer B / F
+                let unacknowledged = key.isServer && t.isInvite && t.state == .completed             // timer H
+                if unanswered || unacknowledged { out.append(.timeout(key: key)) }
+                t.state = .terminated
+                transactions[key] = nil
+            }
+        }
+        return out
+    }
+
+    private func retransmit(_ t: Transaction, now: UInt64) -> [Output] {
+        switch (t.key.isServer, t.state) {
+        case (false, .calling):                                                     // timer A doubles
+            t.retransmitInterval *= 2
+            t.retransmitAt = now + t.retransmitInterval
+            return [.send(.request(t.request), to: t.peer)]
+        case (false, .trying), (false, .proceeding):                                // timer E, capped at T2
+            t.retransmitInterval = t.state == .proceeding ? timers.t2 : min(t.retransmitInterval * 2, timers.t2)
+            t.retransmitAt = now + t.retransmitInterval
+            return [.send(.request(t.request), to: t.peer)]
+        case (true, .completed) where t.isInvite:                                   // timer G, capped at T2
+            t.retransmitInterval = min(t.retransmitInterval * 2, timers.t2)
+            t.retransmitAt = now + t.retransmitInterval
+            return t.lastResponse.map { [.send(.response($0), to: t.peer)] } ?? []
+        default:
+            t.retransmitAt = nil
+            return []
+        }
+    }
+
+    public var nextTimeout: UInt64? {
+        transactions.values.flatMap { [$0.retransmitAt, $0.timeoutAt].compactMap { $0 } }.min()
+    }
+}

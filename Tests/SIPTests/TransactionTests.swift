@@ -1,0 +1,152 @@
+import SIP
+import Testing
+
+private let udp = SIPPeer(.udp, host: "192.0.2.7", port: 5060)
+private let tcp = SIPPeer(.tcp, host: "192.0.2.7", port: 5060)
+
+private func request(_ method: String, branch: String = "z9hG4bK-abc", cseq: Int = 1, toTag: String? = nil) -> SIPRequest {
+    SIPRequest(method: method, uri: try! SIPURI(parsing: "sip:bob@example.com"), headers: SIPHeaders([
+        ("Via", "SIP/2.0/UDP 192.0.2.1:5060;branch=\(branch)"), ("Max-Forwards", "70"),
+        ("From", "<sip:alice@example.com>;tag=a1"), ("To", "<sip:bob@example.com>" + (toTag.map { ";tag=\($0)" } ?? "")),
+        ("Call-ID", "call-1"), ("CSeq", "\(cseq) \(method)"),
+    ]))
+}
+
+private func response(_ code: Int, to r: SIPRequest) -> SIPResponse {
+    TransactionLayer.response(to: r, code: code, reason: "X", toTag: "b1")
+}
+
+/// Runs the layer's timer from `from` to `until` (µs), returning when each output happened.
+private func run(_ layer: TransactionLayer, from: UInt64 = 0, until: UInt64) -> [(UInt64, TransactionLayer.Output)] {
+    var now = from
+    var out: [(UInt64, TransactionLayer.Output)] = []
+    while let next = layer.nextTimeout, next <= until {
+        now = max(now, next)
+        out += layer.poll(now: now).map { (now, $0) }
+    }
+    return out
+}
+
+private func sends(_ outs: [(UInt64, TransactionLayer.Output)]) -> [UInt64] {
+    outs.compactMap { if case .send = $0.1 { return $0.0 } else { return nil } }
+}
+
+@Suite struct TransactionTests {
+    @Test func inviteClientRetransmitsByTimerAThenTimesOutByTimerB() {
+        let layer = TransactionLayer()
+        let (key, first) = layer.send(request("INVITE"), to: udp, now: 0)
+        #expect(first.count == 1)
+        let outs = run(layer, until: 40_000_000)
+        #expect(sends(outs) == [500_000, 1_500_000, 3_500_000, 7_500_000, 15_500_000, 31_500_000])
+        #expect(outs.last.map { $0.1 == .timeout(key: key) && $0.0 == 32_000_000 } == true)
+        #expect(layer.count == 0)
+    }
+
+    @Test func provisionalStopsRetransmissionAndFailureIsAcknowledged() throws {
+        let layer = TransactionLayer()
+        let invite = request("INVITE")
+        let (key, _) = layer.send(invite, to: udp, now: 0)
+        #expect(layer.receive(.response(response(180, to: invite)), from: udp, now: 100_000) ==
+                [.response(response(180, to: invite), key: key)])
+        #expect(run(layer, until: 120_000_000).isEmpty)                    // ringing: no timer A, no timer B
+        let busy = layer.receive(.response(response(486, to: invite)), from: udp, now: 130_000_000)
+        guard case .send(.request(let ack), _) = busy.first else { Issue.record("no ACK"); return }
+        #expect(ack.method == "ACK" && ack.headers["CSeq"] == "1 ACK" && ack.headers["To"]!.contains("tag=b1"))
+        #expect(ack.headers["Via"] == invite.headers["Via"])              // same branch as the INVITE
+        // The 486 again (our ACK was lost): ACK again, nothing new for the TU.
+        #expect(layer.receive(.response(response(486, to: invite)), from: udp, now: 131_000_000).count == 1)
+        _ = run(layer, from: 131_000_000, until: 200_000_000)              // timer D
+        #expect(layer.count == 0)
+    }
+
+    @Test func retransmitted2xxReachesTheUACoreRFC6026() {
+        let layer = TransactionLayer()
+        let invite = request("INVITE")
+        let (key, _) = layer.send(invite, to: udp, now: 0)
+        let ok = response(200, to: invite)
+        #expect(layer.receive(.response(ok), from: udp, now: 10) == [.response(ok, key: key)])
+        #expect(layer.receive(.response(ok), from: udp, now: 20) == [.response(ok, key: key)])
+        _ = run(layer, until: 33_000_000)                                   // timer M
+        #expect(layer.receive(.response(ok), from: udp, now: 40_000_000) == [.stray(.response(ok), from: udp)])
+    }
+
+    @Test func nonInviteClientUsesTimerECappedAtT2AndTimerF() {
+        let layer = TransactionLayer()
+        let (key, _) = layer.send(request("REGISTER"), to: udp, now: 0)
+        let outs = run(layer, until: 40_000_000)
+        #expect(sends(outs) == [500_000, 1_500_000, 3_500_000, 7_500_000, 11_500_000, 15_500_000, 19_500_000,
+                                23_500_000, 27_500_000, 31_500_000])
+        #expect(outs.last.map { $0.1 == .timeout(key: key) } == true)
+    }
+
+    @Test func reliableTransportsDoNotRetransmit() {
+        let layer = TransactionLayer()
+        _ = layer.send(request("OPTIONS"), to: tcp, now: 0)
+        let outs = run(layer, until: 40_000_000)
+        #expect(sends(outs).isEmpty && outs.count == 1) // just timer F
+    }
+
+    @Test func inviteServerSendsTryingRetransmitsFailureUntilACK() {
+        let layer = TransactionLayer()
+        let invite = request("INVITE")
+        let first = layer.receive(.request(invite), from: udp, now: 0)
+        guard case .send(.response(let trying), _) = first.first, case .request(_, _, let key) = first.last else {
+            Issue.record("expected 100 Trying and the request"); return
+        }
+        #expect(trying.statusCode == 100)
+        // A retransmitted INVITE gets the last response again and does not reach the TU.
+        #expect(layer.receive(.request(invite), from: udp, now: 400_000) == [.send(.response(trying), to: udp)])
+        let busy = response(486, to: invite)
+        #expect(layer.respond(key, busy, now: 1_000_000) == [.send(.response(busy), to: udp)])
+        let outs = run(layer, from: 1_000_000, until: 9_000_000)
+        #expect(sends(outs) == [1_500_000, 2_500_000, 4_500_000, 8_500_000]) // timer G
+        #expect(layer.receive(.request(request("ACK", toTag: "b1")), from: udp, now: 9_100_000).isEmpty)
+        #expect(run(layer, from: 9_100_000, until: 20_000_000).isEmpty)     // no more G, no H; timer I ends it
+        #expect(layer.count == 0)
+    }
+
+    @Test func inviteServerTimesOutWithoutACKByTimerH() {
+        let layer = TransactionLayer()
+        let invite = request("INVITE")
+        guard case .request(_, _, let key) = layer.receive(.request(invite), from: udp, now: 0).last else { return }
+        _ = layer.respond(key, response(603, to: invite), now: 0)
+        #expect(run(layer, until: 40_000_000).last.map { $0.1 == .timeout(key: key) && $0.0 == 32_000_000 } == true)
+    }
+
+    @Test func nonInviteServerAnswersRetransmissionsUntilTimerJ() {
+        let layer = TransactionLayer()
+        let options = request("OPTIONS")
+        guard case .request(_, _, let key) = layer.receive(.request(options), from: udp, now: 0).last else { return }
+        #expect(layer.receive(.request(options), from: udp, now: 10).isEmpty)   // no response yet: absorbed
+        let ok = response(200, to: options)
+        _ = layer.respond(key, ok, now: 20)
+        #expect(layer.receive(.request(options), from: udp, now: 30) == [.send(.response(ok), to: udp)])
+        _ = run(layer, until: 40_000_000)
+        #expect(layer.count == 0)
+    }
+
+    @Test func matchesRFC2543RequestsWithoutTheMagicCookie() {
+        let layer = TransactionLayer()
+        let invite = request("INVITE", branch: "old-style-1")
+        guard case .request(_, _, let key) = layer.receive(.request(invite), from: udp, now: 0).last else { return }
+        _ = layer.respond(key, response(404, to: invite), now: 0)
+        #expect(layer.receive(.request(request("ACK", branch: "old-style-1", toTag: "b1")), from: udp, now: 1).isEmpty)
+        #expect(run(layer, until: 2_000_000).isEmpty)                        // the ACK stopped timer G
+    }
+
+    @Test func aCancelFindsItsInvite() {
+        let layer = TransactionLayer()
+        let invite = request("INVITE")
+        guard case .request(_, _, let key) = layer.receive(.request(invite), from: udp, now: 0).last else { return }
+        let cancel = request("CANCEL")
+        #expect(layer.inviteKey(cancelledBy: cancel) == key)
+        _ = layer.respond(key, response(487, to: invite), now: 0)
+        #expect(layer.inviteKey(cancelledBy: cancel) == nil)                 // too late once answered
+    }
+
+    @Test func strayACKAndResponsesGoToTheUACore() {
+        let layer = TransactionLayer()
+        let ack = request("ACK", toTag: "b1")
+        #expect(layer.receive(.request(ack), from: udp, now: 0) == [.stray(.request(ack), from: udp)])
+    }
+}
