@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "SDP"),
         .target(name: "STUN", dependencies: ["CGatewayTLS"]),
         // The SIP stack: message syntax, transactions, dialogs, registration (sans-IO cores).
-        .target(name: "SIP"),
+        .target(name: "SIP", dependencies: ["CGatewayTLS"]),
         // The browser leg: ICE-lite, DTLS-SRTP, and the session tying them to the media bridge.
         .target(name: "WebRTC", dependencies: ["SDP", "STUN", "MediaCore", "CGatewayMedia", "CGatewayTLS"]),
         // The NIO shells: HTTP server, media sockets, and what ties them to the cores.

@@ -21,6 +21,13 @@
 extern "C" {
 #endif
 
+/**
+ * Hashes data with "MD5", "SHA256" or "SHA512-256" (for SIP digest
+ * authentication) into out[0..cap). Returns the digest length, or -1 for an
+ * unknown algorithm or a short buffer. Thread-safe.
+ */
+int gwm_hash(const char *algorithm, const uint8_t *data, size_t len, uint8_t *out, size_t cap);
+
 /** Writes HMAC-SHA1(key, data) into out[20]. Returns 0, or -1 on failure. Thread-safe. */
 int gwm_hmac_sha1(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len, uint8_t out[20]);
 

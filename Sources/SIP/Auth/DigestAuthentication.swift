@@ -1,0 +1,81 @@
+import CGatewayTLS
+
+/// HTTP Digest authentication for SIP (RFC 3261 §22, RFC 2617, RFC 7616):
+/// reading a challenge and computing the Authorization for it.
+public struct DigestChallenge: Equatable, Sendable {
+    public var realm: String
+    public var nonce: String
+    public var opaque: String?
+    public var algorithm: String      // "MD5", "SHA-256", "SHA-512-256" (upper case)
+    public var qop: [String]          // offered: "auth", "auth-int"
+    public var stale: Bool
+
+    /// Parses `Digest realm="...", nonce="...", ...` (WWW-Authenticate or Proxy-Authenticate).
+    public init?(_ header: String) {
+        let t = SIPText.trim(Substring(header))
+        guard t.lowercased().hasPrefix("digest") else { return nil }
+        var params: [String: String] = [:]
+        for part in SIPText.splitCommas(String(t.dropFirst(6))) {
+            let kv = part.split(separator: "=", maxSplits: 1)
+            guard kv.count == 2 else { continue }
+            var v = SIPText.trim(kv[1])
+            if v.first == "\"" && v.last == "\"" && v.count >= 2 { v = v.dropFirst().dropLast() }
+            params[SIPText.trim(kv[0]).lowercased()] = String(v)
+        }
+        guard let realm = params["realm"], let nonce = params["nonce"] else { return nil }
+        self.realm = realm
+        self.nonce = nonce
+        opaque = params["opaque"]
+        algorithm = (params["algorithm"] ?? "MD5").uppercased()
+        qop = params["qop"].map { $0.split(separator: ",").map { SIPText.trim($0).lowercased() } } ?? []
+        stale = params["stale"]?.lowercased() == "true"
+    }
+
+    public var isSupported: Bool { DigestCredentials.hashName(algorithm) != nil }
+}
+
+public struct DigestCredentials: Sendable {
+    public var username: String
+    public var password: String
+
+    public init(username: String, password: String) {
+        self.username = username
+        self.password = password
+    }
+
+    static func hashName(_ algorithm: String) -> String? {
+        switch algorithm.uppercased() {
+        case "MD5": "MD5"
+        case "SHA-256": "SHA256"
+        case "SHA-512-256": "SHA512-256"
+        default: nil
+        }
+    }
+
+    static func hex(_ algorithm: String, _ text: String) -> String {
+        var out = [UInt8](repeating: 0, count: 64)
+        let bytes = Array(text.utf8)
+        let n = gwm_hash(hashName(algorithm) ?? "MD5", bytes, bytes.count, &out, out.count)
+        return out.prefix(Int(max(n, 0))).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    /// The value of an Authorization (or Proxy-Authorization) header answering
+    /// `challenge` for `method` on `uri`. `nonceCount` counts uses of this nonce.
+    public func authorization(for challenge: DigestChallenge, method: String, uri: String, nonceCount: Int,
+                              cnonce: String) -> String {
+        let alg = challenge.algorithm
+        let ha1 = Self.hex(alg, "\(username):\(challenge.realm):\(password)")
+        let ha2 = Self.hex(alg, "\(method):\(uri)")
+        var value = "Digest username=\"\(username)\", realm=\"\(challenge.realm)\", nonce=\"\(challenge.nonce)\", uri=\"\(uri)\""
+        if challenge.qop.contains("auth") {
+            let hexCount = String(nonceCount, radix: 16)
+            let nc = String(repeating: "0", count: max(0, 8 - hexCount.count)) + hexCount
+            let response = Self.hex(alg, "\(ha1):\(challenge.nonce):\(nc):\(cnonce):auth:\(ha2)")
+            value += ", response=\"\(response)\", algorithm=\(alg), qop=auth, nc=\(nc), cnonce=\"\(cnonce)\""
+        } else {
+            value += ", response=\"\(Self.hex(alg, "\(ha1):\(challenge.nonce):\(ha2)"))\", algorithm=\(alg)"
+        }
+        if let opaque = challenge.opaque { value += ", opaque=\"\(opaque)\"" }
+        return value
+    }
+}
