@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "WebRTC", "SDP", "MediaCore", "CGatewayMedia",
+                "WebRTC", "SDP", "SIP", "MediaCore", "CGatewayMedia",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

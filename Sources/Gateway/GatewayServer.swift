@@ -1,4 +1,5 @@
 import Logging
+import SIP
 import NIOCore
 import NIOPosix
 import WebRTC
@@ -11,6 +12,13 @@ public final class GatewayServer {
         public var httpPort = 8080
         public var mediaIP = "127.0.0.1"
         public var rtpPorts: ClosedRange<UInt16> = 40000...40999
+        public var sipListenHost = "127.0.0.1"
+        public var sipListenPort = 5060
+        /// The SIP server / outbound proxy; nil starts the embedded registrar.
+        public var sipServer: (host: String, port: UInt16)?
+        public var sipDomain: String?
+        /// Accounts to register at start (until sign-in does it per browser user).
+        public var sipAccounts: [(user: String, password: String)] = []
         public init() {}
     }
 
@@ -19,6 +27,7 @@ public final class GatewayServer {
     let group: MultiThreadedEventLoopGroup
     let logger: Logger
     private var channel: Channel?
+    private var sip: SIPService?
 
     public init(config: Config, logger: Logger = Logger(label: "gateway")) {
         self.config = config
@@ -34,8 +43,15 @@ public final class GatewayServer {
                                         registry: registry, logger: logger)
         let echo = EchoTestRoutes(factory: factory, registry: registry, mediaIP: config.mediaIP)
         let files = StaticFiles()
+        let sip = SIPService(settings: .init(listenHost: config.sipListenHost, listenPort: config.sipListenPort,
+                                             server: config.sipServer.map { SIPPeer(.udp, host: $0.host, port: $0.port) },
+                                             domain: config.sipDomain ?? config.sipListenHost, accounts: config.sipAccounts),
+                             loop: group.next(), logger: logger)
+        try sip.start().wait()
+        self.sip = sip
+        let sipStatus = SIPStatusRoute(service: sip)
         let channel = try HTTPServer.start(group: group, host: config.httpHost, port: config.httpPort) { request, loop in
-            echo.handle(request, on: loop) ?? files.handle(request, on: loop)
+            echo.handle(request, on: loop) ?? sipStatus.handle(request, on: loop) ?? files.handle(request, on: loop)
                 ?? loop.makeSucceededFuture(.text("not found\n", status: .notFound))
         }.wait()
         self.channel = channel

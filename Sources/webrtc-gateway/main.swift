@@ -8,6 +8,10 @@ usage: webrtc-gateway [options]
   --http HOST:PORT        where the HTTP server listens (default 127.0.0.1:8080)
   --media-ip ADDR         the address of the media ports, put in the SDP (default 127.0.0.1)
   --rtp-ports LOW-HIGH    the UDP ports for media, one per call leg (default 40000-40999)
+  --sip-listen HOST:PORT  where the SIP stack listens, UDP (default 127.0.0.1:5060)
+  --sip-server HOST:PORT  the SIP server / outbound proxy; without it the embedded registrar runs
+  --sip-domain NAME       the SIP domain of the accounts (default: the --sip-listen host)
+  --register USER:PASS    register USER on the SIP server at start (repeatable; for tests until sign-in does it)
   --media-demo [SECONDS]  instead of serving, run one simulated call through the media core and print it
   --help                  this text
 """
@@ -35,6 +39,23 @@ while !arguments.isEmpty {
         else { fail("--http wants HOST:PORT, got \(v)") }
         config.httpHost = String(v[..<colon])
         config.httpPort = port
+    case "--sip-listen", "--sip-server":
+        let v = value()
+        guard let colon = v.lastIndex(of: ":"), let port = UInt16(v[v.index(after: colon)...]) else {
+            fail("\(flag) wants HOST:PORT, got \(v)")
+        }
+        if flag == "--sip-listen" {
+            config.sipListenHost = String(v[..<colon])
+            config.sipListenPort = Int(port)
+        } else {
+            config.sipServer = (String(v[..<colon]), port)
+        }
+    case "--sip-domain":
+        config.sipDomain = value()
+    case "--register":
+        let v = value()
+        guard let colon = v.firstIndex(of: ":") else { fail("--register wants USER:PASSWORD") }
+        config.sipAccounts.append((String(v[..<colon]), String(v[v.index(after: colon)...])))
     case "--media-ip":
         config.mediaIP = value()
     case "--rtp-ports":

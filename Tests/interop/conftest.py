@@ -39,13 +39,15 @@ def wait_until(condition, timeout, interval=0.05, what="condition"):
 
 
 class Gateway:
-    def __init__(self, tmp):
+    def __init__(self, tmp, *extra):
         self.port = free_port()
+        self.sip_port = free_port()
         low = 41000 + (os.getpid() % 50) * 100
         self.log_path = os.path.join(tmp, "gateway.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [BINARY, "--http", f"127.0.0.1:{self.port}", "--media-ip", "127.0.0.1", "--rtp-ports", f"{low}-{low + 99}"],
+            [BINARY, "--http", f"127.0.0.1:{self.port}", "--media-ip", "127.0.0.1", "--rtp-ports", f"{low}-{low + 99}",
+             "--sip-listen", f"127.0.0.1:{self.sip_port}", *extra],
             stdout=self.log, stderr=subprocess.STDOUT)
         wait_until(self._up, 30, what="the gateway's HTTP port")
 
@@ -74,6 +76,10 @@ class Gateway:
         with urllib.request.urlopen(f"{self.url}/test/session?id={sid}", timeout=5) as r:
             return json.loads(r.read())
 
+    def sip_status(self):
+        with urllib.request.urlopen(f"{self.url}/test/sip", timeout=5) as r:
+            return json.loads(r.read())
+
     def logs(self):
         self.log.flush()
         with open(self.log_path) as f:
@@ -100,6 +106,20 @@ def gateway(workdir):
     g = Gateway(workdir)
     yield g
     g.stop()
+
+
+@pytest.fixture
+def start_gateway(workdir):
+    """Starts gateways with extra flags; stops them after the test."""
+    started = []
+
+    def start(*extra):
+        g = Gateway(tempfile.mkdtemp(dir=workdir), *extra)
+        started.append(g)
+        return g
+    yield start
+    for g in started:
+        g.stop()
 
 
 def write_tone(path, hz, seconds=10, rate=48000, level=0.5):

@@ -46,7 +46,11 @@ public struct TransactionKey: Hashable, Sendable, CustomStringConvertible {
         let method = request.method == "ACK" ? "INVITE" : request.method
         let sentBy = "\(via.host.lowercased()):\(via.port ?? 5060)"
         if let branch = via.branch, branch.hasPrefix(Via.magicCookie) {
-            return TransactionKey(isServer: true, branch: branch, sentBy: sentBy, method: method)
+            // Call-ID and CSeq number too: a retransmission always repeats them, so a
+            // peer that reuses a branch for a new request is not taken for one.
+            let callID = request.headers["Call-ID"] ?? ""
+            let cseq = request.headers["CSeq"].flatMap { try? CSeq(parsing: $0) }?.number ?? 0
+            return TransactionKey(isServer: true, branch: "\(branch)|\(callID)|\(cseq)", sentBy: sentBy, method: method)
         }
         // RFC 2543 (§17.2.3): From tag, Call-ID, CSeq number and top Via. (The To
         // tag is left out so that the ACK for a non-2xx, which carries it, still

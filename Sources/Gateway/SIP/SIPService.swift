@@ -1,0 +1,213 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import SIP
+
+/// The NIO shell of the SIP stack: one UDP socket, the transaction layer, the
+/// endpoint core (OPTIONS, the embedded registrar, request checks) and the
+/// registration clients, all on one event loop with one timer.
+final class SIPService {
+    struct Settings {
+        var listenHost: String
+        var listenPort: Int
+        /// Registrar / outbound proxy; nil = this gateway's embedded registrar.
+        var server: SIPPeer?
+        var domain: String
+        var accounts: [(user: String, password: String)]
+    }
+
+    let settings: Settings
+    let loop: EventLoop
+    let logger: Logger
+    private var channel: Channel?
+    private let transactions = TransactionLayer()
+    private let endpoint: EndpointCore
+    private var clients: [String: RegistrationClient] = [:]          // by user
+    private var clientByTransaction: [TransactionKey: String] = [:]
+    private var timer: Scheduled<Void>?
+    /// Registration states for the status route; written on the loop, read from any thread.
+    let status = NIOLockedValueBox<[String: String]>([:])
+
+    init(settings: Settings, loop: EventLoop, logger: Logger) {
+        self.settings = settings
+        self.loop = loop
+        self.logger = logger
+        endpoint = EndpointCore(registrar: settings.server == nil ? Registrar() : nil, makeTag: { Random.token(10) })
+    }
+
+    static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds / 1000 }
+
+    func start() -> EventLoopFuture<Void> {
+        DatagramBootstrap(group: loop)
+            .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .channelInitializer { channel in channel.pipeline.addHandler(SIPDatagramHandler(service: self)) }
+            .bind(host: settings.listenHost, port: settings.listenPort)
+            .map { channel in
+                self.channel = channel
+                let port = channel.localAddress?.port ?? self.settings.listenPort
+                let upstream = self.settings.server.map { "server \($0)" } ?? "embedded registrar"
+                self.logger.info("SIP listening on udp:\(self.settings.listenHost):\(port), \(upstream)")
+                self.startRegistrations(localPort: UInt16(port))
+            }
+    }
+
+    var boundPort: Int? { channel?.localAddress?.port }
+
+    private func startRegistrations(localPort: UInt16) {
+        let server = settings.server ?? SIPPeer(.udp, host: settings.listenHost, port: localPort)
+        for (user, password) in settings.accounts {
+            let account = RegistrationClient.Account(
+                aor: SIPURI(user: user, host: settings.domain), registrar: SIPURI(host: settings.domain),
+                contact: SIPURI(user: user, host: settings.listenHost, port: localPort),
+                credentials: DigestCredentials(username: user, password: password),
+                via: ("UDP", settings.listenHost, localPort))
+            let client = RegistrationClient(account: account, token: { Random.token(12) })
+            clients[user] = client
+            send(client.start(now: Self.now()), to: server, for: user)
+        }
+        afterWork()
+    }
+
+    // MARK: input
+
+    func received(_ bytes: [UInt8], from source: SIPPeer) {
+        let now = Self.now()
+        if bytes.allSatisfy({ $0 == 13 || $0 == 10 }) { return } // keep-alive
+        do {
+            let (message, _) = try SIPParser.parse(bytes, framing: .datagram)
+            var incoming = message
+            if case .request(var r) = message {
+                guard let top = r.headers.values("Via").first, (try? Via(parsing: top)) != nil else {
+                    // Without a readable Via there is no transaction: answer 400 to where it came from.
+                    if let reply = StatelessReply.badVia(r, from: source) { writeDirect(reply, to: source) }
+                    afterWork()
+                    return
+                }
+                Self.markReceived(&r, from: source)
+                incoming = .request(r)
+            }
+            handle(transactions.receive(incoming, from: source, now: now), now: now)
+        } catch {
+            // A request we cannot parse still gets its 400 (or 505) when there is a Via to send it to.
+            if let reply = StatelessReply.forUnparsable(bytes, error: error, from: source) { writeDirect(reply, to: source) }
+            logger.notice("unparsable SIP from \(source): \(error.reason)")
+        }
+        afterWork()
+    }
+
+    /// RFC 3261 §18.2.1 and RFC 3581: note where a request really came from.
+    static func markReceived(_ r: inout SIPRequest, from source: SIPPeer) {
+        guard let top = r.headers.values("Via").first, var via = try? Via(parsing: top) else { return }
+        if via.host != source.host { via.parameters.removeAll { $0.name == "received" }; via.parameters.append(SIPParameter(name: "received", value: source.host)) }
+        if let i = via.parameters.firstIndex(where: { $0.name.lowercased() == "rport" }), via.parameters[i].value == nil {
+            via.parameters[i].value = String(source.port)
+            if !via.parameters.has("received") { via.parameters.append(SIPParameter(name: "received", value: source.host)) }
+        }
+        var vias = r.headers.values("Via")
+        vias[0] = via.description
+        r.headers.remove("Via")
+        for v in vias { r.headers.add("Via", v) }
+    }
+
+    private func handle(_ outputs: [TransactionLayer.Output], now: UInt64) {
+        for output in outputs {
+            switch output {
+            case .send(let message, let peer):
+                write(message, to: peer)
+            case .request(let request, let from, let key):
+                if let response = endpoint.answer(request, from: from, now: now) {
+                    handle(transactions.respond(key, response, now: now), now: now)
+                }
+            case .response(let response, let key):
+                guard response.statusCode >= 200, let user = clientByTransaction.removeValue(forKey: key),
+                      let client = clients[user] else { continue }
+                if let next = client.handle(response, now: now) { send(next, to: serverPeer, for: user) }
+                report(user, client)
+            case .timeout(let key):
+                guard let user = clientByTransaction.removeValue(forKey: key), let client = clients[user] else { continue }
+                if let next = client.timedOut(now: now) { send(next, to: serverPeer, for: user) }
+                report(user, client)
+            case .stray:
+                break
+            }
+        }
+    }
+
+    private var serverPeer: SIPPeer {
+        settings.server ?? SIPPeer(.udp, host: settings.listenHost, port: UInt16(boundPort ?? settings.listenPort))
+    }
+
+    private func send(_ request: SIPRequest, to peer: SIPPeer, for user: String) {
+        let (key, outputs) = transactions.send(request, to: peer, now: Self.now())
+        clientByTransaction[key] = user
+        handle(outputs, now: Self.now())
+    }
+
+    private func report(_ user: String, _ client: RegistrationClient) {
+        let text: String
+        switch client.state {
+        case .registered(let expires): text = "registered \(expires)"
+        case .failed(let code, let reason): text = "failed \(code) \(reason)"
+        default: text = "\(client.state)"
+        }
+        logger.info("registration of \(user): \(text)")
+        status.withLockedValue { $0[user] = text }
+    }
+
+    // MARK: output and timers
+
+    private func write(_ message: SIPMessage, to peer: SIPPeer) {
+        guard let channel else { return }
+        let destination: SIPPeer
+        if case .response(let r) = message {
+            guard let d = StatelessReply.responseDestination(r) else { return }
+            destination = d
+        } else {
+            destination = peer
+        }
+        guard let address = try? SocketAddress(ipAddress: destination.host, port: Int(destination.port)) else {
+            logger.notice("not sending to \(destination): not an IP address")
+            return
+        }
+        let buffer = channel.allocator.buffer(bytes: message.bytes)
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
+    }
+
+    /// Sends to `peer` itself, whatever the message's Via says (stateless replies).
+    private func writeDirect(_ message: SIPMessage, to peer: SIPPeer) {
+        guard let channel, let address = try? SocketAddress(ipAddress: peer.host, port: Int(peer.port)) else { return }
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: message.bytes)),
+                              promise: nil)
+    }
+
+    private func afterWork() {
+        timer?.cancel()
+        let due = ([transactions.nextTimeout] + clients.values.map(\.nextTimeout)).compactMap { $0 }.min()
+        guard let due else { return }
+        let now = Self.now()
+        timer = loop.scheduleTask(in: .microseconds(Int64(due > now ? due - now : 0))) { [weak self] in
+            guard let self else { return }
+            let now = Self.now()
+            self.handle(self.transactions.poll(now: now), now: now)
+            for (user, client) in self.clients {
+                if let request = client.poll(now: now) { self.send(request, to: self.serverPeer, for: user) }
+            }
+            self.afterWork()
+        }
+    }
+}
+
+final class SIPDatagramHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    let service: SIPService
+
+    init(service: SIPService) { self.service = service }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        guard let host = envelope.remoteAddress.ipAddress, let port = envelope.remoteAddress.port,
+              envelope.data.readableBytes <= 65_535 else { return }
+        service.received(Array(envelope.data.readableBytesView), from: SIPPeer(.udp, host: host, port: UInt16(port)))
+    }
+}

@@ -1,0 +1,16 @@
+import Foundation
+import NIOCore
+
+/// GET /test/sip: the registration state of each account, as JSON (for tests
+/// and diagnostics until the signaling server reports it per user).
+struct SIPStatusRoute {
+    let service: SIPService
+
+    func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
+        guard request.method == .GET, request.path == "/test/sip" else { return nil }
+        let body: [String: Any] = ["port": service.boundPort ?? 0,
+                                   "registrations": service.status.withLockedValue { $0 }]
+        let json = (try? JSONSerialization.data(withJSONObject: body)) ?? Data()
+        return loop.makeSucceededFuture(HTTPResponse(contentType: "application/json", body: Array(json)))
+    }
+}
