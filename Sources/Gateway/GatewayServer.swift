@@ -39,13 +39,14 @@ public final class GatewayServer {
     public func start() throws -> Int {
         let identity = try DTLSIdentity()
         logger.info("DTLS certificate fingerprint sha-256 \(identity.fingerprint.value)")
-        let factory = BrowserLegFactory(group: group, identity: identity, ports: MediaPortPool(range: config.rtpPorts),
-                                        registry: registry, logger: logger)
+        let ports = MediaPortPool(range: config.rtpPorts)
+        let factory = BrowserLegFactory(group: group, identity: identity, ports: ports, registry: registry, logger: logger)
         let echo = EchoTestRoutes(factory: factory, registry: registry, mediaIP: config.mediaIP)
         let files = StaticFiles()
         let sip = SIPService(settings: .init(listenHost: config.sipListenHost, listenPort: config.sipListenPort,
                                              server: config.sipServer.map { SIPPeer(.udp, host: $0.host, port: $0.port) },
-                                             domain: config.sipDomain ?? config.sipListenHost, accounts: config.sipAccounts),
+                                             domain: config.sipDomain ?? config.sipListenHost, accounts: config.sipAccounts,
+                                             mediaIP: config.mediaIP, mediaPorts: ports),
                              loop: group.next(), logger: logger)
         try sip.start().wait()
         self.sip = sip

@@ -2,6 +2,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import SDP
 import SIP
 
 /// The NIO shell of the SIP stack: one UDP socket, the transaction layer, the
@@ -15,6 +16,8 @@ final class SIPService {
         var server: SIPPeer?
         var domain: String
         var accounts: [(user: String, password: String)]
+        var mediaIP: String
+        var mediaPorts: MediaPortPool
     }
 
     let settings: Settings
@@ -23,6 +26,11 @@ final class SIPService {
     private var channel: Channel?
     private let transactions = TransactionLayer()
     private let endpoint: EndpointCore
+    let calls = InviteServerCore()
+    /// Test-number calls ringing, by dialog: the INVITE transaction a CANCEL ends.
+    var ringingCalls: [String: TransactionKey] = [:]
+    /// Test-number media, by dialog.
+    var media: [String: (Channel, UInt16)] = [:]
     private var clients: [String: RegistrationClient] = [:]          // by user
     private var clientByTransaction: [TransactionKey: String] = [:]
     private var timer: Scheduled<Void>?
@@ -116,6 +124,9 @@ final class SIPService {
             case .send(let message, let peer):
                 write(message, to: peer)
             case .request(let request, let from, let key):
+                if endpoint.validator.validate(request) == nil, handleCallRequest(request, key: key, from: from, now: now) {
+                    continue
+                }
                 if let response = endpoint.answer(request, from: from, now: now) {
                     handle(transactions.respond(key, response, now: now), now: now)
                 }
@@ -128,11 +139,72 @@ final class SIPService {
                 guard let user = clientByTransaction.removeValue(forKey: key), let client = clients[user] else { continue }
                 if let next = client.timedOut(now: now) { send(next, to: serverPeer, for: user) }
                 report(user, client)
+            case .stray(.request(let ack), _) where ack.method == "ACK":
+                _ = calls.ack(ack)
             case .stray:
                 break
             }
         }
     }
+
+    /// INVITE, CANCEL, BYE and in-dialog requests of the calls this gateway answers itself.
+    private func handleCallRequest(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
+        switch r.method {
+        case "INVITE":
+            if let dialog = calls.dialog(for: r) {      // a re-INVITE (hold, resume): same answer, new direction
+                answerReInvite(r, key: key, dialog: dialog, now: now)
+                return true
+            }
+            return answerTestNumber(r, key: key, from: peer, now: now)
+        case "CANCEL":
+            guard let inviteKey = transactions.inviteKey(cancelledBy: r) else { return false } // 481 from the endpoint
+            respond(key, TransactionLayer.response(to: r, code: 200, reason: "OK"), now: now)
+            if let (id, _) = ringingCalls.first(where: { $0.value == inviteKey }),
+               let dialog = calls.calls[id]?.dialog {
+                guard var invite = transactions.request(for: inviteKey) else { return true }
+                invite.headers.set("To", "\(dialog.localURI);tag=\(dialog.localTag)")
+                respond(inviteKey, TransactionLayer.response(to: invite, code: 487, reason: "Request Terminated"), now: now)
+                endCall(id)
+            }
+            return true
+        case "BYE":
+            guard let dialog = calls.dialog(for: r) else { return false }
+            respond(key, TransactionLayer.response(to: r, code: 200, reason: "OK"), now: now)
+            logger.info("call \(dialog.callID) ended by BYE from \(peer)")
+            endCall(dialog.id)
+            return true
+        case "INFO", "UPDATE", "OPTIONS":
+            guard calls.dialog(for: r) != nil else { return false }
+            respond(key, TransactionLayer.response(to: r, code: 200, reason: "OK"), now: now)
+            return true
+        default:
+            return false
+        }
+    }
+
+    private func answerReInvite(_ r: SIPRequest, key: TransactionKey, dialog: Dialog, now: UInt64) {
+        guard let (_, port) = media[dialog.id], let offer = try? SDPParser.parse(String(decoding: r.body, as: UTF8.self)),
+              let agreed = try? AudioNegotiation.negotiate(offer, codecs: [.pcmu, .pcma]) else {
+            respond(key, TransactionLayer.response(to: r, code: 488, reason: "Not Acceptable Here"), now: now)
+            return
+        }
+        var local = LocalAudioParameters(address: settings.mediaIP, port: port, codecs: [.pcmu, .pcma], ssrc: 1,
+                                         cname: "echo", sessionID: "1")
+        local.sessionVersion = UInt64(r.headers["CSeq"].flatMap { try? CSeq(parsing: $0) }?.number ?? 2)
+        var ok = TransactionLayer.response(to: r, code: 200, reason: "OK")
+        ok.headers.add("Contact", "<\(contactURI)>")
+        ok.headers.add("Content-Type", "application/sdp")
+        ok.body = Array(AudioNegotiation.answer(offer, agreed: agreed, local: local).text.utf8)
+        respond(key, ok, now: now)
+        calls.sent2xx(ok, dialogID: dialog.id, now: now)
+        logger.info("call \(dialog.callID) re-INVITE: the caller is \(agreed.remoteDirection.rawValue)")
+    }
+
+    func respond(_ key: TransactionKey, _ response: SIPResponse, now: UInt64) {
+        handle(transactions.respond(key, response, now: now), now: now)
+    }
+
+    var contactURI: SIPURI { SIPURI(host: settings.listenHost, port: UInt16(boundPort ?? settings.listenPort)) }
 
     private var serverPeer: SIPPeer {
         settings.server ?? SIPPeer(.udp, host: settings.listenHost, port: UInt16(boundPort ?? settings.listenPort))
@@ -181,15 +253,23 @@ final class SIPService {
                               promise: nil)
     }
 
-    private func afterWork() {
+    func afterWork() {
         timer?.cancel()
-        let due = ([transactions.nextTimeout] + clients.values.map(\.nextTimeout)).compactMap { $0 }.min()
+        let due = ([transactions.nextTimeout, calls.nextTimeout] + clients.values.map(\.nextTimeout)).compactMap { $0 }.min()
         guard let due else { return }
         let now = Self.now()
         timer = loop.scheduleTask(in: .microseconds(Int64(due > now ? due - now : 0))) { [weak self] in
             guard let self else { return }
             let now = Self.now()
             self.handle(self.transactions.poll(now: now), now: now)
+            for output in self.calls.poll(now: now) {
+                switch output {
+                case .send(let response, let peer): self.write(.response(response), to: peer)
+                case .ackTimeout(let id):
+                    self.logger.warning("no ACK for our 2xx: ending the call")
+                    self.endCall(id)
+                }
+            }
             for (user, client) in self.clients {
                 if let request = client.poll(now: now) { self.send(request, to: self.serverPeer, for: user) }
             }

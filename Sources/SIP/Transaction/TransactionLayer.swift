@@ -214,6 +214,9 @@ public final class TransactionLayer {
         return SIPResponse(statusCode: code, reason: reason, headers: h)
     }
 
+    /// The request a transaction was made for.
+    public func request(for key: TransactionKey) -> SIPRequest? { transactions[key]?.request }
+
     /// The server transaction a CANCEL cancels (§9.2): the INVITE with the same branch.
     public func inviteKey(cancelledBy cancel: SIPRequest) -> TransactionKey? {
         guard let k = TransactionKey.server(for: cancel) else { return nil }

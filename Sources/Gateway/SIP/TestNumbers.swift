@@ -1,0 +1,85 @@
+import NIOCore
+import SDP
+import SIP
+
+/// The numbers the gateway answers itself, as a SIP user agent: `echo`
+/// (answers and returns the caller's RTP), `busy` (486) and `ring` (rings
+/// until cancelled). They make the SIP stack testable with sipp alone.
+enum TestNumber: String {
+    case echo, busy, ring
+
+    init?(_ uri: SIPURI) {
+        guard let user = uri.user else { return nil }
+        self.init(rawValue: user.lowercased())
+    }
+}
+
+extension SIPService {
+    /// Answers an INVITE for a test number; returns false when the INVITE is for someone else.
+    func answerTestNumber(_ invite: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
+        guard let number = TestNumber(invite.uri), invite.headers["To"].flatMap({ try? NameAddress(parsing: $0) })?.tag == nil
+        else { return false }
+        let tag = Random.token(10)
+        switch number {
+        case .busy:
+            respond(key, TransactionLayer.response(to: invite, code: 486, reason: "Busy Here", toTag: tag), now: now)
+        case .ring:
+            guard let dialog = calls.open(invite, from: peer, localTag: tag) else { return false }
+            var ringing = TransactionLayer.response(to: invite, code: 180, reason: "Ringing", toTag: tag)
+            ringing.headers.add("Contact", "<\(contactURI)>")
+            ringingCalls[dialog.id] = key
+            respond(key, ringing, now: now)
+        case .echo:
+            answerEcho(invite, key: key, from: peer, tag: tag, now: now)
+        }
+        return true
+    }
+
+    private func answerEcho(_ invite: SIPRequest, key: TransactionKey, from peer: SIPPeer, tag: String, now: UInt64) {
+        func fail(_ code: Int, _ reason: String) {
+            respond(key, TransactionLayer.response(to: invite, code: code, reason: reason, toTag: tag), now: now)
+        }
+        guard let offer = try? SDPParser.parse(String(decoding: invite.body, as: UTF8.self)),
+              let agreed = try? AudioNegotiation.negotiate(offer, codecs: [.pcmu, .pcma]), agreed.security == .none else {
+            return fail(488, "Not Acceptable Here")
+        }
+        guard let port = settings.mediaPorts.acquire() else { return fail(503, "No Media Port") }
+        guard let dialog = calls.open(invite, from: peer, localTag: tag) else {
+            settings.mediaPorts.release(port)
+            return fail(500, "Cannot Open Dialog")
+        }
+        let local = LocalAudioParameters(address: settings.mediaIP, port: port, codecs: [.pcmu, .pcma],
+                                         ssrc: UInt32.random(in: 1...UInt32.max), cname: Random.token(8),
+                                         sessionID: Random.digits(10))
+        let answer = AudioNegotiation.answer(offer, agreed: agreed, local: local)
+        RTPEchoSocket.open(on: loop, host: settings.mediaIP, port: port).whenComplete { result in
+            switch result {
+            case .success(let channel):
+                self.media[dialog.id] = (channel, port)
+                var ok = TransactionLayer.response(to: invite, code: 200, reason: "OK", toTag: tag)
+                ok.headers.add("Contact", "<\(self.contactURI)>")
+                ok.headers.add("Content-Type", "application/sdp")
+                ok.body = Array(answer.text.utf8)
+                self.respond(key, ok, now: Self.now())
+                self.calls.sent2xx(ok, dialogID: dialog.id, now: Self.now())
+                self.logger.info("echo call \(dialog.callID) answered, media on \(self.settings.mediaIP):\(port)")
+            case .failure:
+                self.settings.mediaPorts.release(port)
+                self.calls.close(dialog.id)
+                self.respond(key, TransactionLayer.response(to: invite, code: 503, reason: "No Media Port", toTag: tag),
+                             now: Self.now())
+            }
+            self.afterWork()
+        }
+    }
+
+    /// Ends a test-number call: closes its media.
+    func endCall(_ dialogID: String) {
+        calls.close(dialogID)
+        ringingCalls[dialogID] = nil
+        if let (channel, port) = media.removeValue(forKey: dialogID) {
+            channel.close(promise: nil)
+            channel.closeFuture.whenComplete { _ in self.settings.mediaPorts.release(port) }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+/// The UAS side of calls (RFC 3261 §13.3, §15): dialogs created by answering
+/// INVITEs, the 2xx retransmitted until its ACK arrives (§13.3.1.4; the
+/// transaction layer no longer does it, RFC 6026), BYE, and the requests a
+/// confirmed dialog takes. Sans-IO like the transaction layer.
+public final class InviteServerCore {
+    public enum Output: Equatable, Sendable {
+        case send(SIPResponse, to: SIPPeer)
+        /// No ACK for our 2xx within 64*T1: the call must be ended with a BYE (§13.3.1.4).
+        case ackTimeout(dialogID: String)
+    }
+
+    public struct Call: Sendable {
+        public var dialog: Dialog
+        public var peer: SIPPeer
+        public var confirmed = false
+        var pending2xx: SIPResponse?
+        var retransmitAt: UInt64?
+        var interval: UInt64 = 0
+        var giveUpAt: UInt64?
+    }
+
+    public var timers: TransactionTimers
+    public private(set) var calls: [String: Call] = [:]
+    public let maxCalls: Int
+
+    public init(timers: TransactionTimers = TransactionTimers(), maxCalls: Int = 10_000) {
+        self.timers = timers
+        self.maxCalls = maxCalls
+    }
+
+    /// Starts a dialog for an INVITE we are about to answer with `localTag`.
+    public func open(_ invite: SIPRequest, from peer: SIPPeer, localTag: String) -> Dialog? {
+        guard calls.count < maxCalls, let dialog = Dialog.asServer(request: invite, localTag: localTag) else { return nil }
+        calls[dialog.id] = Call(dialog: dialog, peer: peer)
+        return dialog
+    }
+
+    /// Our 2xx to the INVITE (or a re-INVITE) of `dialogID` went out: retransmit it until the ACK.
+    public func sent2xx(_ response: SIPResponse, dialogID: String, now: UInt64) {
+        guard var call = calls[dialogID] else { return }
+        call.pending2xx = response
+        if !call.peer.isReliable {
+            call.interval = timers.t1
+            call.retransmitAt = now + timers.t1
+        }
+        call.giveUpAt = now + timers.timeout64T1
+        calls[dialogID] = call
+    }
+
+    /// The dialog an in-dialog request belongs to.
+    public func dialog(for request: SIPRequest) -> Dialog? { calls.values.first { $0.dialog.matches(request) }?.dialog }
+
+    /// An ACK for a 2xx: stops its retransmission. Returns whether it matched a call.
+    public func ack(_ request: SIPRequest) -> Bool {
+        guard var call = calls.values.first(where: { $0.dialog.matches(request) }) else { return false }
+        call.confirmed = true
+        call.pending2xx = nil
+        call.retransmitAt = nil
+        call.giveUpAt = nil
+        calls[call.dialog.id] = call
+        return true
+    }
+
+    /// Forgets a call (after BYE either way, or a failed INVITE).
+    public func close(_ dialogID: String) { calls[dialogID] = nil }
+
+    public func poll(now: UInt64) -> [Output] {
+        var out: [Output] = []
+        for (id, var call) in calls {
+            if let give = call.giveUpAt, now >= give {
+                call.pending2xx = nil
+                call.retransmitAt = nil
+                call.giveUpAt = nil
+                calls[id] = call
+                out.append(.ackTimeout(dialogID: id))
+                continue
+            }
+            if let at = call.retransmitAt, now >= at, let response = call.pending2xx {
+                call.interval = min(call.interval * 2, timers.t2)
+                call.retransmitAt = now + call.interval
+                calls[id] = call
+                out.append(.send(response, to: call.peer))
+            }
+        }
+        return out
+    }
+
+    public var nextTimeout: UInt64? { calls.values.flatMap { [$0.retransmitAt, $0.giveUpAt].compactMap { $0 } }.min() }
+}
