@@ -51,8 +51,10 @@ public final class GatewayServer {
         try sip.start().wait()
         self.sip = sip
         let sipStatus = SIPStatusRoute(service: sip)
+        let callRoutes = OutgoingCallRoutes(service: sip)
         let channel = try HTTPServer.start(group: group, host: config.httpHost, port: config.httpPort) { request, loop in
-            echo.handle(request, on: loop) ?? sipStatus.handle(request, on: loop) ?? files.handle(request, on: loop)
+            echo.handle(request, on: loop) ?? sipStatus.handle(request, on: loop) ?? callRoutes.handle(request, on: loop)
+                ?? files.handle(request, on: loop)
                 ?? loop.makeSucceededFuture(.text("not found\n", status: .notFound))
         }.wait()
         self.channel = channel

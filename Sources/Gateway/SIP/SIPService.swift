@@ -24,13 +24,16 @@ final class SIPService {
     let loop: EventLoop
     let logger: Logger
     private var channel: Channel?
-    private let transactions = TransactionLayer()
+    let transactions = TransactionLayer()
     private let endpoint: EndpointCore
     let calls = InviteServerCore()
     /// Test-number calls ringing, by dialog: the INVITE transaction a CANCEL ends.
     var ringingCalls: [String: TransactionKey] = [:]
     /// Test-number media, by dialog.
     var media: [String: (Channel, UInt16)] = [:]
+    /// Calls this gateway places, by Call-ID, and which transaction belongs to which.
+    var outgoing: [String: OutgoingCall] = [:]
+    var outgoingByTransaction: [TransactionKey: String] = [:]
     private var clients: [String: RegistrationClient] = [:]          // by user
     private var clientByTransaction: [TransactionKey: String] = [:]
     private var timer: Scheduled<Void>?
@@ -118,7 +121,7 @@ final class SIPService {
         for v in vias { r.headers.add("Via", v) }
     }
 
-    private func handle(_ outputs: [TransactionLayer.Output], now: UInt64) {
+    func handle(_ outputs: [TransactionLayer.Output], now: UInt64) {
         for output in outputs {
             switch output {
             case .send(let message, let peer):
@@ -131,16 +134,27 @@ final class SIPService {
                     handle(transactions.respond(key, response, now: now), now: now)
                 }
             case .response(let response, let key):
+                if let callID = outgoingByTransaction[key] {
+                    outgoingResponse(response, callID: callID)
+                    continue
+                }
                 guard response.statusCode >= 200, let user = clientByTransaction.removeValue(forKey: key),
                       let client = clients[user] else { continue }
                 if let next = client.handle(response, now: now) { send(next, to: serverPeer, for: user) }
                 report(user, client)
             case .timeout(let key):
+                if let callID = outgoingByTransaction.removeValue(forKey: key), let call = outgoing[callID] {
+                    if case .ended = call.state {} else { call.failed(code: 408, reason: "no answer") }
+                    endOutgoing(callID)
+                    continue
+                }
                 guard let user = clientByTransaction.removeValue(forKey: key), let client = clients[user] else { continue }
                 if let next = client.timedOut(now: now) { send(next, to: serverPeer, for: user) }
                 report(user, client)
             case .stray(.request(let ack), _) where ack.method == "ACK":
                 _ = calls.ack(ack)
+            case .stray(.response(let response), _):
+                if let callID = response.headers["Call-ID"], outgoing[callID] != nil { outgoingResponse(response, callID: callID) }
             case .stray:
                 break
             }
@@ -168,6 +182,13 @@ final class SIPService {
             }
             return true
         case "BYE":
+            if let call = outgoing.values.first(where: { $0.dialog?.matches(r) == true }) {
+                respond(key, TransactionLayer.response(to: r, code: 200, reason: "OK"), now: now)
+                call.remoteHungUp()
+                logger.info("outgoing call \(call.callID) ended by BYE from \(peer)")
+                endOutgoing(call.callID)
+                return true
+            }
             guard let dialog = calls.dialog(for: r) else { return false }
             respond(key, TransactionLayer.response(to: r, code: 200, reason: "OK"), now: now)
             logger.info("call \(dialog.callID) ended by BYE from \(peer)")
@@ -245,6 +266,9 @@ final class SIPService {
         let buffer = channel.allocator.buffer(bytes: message.bytes)
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
     }
+
+    /// A request outside the transaction layer (the ACK of a 2xx).
+    func writeRequest(_ request: SIPRequest, to peer: SIPPeer) { write(.request(request), to: peer) }
 
     /// Sends to `peer` itself, whatever the message's Via says (stateless replies).
     private func writeDirect(_ message: SIPMessage, to peer: SIPPeer) {

@@ -1,0 +1,114 @@
+import Foundation
+import NIOCore
+import SDP
+import SIP
+
+/// Calls the gateway places (the SIP side of a browser's call, later; a test
+/// route now): POST /test/call?user=1001&to=sip:2000@host places one with a
+/// PCMU offer whose media is echoed; GET /test/calls reports; POST
+/// /test/hangup?id= ends one (CANCEL while ringing, BYE once answered).
+extension SIPService {
+    func placeCall(user: String, to: SIPURI) -> EventLoopFuture<String> {
+        loop.submit {
+            guard let port = self.settings.mediaPorts.acquire() else { throw SIPServiceError.noMediaPort }
+            let password = self.settings.accounts.first { $0.user == user }?.password
+            let local = LocalAudioParameters(address: self.settings.mediaIP, port: port, codecs: [.pcmu, .pcma],
+                                             ssrc: UInt32.random(in: 1...UInt32.max), cname: Random.token(8),
+                                             sessionID: Random.digits(10))
+            let offer = AudioNegotiation.offer(local: local)
+            let boundPort = UInt16(self.boundPort ?? self.settings.listenPort)
+            let call = OutgoingCall(
+                settings: .init(from: SIPURI(user: user, host: self.settings.domain), to: to,
+                                contact: SIPURI(user: user, host: self.settings.listenHost, port: boundPort),
+                                credentials: password.map { DigestCredentials(username: user, password: $0) },
+                                via: ("UDP", self.settings.listenHost, boundPort)),
+                offer: Array(offer.text.utf8), token: { Random.token(12) })
+            self.outgoing[call.callID] = call
+            RTPEchoSocket.open(on: self.loop, host: self.settings.mediaIP, port: port).whenComplete { result in
+                if case .success(let channel) = result { self.media[call.callID] = (channel, port) } else {
+                    self.settings.mediaPorts.release(port)
+                }
+            }
+            self.sendOutgoing(call.invite, for: call)
+            self.afterWork()
+            return call.callID
+        }
+    }
+
+    func hangUp(_ callID: String) -> EventLoopFuture<Bool> {
+        loop.submit {
+            guard let call = self.outgoing[callID] else { return false }
+            if let bye = call.bye() {
+                self.sendOutgoing(bye, for: call)
+            } else if let cancel = call.cancel() {
+                self.sendOutgoing(cancel, for: call)
+            } else {
+                return false
+            }
+            self.afterWork()
+            return true
+        }
+    }
+
+    func callStates() -> EventLoopFuture<[String: String]> {
+        loop.submit { self.outgoing.mapValues { "\($0.state)" } }
+    }
+
+    /// Where an outgoing request goes: the outbound proxy, else the Request-URI's host.
+    func nextHop(_ r: SIPRequest) -> SIPPeer {
+        settings.server ?? SIPPeer(.udp, host: r.uri.host, port: r.uri.port ?? 5060)
+    }
+
+    func sendOutgoing(_ request: SIPRequest, for call: OutgoingCall) {
+        let (key, outputs) = transactions.send(request, to: nextHop(request), now: Self.now())
+        outgoingByTransaction[key] = call.callID
+        handle(outputs, now: Self.now())
+    }
+
+    /// A response for one of our calls' transactions, or a 2xx that outlived its transaction.
+    func outgoingResponse(_ response: SIPResponse, callID: String) {
+        guard let call = outgoing[callID],
+              response.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) })?.method == "INVITE" else { return }
+        let before = call.state
+        let (invite, ack) = call.handle(response)
+        if let invite { sendOutgoing(invite, for: call) }
+        if let ack { writeRequest(ack, to: nextHop(ack)) }
+        if call.state != before { logger.info("outgoing call \(callID): \(call.state)") }
+        if case .ended = call.state { endOutgoing(callID) }
+    }
+
+    func endOutgoing(_ callID: String) {
+        outgoingByTransaction = outgoingByTransaction.filter { $0.value != callID }
+        // The final state stays readable for a while (status route), then goes.
+        _ = loop.scheduleTask(in: .seconds(60)) { self.outgoing[callID] = nil }
+        if let (channel, port) = media.removeValue(forKey: callID) {
+            channel.close(promise: nil)
+            channel.closeFuture.whenComplete { _ in self.settings.mediaPorts.release(port) }
+        }
+    }
+}
+
+enum SIPServiceError: Error { case noMediaPort }
+
+struct OutgoingCallRoutes {
+    let service: SIPService
+
+    func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
+        switch (request.method, request.path) {
+        case (.POST, "/test/call"):
+            guard let user = request.query["user"], let to = request.query["to"].flatMap({ try? SIPURI(parsing: $0) }) else {
+                return loop.makeSucceededFuture(.text("want user= and to=\n", status: .badRequest))
+            }
+            return service.placeCall(user: user, to: to).map { .text($0) }
+                .recover { _ in .text("no media port\n", status: .serviceUnavailable) }
+        case (.POST, "/test/hangup"):
+            return service.hangUp(request.query["id"] ?? "").map { $0 ? .text("ok\n") : .text("no such call\n", status: .notFound) }
+        case (.GET, "/test/calls"):
+            return service.callStates().map { states in
+                HTTPResponse(contentType: "application/json", body: Array((try? JSONSerialization.data(withJSONObject: states)) ?? Data()))
+            }
+        default:
+            return nil
+        }
+    }
+}

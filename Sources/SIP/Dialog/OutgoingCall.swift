@@ -1,0 +1,150 @@
+/// One call this gateway places (the UAC side of RFC 3261 §13.2 and §15):
+/// the INVITE, its answer to a digest challenge, the ACK of a 2xx (sent by
+/// the UA core, again for every retransmitted 2xx), CANCEL before an answer,
+/// BYE after. Sans-IO: it makes requests; the caller sends them through the
+/// transaction layer (except the 2xx ACK, which goes straight to the wire).
+public final class OutgoingCall {
+    public enum State: Equatable, Sendable {
+        case calling
+        case early(code: Int)
+        case confirmed
+        case ended(code: Int, reason: String)
+    }
+
+    public struct Settings: Sendable {
+        public var from: SIPURI
+        public var to: SIPURI
+        public var contact: SIPURI
+        public var credentials: DigestCredentials?
+        public var via: (transport: String, host: String, port: UInt16)
+        public init(from: SIPURI, to: SIPURI, contact: SIPURI, credentials: DigestCredentials?,
+                    via: (transport: String, host: String, port: UInt16)) {
+            self.from = from
+            self.to = to
+            self.contact = contact
+            self.credentials = credentials
+            self.via = via
+        }
+    }
+
+    public let settings: Settings
+    public let callID: String
+    public let fromTag: String
+    public private(set) var state: State = .calling
+    public private(set) var dialog: Dialog?
+    public private(set) var invite: SIPRequest
+    public private(set) var answerBody: [UInt8] = []
+    private var cseq: UInt32 = 1
+    private var ack: SIPRequest?
+    private var authTries = 0
+    private let token: () -> String
+    private let offer: [UInt8]
+
+    public init(settings: Settings, offer: [UInt8], token: @escaping () -> String) {
+        self.settings = settings
+        self.token = token
+        self.offer = offer
+        callID = token()
+        fromTag = token()
+        invite = SIPRequest(method: "INVITE", uri: settings.to)
+        invite = makeInvite(authorization: nil)
+    }
+
+    private func via() -> String {
+        "SIP/2.0/\(settings.via.transport) \(settings.via.host):\(settings.via.port);branch=\(Via.magicCookie)\(token());rport"
+    }
+
+    private func makeInvite(authorization: (String, String)?) -> SIPRequest {
+        var h = SIPHeaders()
+        h.add("Via", via())
+        h.add("Max-Forwards", "70")
+        h.add("From", "<\(settings.from)>;tag=\(fromTag)")
+        h.add("To", "<\(settings.to)>")
+        h.add("Call-ID", callID)
+        h.add("CSeq", "\(cseq) INVITE")
+        h.add("Contact", "<\(settings.contact)>")
+        h.add("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE")
+        if let (name, value) = authorization { h.add(name, value) }
+        h.add("Content-Type", "application/sdp")
+        return SIPRequest(method: "INVITE", uri: settings.to, headers: h, body: offer)
+    }
+
+    /// A response to the INVITE. Returns the request to send next: a new INVITE
+    /// with credentials (through a new transaction) or the ACK of a 2xx (to the wire).
+    public func handle(_ response: SIPResponse) -> (invite: SIPRequest?, ackToWire: SIPRequest?) {
+        let code = response.statusCode
+        switch state {
+        case .ended: return (nil, nil)
+        case .confirmed:
+            // A retransmitted 2xx: our ACK was lost, send it again (§13.2.2.4).
+            return (nil, code >= 200 && code < 300 ? ack : nil)
+        default: break
+        }
+        if code < 200 {
+            if code > 100 { state = .early(code: code) }
+            return (nil, nil)
+        }
+        if code < 300 {
+            guard let d = Dialog.asClient(request: invite, response: response) else {
+                state = .ended(code: 502, reason: "2xx without a usable Contact or To tag")
+                return (nil, nil)
+            }
+            dialog = d
+            answerBody = response.body
+            state = .confirmed
+            var a = d
+            var request = a.request("ACK", contact: settings.contact)
+            request.headers.set("CSeq", "\(cseq) ACK")
+            request.headers.prepend("Via", via())
+            ack = request
+            return (nil, request)
+        }
+        if (code == 401 || code == 407), let creds = settings.credentials, authTries == 0 {
+            let header = code == 401 ? "WWW-Authenticate" : "Proxy-Authenticate"
+            if let c = response.headers.all(header).compactMap(DigestChallenge.init).first(where: \.isSupported) {
+                authTries += 1
+                cseq += 1
+                let value = creds.authorization(for: c, method: "INVITE", uri: settings.to.description, nonceCount: 1,
+                                                cnonce: token())
+                invite = makeInvite(authorization: (code == 401 ? "Authorization" : "Proxy-Authorization", value))
+                return (invite, nil)
+            }
+        }
+        state = .ended(code: code, reason: response.reason)
+        return (nil, nil)
+    }
+
+    /// The transaction timed out or failed.
+    public func failed(code: Int, reason: String) { state = .ended(code: code, reason: reason) }
+
+    /// CANCEL before a final response (§9.1): same Request-URI, Call-ID, From, To, CSeq number and Via branch.
+    public func cancel() -> SIPRequest? {
+        guard case .early = state else {
+            if state == .calling { return makeCancel() }
+            return nil
+        }
+        return makeCancel()
+    }
+
+    private func makeCancel() -> SIPRequest {
+        var h = SIPHeaders()
+        if let v = invite.headers.values("Via").first { h.add("Via", v) }
+        h.add("Max-Forwards", "70")
+        for name in ["From", "To", "Call-ID"] { if let v = invite.headers[name] { h.add(name, v) } }
+        h.add("CSeq", "\(cseq) CANCEL")
+        return SIPRequest(method: "CANCEL", uri: invite.uri, headers: h)
+    }
+
+    /// BYE in the dialog (§15.1.1).
+    public func bye() -> SIPRequest? {
+        guard state == .confirmed, var d = dialog else { return nil }
+        var request = d.request("BYE", contact: settings.contact)
+        request.headers.prepend("Via", via())
+        dialog = d
+        state = .ended(code: 200, reason: "hung up")
+        return request
+    }
+
+    /// A BYE from the far end ends the call.
+    public func remoteHungUp() { state = .ended(code: 200, reason: "far end hung up") }
+}

@@ -1,0 +1,96 @@
+"""Calls the gateway places (UAC) to sipp acting as the far end (UAS): answered
+and hung up by the gateway (BYE), challenged with digest and hung up by the
+far end, busy, and cancelled while ringing."""
+import json
+import os
+import subprocess
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from conftest import free_port, wait_until
+
+SCENARIOS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sipp")
+
+
+def sipp_uas(port, *scenario):
+    return subprocess.Popen(["sipp", *scenario, "-i", "127.0.0.1", "-p", str(port), "-m", "1", "-nostdin",
+                             "-timeout", "30s", "-timeout_error", "-mi", "127.0.0.1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def post(gw, path, **query):
+    req = urllib.request.Request(f"{gw.url}{path}?{urllib.parse.urlencode(query)}", data=b"", method="POST")
+    with urllib.request.urlopen(req, timeout=5) as r:
+        return r.read().decode()
+
+
+def state(gw, call_id):
+    with urllib.request.urlopen(f"{gw.url}/test/calls", timeout=5) as r:
+        return json.loads(r.read()).get(call_id, "")
+
+
+@pytest.fixture
+def uas_gateway(start_gateway):
+    return start_gateway("--sip-domain", "example.com", "--register", "1001:secret")
+
+
+def call(gw, port):
+    return post(gw, "/test/call", user="1001", to=f"sip:2000@127.0.0.1:{port}")
+
+
+def test_answered_then_hung_up_by_the_gateway(uas_gateway):
+    port = free_port()
+    sipp = sipp_uas(port, "-sn", "uas")
+    try:
+        cid = call(uas_gateway, port)
+        wait_until(lambda: state(uas_gateway, cid) == "confirmed", 10, what="the answer")
+        assert post(uas_gateway, "/test/hangup", id=cid).strip() == "ok"
+        assert sipp.wait(15) == 0, sipp.stderr.read()  # sipp's uas got its BYE and answered it
+        assert "ended" in state(uas_gateway, cid)
+    finally:
+        if sipp.poll() is None:
+            sipp.kill()
+
+
+def test_challenged_answered_and_hung_up_by_the_far_end(uas_gateway):
+    port = free_port()
+    sipp = sipp_uas(port, "-sf", os.path.join(SCENARIOS, "uas_auth_bye.xml"))
+    try:
+        cid = call(uas_gateway, port)
+        final = wait_until(lambda: "far end hung up" in (s := state(uas_gateway, cid)) and s, 15,
+                           what="the far end's BYE")
+        assert "200" in final
+        assert sipp.wait(15) == 0, sipp.stderr.read()  # verifyauth accepted our INVITE digest
+    finally:
+        if sipp.poll() is None:
+            sipp.kill()
+
+
+def test_busy(uas_gateway):
+    port = free_port()
+    sipp = sipp_uas(port, "-sf", os.path.join(SCENARIOS, "uas_busy.xml"))
+    try:
+        cid = call(uas_gateway, port)
+        final = wait_until(lambda: "ended" in (s := state(uas_gateway, cid)) and s, 10, what="the 486")
+        assert "486" in final
+        assert sipp.wait(15) == 0, sipp.stderr.read()  # and it got our ACK
+    finally:
+        if sipp.poll() is None:
+            sipp.kill()
+
+
+def test_cancel_while_ringing(uas_gateway):
+    port = free_port()
+    sipp = sipp_uas(port, "-sf", os.path.join(SCENARIOS, "uas_ring_cancel.xml"))
+    try:
+        cid = call(uas_gateway, port)
+        wait_until(lambda: "early" in state(uas_gateway, cid), 10, what="ringing")
+        assert post(uas_gateway, "/test/hangup", id=cid).strip() == "ok"
+        final = wait_until(lambda: "ended" in (s := state(uas_gateway, cid)) and s, 10, what="the 487")
+        assert "487" in final
+        assert sipp.wait(15) == 0, sipp.stderr.read()
+    finally:
+        if sipp.poll() is None:
+            sipp.kill()
