@@ -4,6 +4,7 @@ CANCEL before the answer, and the basic call again with 20 % of the SIP
 messages lost (completed through retransmissions)."""
 import os
 import subprocess
+import tempfile
 
 import pytest
 
@@ -11,10 +12,14 @@ SCENARIOS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sipp")
 
 
 def run_sipp(gateway, scenario, *flags, calls=1, timeout=60):
-    out = subprocess.run(["sipp", f"127.0.0.1:{gateway.sip_port}", "-sf", os.path.join(SCENARIOS, scenario),
-                          "-i", "127.0.0.1", "-p", "0", "-m", str(calls), "-l", "1", "-nostdin", "-timeout", f"{timeout}s",
-                          "-timeout_error", "-trace_err", "-error_file", os.devnull, "-mi", "127.0.0.1", *flags],
-                         capture_output=True, text=True, timeout=timeout + 30)
+    """Runs a sipp UAC scenario; on failure the returned stderr ends with sipp's error log."""
+    with tempfile.NamedTemporaryFile(suffix=".log") as errors:
+        out = subprocess.run(["sipp", f"127.0.0.1:{gateway.sip_port}", "-sf", os.path.join(SCENARIOS, scenario),
+                              "-i", "127.0.0.1", "-p", "0", "-m", str(calls), "-l", "1", "-nostdin",
+                              "-timeout", f"{timeout}s", "-timeout_error", "-trace_err", "-error_file", errors.name,
+                              "-mi", "127.0.0.1", *flags],
+                             capture_output=True, text=True, timeout=timeout + 30)
+        out.stderr += open(errors.name, errors="replace").read()[-3000:]
     return out
 
 

@@ -163,6 +163,7 @@ final class SIPService {
 
     /// INVITE, CANCEL, BYE and in-dialog requests of the calls this gateway answers itself.
     private func handleCallRequest(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
+        calls.noteRequest(r)
         switch r.method {
         case "INVITE":
             if let dialog = calls.dialog(for: r) {      // a re-INVITE (hold, resume): same answer, new direction

@@ -61,6 +61,19 @@ public final class InviteServerCore {
         return true
     }
 
+    /// A new request in the dialog with a higher CSeq: the peer had our 2xx,
+    /// so its ACK was only lost on the way; stop retransmitting.
+    public func noteRequest(_ request: SIPRequest) {
+        guard var call = calls.values.first(where: { $0.dialog.matches(request) }), let pending = call.pending2xx,
+              let sent = pending.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) }),
+              let now = request.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) }), now.number > sent.number else { return }
+        call.confirmed = true
+        call.pending2xx = nil
+        call.retransmitAt = nil
+        call.giveUpAt = nil
+        calls[call.dialog.id] = call
+    }
+
     /// Forgets a call (after BYE either way, or a failed INVITE).
     public func close(_ dialogID: String) { calls[dialogID] = nil }
 
