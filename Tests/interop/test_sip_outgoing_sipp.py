@@ -1,6 +1,7 @@
 """Calls the gateway places (UAC) to sipp acting as the far end (UAS): answered
 and hung up by the gateway (BYE), challenged with digest and hung up by the
 far end, busy, and cancelled while ringing."""
+import contextlib
 import json
 import os
 import subprocess
@@ -14,10 +15,23 @@ from conftest import free_port, wait_until
 SCENARIOS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sipp")
 
 
-def sipp_uas(port, *scenario):
-    return subprocess.Popen(["sipp", *scenario, "-i", "127.0.0.1", "-p", str(port), "-m", "1", "-nostdin",
+@contextlib.contextmanager
+def sipp_uas(*scenario):
+    """A sipp UAS for one call on a free port; yields (port, process) and must exit 0."""
+    port = free_port()
+    proc = subprocess.Popen(["sipp", *scenario, "-i", "127.0.0.1", "-p", str(port), "-m", "1", "-nostdin",
                              "-timeout", "30s", "-timeout_error", "-mi", "127.0.0.1"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        yield port, proc
+        assert proc.wait(15) == 0, proc.stderr.read()  # sipp's scenario, and its checks, passed
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def scenario(name):
+    return ("-sf", os.path.join(SCENARIOS, name))
 
 
 def post(gw, path, **query):
@@ -41,56 +55,32 @@ def call(gw, port):
 
 
 def test_answered_then_hung_up_by_the_gateway(uas_gateway):
-    port = free_port()
-    sipp = sipp_uas(port, "-sn", "uas")
-    try:
+    with sipp_uas("-sn", "uas") as (port, _):
         cid = call(uas_gateway, port)
         wait_until(lambda: state(uas_gateway, cid) == "confirmed", 10, what="the answer")
         assert post(uas_gateway, "/test/hangup", id=cid).strip() == "ok"
-        assert sipp.wait(15) == 0, sipp.stderr.read()  # sipp's uas got its BYE and answered it
-        assert "ended" in state(uas_gateway, cid)
-    finally:
-        if sipp.poll() is None:
-            sipp.kill()
+    assert "ended" in state(uas_gateway, cid)  # and sipp's uas got the BYE and answered it
 
 
 def test_challenged_answered_and_hung_up_by_the_far_end(uas_gateway):
-    port = free_port()
-    sipp = sipp_uas(port, "-sf", os.path.join(SCENARIOS, "uas_auth_bye.xml"))
-    try:
+    with sipp_uas(*scenario("uas_auth_bye.xml")) as (port, _):  # its verifyauth checks our INVITE digest
         cid = call(uas_gateway, port)
         final = wait_until(lambda: "far end hung up" in (s := state(uas_gateway, cid)) and s, 15,
                            what="the far end's BYE")
         assert "200" in final
-        assert sipp.wait(15) == 0, sipp.stderr.read()  # verifyauth accepted our INVITE digest
-    finally:
-        if sipp.poll() is None:
-            sipp.kill()
 
 
 def test_busy(uas_gateway):
-    port = free_port()
-    sipp = sipp_uas(port, "-sf", os.path.join(SCENARIOS, "uas_busy.xml"))
-    try:
+    with sipp_uas(*scenario("uas_busy.xml")) as (port, _):  # it also waits for our ACK
         cid = call(uas_gateway, port)
         final = wait_until(lambda: "ended" in (s := state(uas_gateway, cid)) and s, 10, what="the 486")
         assert "486" in final
-        assert sipp.wait(15) == 0, sipp.stderr.read()  # and it got our ACK
-    finally:
-        if sipp.poll() is None:
-            sipp.kill()
 
 
 def test_cancel_while_ringing(uas_gateway):
-    port = free_port()
-    sipp = sipp_uas(port, "-sf", os.path.join(SCENARIOS, "uas_ring_cancel.xml"))
-    try:
+    with sipp_uas(*scenario("uas_ring_cancel.xml")) as (port, _):
         cid = call(uas_gateway, port)
         wait_until(lambda: "early" in state(uas_gateway, cid), 10, what="ringing")
         assert post(uas_gateway, "/test/hangup", id=cid).strip() == "ok"
         final = wait_until(lambda: "ended" in (s := state(uas_gateway, cid)) and s, 10, what="the 487")
         assert "487" in final
-        assert sipp.wait(15) == 0, sipp.stderr.read()
-    finally:
-        if sipp.poll() is None:
-            sipp.kill()

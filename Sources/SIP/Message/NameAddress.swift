@@ -15,7 +15,7 @@ public struct NameAddress: Equatable, Sendable, CustomStringConvertible {
 
     public init(parsing text: some StringProtocol) throws(SIPParseError) {
         let s = SIPText.trim(Substring(text))
-        if let open = Self.angleStart(s) {
+        if let open = SIPText.firstIndex(of: "<", outsideQuotesIn: s) {
             let display = SIPText.trim(s[..<open])
             guard let close = s[open...].firstIndex(of: ">") else { throw .badHeader("no '>' after '<'") }
             if display.isEmpty {
@@ -44,22 +44,6 @@ public struct NameAddress: Equatable, Sendable, CustomStringConvertible {
             uri = try SIPURI(parsing: spec)
             parameters = try SIPText.parameters(s[end...])
         }
-    }
-
-    /// The '<' that opens the URI, outside a quoted display name.
-    private static func angleStart(_ s: Substring) -> Substring.Index? {
-        var inQuotes = false, escaped = false
-        var i = s.startIndex
-        while i < s.endIndex {
-            let c = s[i]
-            if escaped { escaped = false } else if inQuotes && c == "\\" { escaped = true } else if c == "\"" {
-                inQuotes.toggle()
-            } else if c == "<" && !inQuotes {
-                return i
-            }
-            i = s.index(after: i)
-        }
-        return nil
     }
 
     private static func validQuoted(_ s: Substring) -> Bool {

@@ -80,18 +80,23 @@ enum SIPText {
 
     /// The end of one parameter: the next ';' outside a quoted string.
     private static func scanParameterEnd(_ s: Substring) -> Substring.Index {
+        firstIndex(of: ";", outsideQuotesIn: s) ?? s.endIndex
+    }
+
+    /// The first `target` that is not inside a quoted string (with \-escapes).
+    static func firstIndex(of target: Character, outsideQuotesIn s: Substring) -> Substring.Index? {
         var inQuotes = false, escaped = false
         var i = s.startIndex
         while i < s.endIndex {
             let c = s[i]
             if escaped { escaped = false } else if inQuotes && c == "\\" { escaped = true } else if c == "\"" {
                 inQuotes.toggle()
-            } else if c == ";" && !inQuotes {
+            } else if c == target && !inQuotes {
                 return i
             }
             i = s.index(after: i)
         }
-        return s.endIndex
+        return nil
     }
 }
 

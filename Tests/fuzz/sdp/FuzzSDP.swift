@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FuzzSupport
 import SDP
 
 /// libFuzzer target for the SDP parser and the audio negotiation: no crash,

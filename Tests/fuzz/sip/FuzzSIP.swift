@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FuzzSupport
 import SIP
 
 /// libFuzzer target for the SIP parser (both framings) and the request

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FuzzSupport
 import STUN
 
 /// libFuzzer target for the STUN decoder, with and without an integrity key:

@@ -2,8 +2,11 @@
 import Glibc
 #endif
 
-/// Reads a corpus file without Foundation (kept out of the fuzzed binary).
-func readFile(_ path: String) throws -> [UInt8] {
+/// What every Swift fuzz target needs: reading corpus files without
+/// Foundation (kept out of the fuzzed binaries), and handing over to libFuzzer.
+
+/// Reads a corpus file.
+public func readFile(_ path: String) throws -> [UInt8] {
     guard let f = fopen(path, "rb") else { return [] }
     defer { fclose(f) }
     var out: [UInt8] = []
@@ -24,7 +27,7 @@ private func LLVMFuzzerRunDriver(
     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
 
 /// Hands control to libFuzzer (SwiftPM owns `main`, so libFuzzer's is not used).
-func runLibFuzzer(_ body: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32 {
+public func runLibFuzzer(_ body: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32 {
     var argc = CommandLine.argc
     var argv = CommandLine.unsafeArgv
     return withUnsafeMutablePointer(to: &argv) { LLVMFuzzerRunDriver(&argc, $0, body) }
