@@ -16,6 +16,7 @@ public final class GatewayServer {
         public var sipListenPort = 5060
         /// The SIP server / outbound proxy; nil starts the embedded registrar.
         public var sipServer: (host: String, port: UInt16)?
+        public var sipServerTransport = "udp"   // or "tcp"
         public var sipDomain: String?
         /// Accounts to register at start (until sign-in does it per browser user).
         public var sipAccounts: [(user: String, password: String)] = []
@@ -44,7 +45,9 @@ public final class GatewayServer {
         let echo = EchoTestRoutes(factory: factory, registry: registry, mediaIP: config.mediaIP)
         let files = StaticFiles()
         let sip = SIPService(settings: .init(listenHost: config.sipListenHost, listenPort: config.sipListenPort,
-                                             server: config.sipServer.map { SIPPeer(.udp, host: $0.host, port: $0.port) },
+                                             server: config.sipServer.map {
+                                                 SIPPeer(config.sipServerTransport == "tcp" ? .tcp : .udp, host: $0.host, port: $0.port)
+                                             },
                                              domain: config.sipDomain ?? config.sipListenHost, accounts: config.sipAccounts,
                                              mediaIP: config.mediaIP, mediaPorts: ports),
                              loop: group.next(), logger: logger)

@@ -8,8 +8,9 @@ usage: webrtc-gateway [options]
   --http HOST:PORT        where the HTTP server listens (default 127.0.0.1:8080)
   --media-ip ADDR         the address of the media ports, put in the SDP (default 127.0.0.1)
   --rtp-ports LOW-HIGH    the UDP ports for media, one per call leg (default 40000-40999)
-  --sip-listen HOST:PORT  where the SIP stack listens, UDP (default 127.0.0.1:5060)
-  --sip-server HOST:PORT  the SIP server / outbound proxy; without it the embedded registrar runs
+  --sip-listen HOST:PORT  where the SIP stack listens, UDP and TCP (default 127.0.0.1:5060)
+  --sip-server [tcp:]HOST:PORT  the SIP server / outbound proxy (UDP, or TCP with tcp:); without it the
+                          embedded registrar runs
   --sip-domain NAME       the SIP domain of the accounts (default: the --sip-listen host)
   --register USER:PASS    register USER on the SIP server at start (repeatable; for tests until sign-in does it)
   --media-demo [SECONDS]  instead of serving, run one simulated call through the media core and print it
@@ -40,7 +41,11 @@ while !arguments.isEmpty {
         config.httpHost = String(v[..<colon])
         config.httpPort = port
     case "--sip-listen", "--sip-server":
-        let v = value()
+        var v = value()
+        if flag == "--sip-server", let scheme = ["tcp:", "udp:"].first(where: { v.lowercased().hasPrefix($0) }) {
+            config.sipServerTransport = String(scheme.dropLast())
+            v = String(v.dropFirst(scheme.count))
+        }
         guard let colon = v.lastIndex(of: ":"), let port = UInt16(v[v.index(after: colon)...]) else {
             fail("\(flag) wants HOST:PORT, got \(v)")
         }

@@ -1,7 +1,7 @@
 """Calls from sipp (as UAC) to the numbers the gateway answers itself: a
 basic call with hold and resume by re-INVITE and BYE from sipp, 486 busy,
-CANCEL before the answer, and the basic call again with 20 % of the SIP
-messages lost (completed through retransmissions)."""
+CANCEL before the answer, the basic call over TCP, and again with 20 % of
+the SIP messages lost (completed through retransmissions)."""
 import os
 import subprocess
 import tempfile
@@ -26,6 +26,11 @@ def run_sipp(gateway, scenario, *flags, calls=1, timeout=60):
 @pytest.mark.parametrize("scenario", ["uac_echo_hold.xml", "uac_busy.xml", "uac_cancel.xml"])
 def test_sipp_calls_the_gateway(gateway, scenario):
     out = run_sipp(gateway, scenario)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+
+
+def test_call_with_hold_over_tcp(gateway):
+    out = run_sipp(gateway, "uac_echo_hold.xml", "-t", "t1")
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
 
 

@@ -4,6 +4,7 @@ far end, busy, and cancelled while ringing."""
 import contextlib
 import json
 import os
+import socket
 import subprocess
 import urllib.parse
 import urllib.request
@@ -16,18 +17,28 @@ SCENARIOS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sipp")
 
 
 @contextlib.contextmanager
-def sipp_uas(*scenario):
+def sipp_uas(*scenario, transport="u1"):
     """A sipp UAS for one call on a free port; yields (port, process) and must exit 0."""
     port = free_port()
-    proc = subprocess.Popen(["sipp", *scenario, "-i", "127.0.0.1", "-p", str(port), "-m", "1", "-nostdin",
+    proc = subprocess.Popen(["sipp", *scenario, "-t", transport, "-i", "127.0.0.1", "-p", str(port), "-m", "1", "-nostdin",
                              "-timeout", "30s", "-timeout_error", "-mi", "127.0.0.1"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if transport == "t1":  # TCP has no retransmission to cover sipp's start-up
+        wait_until(lambda: listening(port), 10, what="sipp's TCP port")
     try:
         yield port, proc
         assert proc.wait(15) == 0, proc.stderr.read()  # sipp's scenario, and its checks, passed
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def listening(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
 
 
 def scenario(name):
@@ -50,13 +61,14 @@ def uas_gateway(start_gateway):
     return start_gateway("--sip-domain", "example.com", "--register", "1001:secret")
 
 
-def call(gw, port):
-    return post(gw, "/test/call", user="1001", to=f"sip:2000@127.0.0.1:{port}")
+def call(gw, port, transport="udp"):
+    return post(gw, "/test/call", user="1001", to=f"sip:2000@127.0.0.1:{port};transport={transport}")
 
 
-def test_answered_then_hung_up_by_the_gateway(uas_gateway):
-    with sipp_uas("-sn", "uas") as (port, _):
-        cid = call(uas_gateway, port)
+@pytest.mark.parametrize("transport,sipp_transport", [("udp", "u1"), ("tcp", "t1")])
+def test_answered_then_hung_up_by_the_gateway(uas_gateway, transport, sipp_transport):
+    with sipp_uas("-sn", "uas", transport=sipp_transport) as (port, _):
+        cid = call(uas_gateway, port, transport)
         wait_until(lambda: state(uas_gateway, cid) == "confirmed", 10, what="the answer")
         assert post(uas_gateway, "/test/hangup", id=cid).strip() == "ok"
     assert "ended" in state(uas_gateway, cid)  # and sipp's uas got the BYE and answered it

@@ -17,11 +17,12 @@ extension SIPService {
                                              sessionID: Random.digits(10))
             let offer = AudioNegotiation.offer(local: local)
             let boundPort = UInt16(self.boundPort ?? self.settings.listenPort)
+            let hop = self.nextHop(SIPRequest(method: "INVITE", uri: to))
             let call = OutgoingCall(
                 settings: .init(from: SIPURI(user: user, host: self.settings.domain), to: to,
                                 contact: SIPURI(user: user, host: self.settings.listenHost, port: boundPort),
                                 credentials: password.map { DigestCredentials(username: user, password: $0) },
-                                via: ("UDP", self.settings.listenHost, boundPort)),
+                                via: (hop.transport.rawValue, self.settings.listenHost, boundPort)),
                 offer: Array(offer.text.utf8), token: { Random.token(12) })
             self.outgoing[call.callID] = call
             RTPEchoSocket.open(on: self.loop, host: self.settings.mediaIP, port: port).whenComplete { result in
@@ -56,7 +57,8 @@ extension SIPService {
 
     /// Where an outgoing request goes: the outbound proxy, else the Request-URI's host.
     func nextHop(_ r: SIPRequest) -> SIPPeer {
-        settings.server ?? SIPPeer(.udp, host: r.uri.host, port: r.uri.port ?? 5060)
+        let transport: SIPPeer.Transport = r.uri.parameters.value("transport")?.lowercased() == "tcp" ? .tcp : .udp
+        return settings.server ?? SIPPeer(transport, host: r.uri.host, port: r.uri.port ?? 5060)
     }
 
     func sendOutgoing(_ request: SIPRequest, for call: OutgoingCall) {

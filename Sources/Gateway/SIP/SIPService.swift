@@ -24,6 +24,10 @@ final class SIPService {
     let loop: EventLoop
     let logger: Logger
     private var channel: Channel?
+    private var tcpListener: Channel?
+    /// Open TCP connections by remote "host:port", reused both ways (RFC 3261 §18).
+    var tcpConnections: [String: Channel] = [:]
+    static let maxTCPConnections = 1024
     let transactions = TransactionLayer()
     private let endpoint: EndpointCore
     let calls = InviteServerCore()
@@ -54,12 +58,19 @@ final class SIPService {
             .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { channel in channel.pipeline.addHandler(SIPDatagramHandler(service: self)) }
             .bind(host: settings.listenHost, port: settings.listenPort)
-            .map { channel in
+            .flatMap { channel in
                 self.channel = channel
                 let port = channel.localAddress?.port ?? self.settings.listenPort
-                let upstream = self.settings.server.map { "server \($0)" } ?? "embedded registrar"
-                self.logger.info("SIP listening on udp:\(self.settings.listenHost):\(port), \(upstream)")
-                self.startRegistrations(localPort: UInt16(port))
+                return ServerBootstrap(group: self.loop)
+                    .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelInitializer { $0.pipeline.addHandler(SIPStreamHandler(service: self)) }
+                    .bind(host: self.settings.listenHost, port: port)
+                    .map { listener in
+                        self.tcpListener = listener
+                        let upstream = self.settings.server.map { "server \($0)" } ?? "embedded registrar"
+                        self.logger.info("SIP listening on udp and tcp \(self.settings.listenHost):\(port), \(upstream)")
+                        self.startRegistrations(localPort: UInt16(port))
+                    }
             }
     }
 
@@ -72,7 +83,7 @@ final class SIPService {
                 aor: SIPURI(user: user, host: settings.domain), registrar: SIPURI(host: settings.domain),
                 contact: SIPURI(user: user, host: settings.listenHost, port: localPort),
                 credentials: DigestCredentials(username: user, password: password),
-                via: ("UDP", settings.listenHost, localPort))
+                via: (server.transport.rawValue, settings.listenHost, localPort))
             let client = RegistrationClient(account: account, token: { Random.token(12) })
             clients[user] = client
             send(client.start(now: Self.now()), to: server, for: user)
@@ -82,28 +93,37 @@ final class SIPService {
 
     // MARK: input
 
+    /// A UDP datagram.
     func received(_ bytes: [UInt8], from source: SIPPeer) {
-        let now = Self.now()
         if bytes.allSatisfy({ $0 == 13 || $0 == 10 }) { return } // keep-alive
         do {
-            let (message, _) = try SIPParser.parse(bytes, framing: .datagram)
-            var incoming = message
-            if case .request(var r) = message {
-                guard let top = r.headers.values("Via").first, (try? Via(parsing: top)) != nil else {
-                    // Without a readable Via there is no transaction: answer 400 to where it came from.
-                    if let reply = StatelessReply.badVia(r, from: source) { writeDirect(reply, to: source) }
-                    afterWork()
-                    return
-                }
-                Self.markReceived(&r, from: source)
-                incoming = .request(r)
-            }
-            handle(transactions.receive(incoming, from: source, now: now), now: now)
+            deliver(try SIPParser.parse(bytes, framing: .datagram).message, from: source)
         } catch {
-            // A request we cannot parse still gets its 400 (or 505) when there is a Via to send it to.
-            if let reply = StatelessReply.forUnparsable(bytes, error: error, from: source) { writeDirect(reply, to: source) }
-            logger.notice("unparsable SIP from \(source): \(error.reason)")
+            refuse(bytes, error, from: source)
         }
+    }
+
+    /// A request we cannot parse still gets its 400 (or 505) when there is a Via to answer.
+    func refuse(_ bytes: [UInt8], _ error: SIPParseError, from source: SIPPeer) {
+        if let reply = StatelessReply.forUnparsable(bytes, error: error, from: source) { writeDirect(reply, to: source) }
+        logger.notice("unparsable SIP from \(source): \(error.reason)")
+    }
+
+    /// A parsed message from either transport.
+    func deliver(_ message: SIPMessage, from source: SIPPeer) {
+        let now = Self.now()
+        var incoming = message
+        if case .request(var r) = message {
+            guard let top = r.headers.values("Via").first, (try? Via(parsing: top)) != nil else {
+                // Without a readable Via there is no transaction: answer 400 to where it came from.
+                if let reply = StatelessReply.badVia(r, from: source) { writeDirect(reply, to: source) }
+                afterWork()
+                return
+            }
+            Self.markReceived(&r, from: source)
+            incoming = .request(r)
+        }
+        handle(transactions.receive(incoming, from: source, now: now), now: now)
         afterWork()
     }
 
@@ -252,6 +272,11 @@ final class SIPService {
     // MARK: output and timers
 
     private func write(_ message: SIPMessage, to peer: SIPPeer) {
+        // Over TCP a response goes back on the connection its request came on (§18.2.2).
+        if peer.transport != .udp {
+            writeStream(message, to: peer)
+            return
+        }
         guard let channel else { return }
         let destination: SIPPeer
         if case .response(let r) = message {
@@ -273,6 +298,10 @@ final class SIPService {
 
     /// Sends to `peer` itself, whatever the message's Via says (stateless replies).
     private func writeDirect(_ message: SIPMessage, to peer: SIPPeer) {
+        if peer.transport != .udp {
+            writeStream(message, to: peer)
+            return
+        }
         guard let channel, let address = try? SocketAddress(ipAddress: peer.host, port: Int(peer.port)) else { return }
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: message.bytes)),
                               promise: nil)

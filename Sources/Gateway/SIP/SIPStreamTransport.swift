@@ -1,0 +1,91 @@
+import NIOCore
+import NIOPosix
+import SIP
+
+/// SIP over TCP: messages framed by Content-Length on each connection; one
+/// connection per remote address, reused for requests and responses both ways.
+final class SIPStreamHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    /// Bytes held while a message is incomplete; a peer that sends more without
+    /// completing one is cut off.
+    static let maxPending = 256 * 1024
+    private let service: SIPService
+    private var pending: [UInt8] = []
+    private var peer: SIPPeer?
+
+    init(service: SIPService) { self.service = service }
+
+    func channelActive(context: ChannelHandlerContext) {
+        guard let host = context.remoteAddress?.ipAddress, let port = context.remoteAddress?.port else {
+            context.close(promise: nil)
+            return
+        }
+        let peer = SIPPeer(.tcp, host: host, port: UInt16(port))
+        self.peer = peer
+        if !service.connectionUp(peer, context.channel) { context.close(promise: nil) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let peer { service.connectionDown(peer, context.channel) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let peer else { return }
+        pending += Array(unwrapInboundIn(data).readableBytesView)
+        while !pending.isEmpty {
+            do {
+                let (message, consumed) = try SIPParser.parse(pending, framing: .stream)
+                pending.removeFirst(consumed)
+                service.deliver(message, from: peer)
+            } catch .incomplete {
+                if pending.allSatisfy({ $0 == 13 || $0 == 10 }) { pending.removeAll() } // keep-alive CRLFs
+                if pending.count > Self.maxPending { context.close(promise: nil) }
+                return
+            } catch {
+                // The stream cannot be re-synchronised after a framing error: answer and close.
+                service.refuse(pending, error, from: peer)
+                pending.removeAll()
+                context.close(promise: nil)
+                return
+            }
+        }
+    }
+}
+
+extension SIPService {
+    static func key(_ peer: SIPPeer) -> String { "\(peer.host):\(peer.port)" }
+
+    /// Registers an accepted or opened connection; false when there are too many.
+    func connectionUp(_ peer: SIPPeer, _ channel: Channel) -> Bool {
+        guard tcpConnections.count < Self.maxTCPConnections else { return false }
+        tcpConnections[Self.key(peer)] = channel
+        return true
+    }
+
+    func connectionDown(_ peer: SIPPeer, _ channel: Channel) {
+        if tcpConnections[Self.key(peer)] === channel { tcpConnections[Self.key(peer)] = nil }
+    }
+
+    /// Writes on the connection to `peer`, opening one when there is none.
+    func writeStream(_ message: SIPMessage, to peer: SIPPeer) {
+        let bytes = message.bytes
+        if let channel = tcpConnections[Self.key(peer)] {
+            channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
+            return
+        }
+        guard case .request = message else { return } // a response whose connection is gone has nowhere to go
+        ClientBootstrap(group: loop)
+            .channelInitializer { $0.pipeline.addHandler(SIPStreamHandler(service: self)) }
+            .connectTimeout(.seconds(5))
+            .connect(host: peer.host, port: Int(peer.port))
+            .whenComplete { result in
+                switch result {
+                case .success(let channel):
+                    channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
+                case .failure(let error):
+                    // The transaction's timer reports the failure to its user.
+                    self.logger.notice("cannot connect to \(peer): \(error)")
+                }
+            }
+    }
+}
