@@ -1,21 +1,13 @@
 /// A SIP, SIPS or tel URI (RFC 3261 §19.1, RFC 3966), or any other absolute
 /// URI kept opaque (so that a request with one can be answered 416).
 public struct SIPURI: Equatable, Sendable, CustomStringConvertible {
-    public var scheme: String { didSet { text = nil } }          // lower case
-    public var user: String? { didSet { text = nil } }           // as written, escapes kept
-    public var password: String? { didSet { text = nil } }
-    public var host: String { didSet { text = nil } }            // host for sip/sips, the number for tel, the rest for others
-    public var port: UInt16? { didSet { text = nil } }
-    public var parameters: [SIPParameter] { didSet { text = nil } }
-    public var headers: String? { didSet { text = nil } }        // the part after "?", as written
-    /// The text as parsed, reused by `description` until a field changes
-    /// (serialising a proxied or answered message need not rebuild its URIs).
-    private var text: String?
-
-    public static func == (a: SIPURI, b: SIPURI) -> Bool {
-        a.scheme == b.scheme && a.user == b.user && a.password == b.password && a.host == b.host && a.port == b.port
-            && a.parameters == b.parameters && a.headers == b.headers
-    }
+    public var scheme: String          // lower case
+    public var user: String?           // as written, escapes kept
+    public var password: String?
+    public var host: String            // host for sip/sips, the number for tel, the rest for others
+    public var port: UInt16?
+    public var parameters: [SIPParameter]
+    public var headers: String?        // the part after "?", as written
 
     public init(scheme: String = "sip", user: String? = nil, host: String, port: UInt16? = nil,
                 parameters: [SIPParameter] = [], headers: String? = nil) {
@@ -58,7 +50,6 @@ public struct SIPURI: Equatable, Sendable, CustomStringConvertible {
         default:
             host = String(rest)
         }
-        if self.scheme == scheme { self.text = String(s) } // only when written in canonical (lower) case
     }
 
     private mutating func parseSIP(_ text: Substring) throws(SIPParseError) {
@@ -121,7 +112,6 @@ public struct SIPURI: Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        if let text { return text }
         guard isSIP else {
             return scheme == "tel" ? "tel:\(host)" + parameters.map(\.text).joined() : "\(scheme):\(host)"
         }
