@@ -13,6 +13,8 @@ usage: webrtc-gateway [options]
                           embedded registrar runs
   --sip-domain NAME       the SIP domain of the accounts (default: the --sip-listen host)
   --register USER:PASS    register USER on the SIP server at start (repeatable; for tests until sign-in does it)
+  --test-call-routes      enable POST /test/call and /test/hangup, which place and end SIP calls on
+                          request (for the test suite; never on an exposed gateway)
   --media-demo [SECONDS]  instead of serving, run one simulated call through the media core and print it
   --help                  this text
 """
@@ -55,6 +57,8 @@ while !arguments.isEmpty {
         } else {
             config.sipServer = (String(v[..<colon]), port)
         }
+    case "--test-call-routes":
+        config.testCallRoutes = true
     case "--sip-domain":
         config.sipDomain = value()
     case "--register":

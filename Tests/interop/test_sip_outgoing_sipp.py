@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import subprocess
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -58,7 +59,13 @@ def state(gw, call_id):
 
 @pytest.fixture
 def uas_gateway(start_gateway):
-    return start_gateway("--sip-domain", "example.com", "--register", "1001:secret")
+    return start_gateway("--sip-domain", "example.com", "--register", "1001:secret", "--test-call-routes")
+
+
+def test_call_routes_are_off_by_default(gateway):
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        post(gateway, "/test/call", user="1001", to="sip:2000@192.0.2.1")
+    assert refused.value.code == 404
 
 
 def call(gw, port, transport="udp"):
