@@ -94,8 +94,10 @@ LoggingSystem.bootstrap { label in
 let server = GatewayServer(config: config)
 do {
     let port = try server.start()
-    print("webrtc-gateway listening on http://\(config.httpHost):\(port)/ (media on \(config.mediaIP), " +
-          "ports \(config.rtpPorts.lowerBound)-\(config.rtpPorts.upperBound))")
+    // Written unbuffered: whoever started us (a script, a test) reads it at once.
+    let banner = "webrtc-gateway listening on http://\(config.httpHost):\(port)/ (media on \(config.mediaIP), " +
+        "ports \(config.rtpPorts.lowerBound)-\(config.rtpPorts.upperBound))\n"
+    FileHandle.standardOutput.write(banner.data(using: .utf8)!)
     try server.wait()
 } catch {
     fail("cannot start: \(error)")
