@@ -150,3 +150,32 @@ private func sends(_ outs: [(UInt64, TransactionLayer.Output)]) -> [UInt64] {
         #expect(layer.receive(.request(ack), from: udp, now: 0) == [.stray(.request(ack), from: udp)])
     }
 }
+
+@Suite struct SessionTimerTests {
+    private func invite(sessionExpires: String?, supported: Bool) -> SIPRequest {
+        var h = SIPHeaders([("Via", "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKst"), ("From", "<sip:a@x>;tag=f"),
+                            ("To", "<sip:echo@y>"), ("Call-ID", "st-1"), ("CSeq", "1 INVITE"),
+                            ("Contact", "<sip:a@192.0.2.1>")])
+        if let sessionExpires { h.add("Session-Expires", sessionExpires) }
+        if supported { h.add("Supported", "timer, replaces") }
+        return SIPRequest(method: "INVITE", uri: try! SIPURI(parsing: "sip:echo@y"), headers: h)
+    }
+
+    @Test func acceptsRefreshesAndExpiresSessionsRFC4028() throws {
+        let offered = InviteServerCore.sessionTimer(for: invite(sessionExpires: "1800;refresher=uac", supported: true))
+        #expect(offered.interval == 1800 && offered.headers.map(\.0) == ["Session-Expires", "Require"])
+        #expect(offered.headers[0].1 == "1800;refresher=uac")
+        let brief = InviteServerCore.sessionTimer(for: invite(sessionExpires: "30", supported: true))
+        #expect(brief.tooBrief && brief.headers.first?.1 == "90")                 // 422 with Min-SE
+        #expect(InviteServerCore.sessionTimer(for: invite(sessionExpires: "1800", supported: false)).interval == nil)
+
+        let core = InviteServerCore()
+        let dialog = try #require(core.open(invite(sessionExpires: "90", supported: true),
+                                            from: SIPPeer(.udp, host: "192.0.2.1", port: 5060), localTag: "t"))
+        core.runSessionTimer(dialog.id, seconds: 90, now: 0)
+        #expect(core.poll(now: 59_000_000).isEmpty)
+        core.runSessionTimer(dialog.id, seconds: 90, now: 50_000_000)           // a refresh re-INVITE
+        #expect(core.poll(now: 100_000_000).isEmpty)
+        #expect(core.poll(now: 110_000_000) == [.sessionExpired(dialogID: dialog.id)]) // 50 + 90 - 30
+    }
+}

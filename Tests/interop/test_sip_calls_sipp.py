@@ -23,7 +23,7 @@ def run_sipp(gateway, scenario, *flags, calls=1, timeout=60):
     return out
 
 
-@pytest.mark.parametrize("scenario", ["uac_echo_hold.xml", "uac_busy.xml", "uac_cancel.xml"])
+@pytest.mark.parametrize("scenario", ["uac_echo_hold.xml", "uac_busy.xml", "uac_cancel.xml", "uac_session_timer.xml"])
 def test_sipp_calls_the_gateway(gateway, scenario):
     out = run_sipp(gateway, scenario)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]

@@ -216,8 +216,10 @@ final class SIPService {
             endCall(dialog.id)
             return true
         case "INFO", "UPDATE", "OPTIONS":
-            guard calls.dialog(for: r) != nil else { return false }
-            respond(key, TransactionLayer.response(to: r, code: 200, reason: "OK"), now: now)
+            guard let dialog = calls.dialog(for: r) else { return false }
+            var ok = TransactionLayer.response(to: r, code: 200, reason: "OK")
+            if r.method == "UPDATE" { refreshSession(r, dialog: dialog, response: &ok, now: now) }
+            respond(key, ok, now: now)
             return true
         default:
             return false
@@ -235,11 +237,20 @@ final class SIPService {
         local.sessionVersion = UInt64(r.headers["CSeq"].flatMap { try? CSeq(parsing: $0) }?.number ?? 2)
         var ok = TransactionLayer.response(to: r, code: 200, reason: "OK")
         ok.headers.add("Contact", "<\(contactURI)>")
+        refreshSession(r, dialog: dialog, response: &ok, now: now)
         ok.headers.add("Content-Type", "application/sdp")
         ok.body = Array(AudioNegotiation.answer(offer, agreed: agreed, local: local).text.utf8)
         respond(key, ok, now: now)
         calls.sent2xx(ok, dialogID: dialog.id, now: now)
         logger.info("call \(dialog.callID) re-INVITE: the caller is \(agreed.remoteDirection.rawValue)")
+    }
+
+    /// A re-INVITE or UPDATE with Session-Expires refreshes the session (RFC 4028 §9).
+    private func refreshSession(_ r: SIPRequest, dialog: Dialog, response: inout SIPResponse, now: UInt64) {
+        let timer = InviteServerCore.sessionTimer(for: r)
+        guard let seconds = timer.interval else { return }
+        for (name, value) in timer.headers { response.headers.add(name, value) }
+        calls.runSessionTimer(dialog.id, seconds: seconds, now: now)
     }
 
     func respond(_ key: TransactionKey, _ response: SIPResponse, now: UInt64) {
@@ -322,6 +333,8 @@ final class SIPService {
                 case .ackTimeout(let id):
                     self.logger.warning("no ACK for our 2xx: ending the call")
                     self.endCall(id)
+                case .sessionExpired(let id):
+                    self.expireSession(id)
                 }
             }
             for (user, client) in self.clients {

@@ -43,6 +43,13 @@ extension SIPService {
               let agreed = try? AudioNegotiation.negotiate(offer, codecs: [.pcmu, .pcma]), agreed.security == .none else {
             return fail(488, "Not Acceptable Here")
         }
+        let timer = InviteServerCore.sessionTimer(for: invite)
+        if timer.tooBrief {
+            var brief = TransactionLayer.response(to: invite, code: 422, reason: "Session Interval Too Small", toTag: tag)
+            for (name, value) in timer.headers { brief.headers.add(name, value) }
+            respond(key, brief, now: now)
+            return
+        }
         guard let port = settings.mediaPorts.acquire() else { return fail(503, "No Media Port") }
         guard let dialog = calls.open(invite, from: peer, localTag: tag) else {
             settings.mediaPorts.release(port)
@@ -58,10 +65,12 @@ extension SIPService {
                 self.media[dialog.id] = (channel, port)
                 var ok = TransactionLayer.response(to: invite, code: 200, reason: "OK", toTag: tag)
                 ok.headers.add("Contact", "<\(self.contactURI)>")
+                for (name, value) in timer.headers { ok.headers.add(name, value) }
                 ok.headers.add("Content-Type", "application/sdp")
                 ok.body = Array(answer.text.utf8)
                 self.respond(key, ok, now: Self.now())
                 self.calls.sent2xx(ok, dialogID: dialog.id, now: Self.now())
+                if let seconds = timer.interval { self.calls.runSessionTimer(dialog.id, seconds: seconds, now: Self.now()) }
                 self.logger.info("echo call \(dialog.callID) answered, media on \(self.settings.mediaIP):\(port)")
             case .failure:
                 self.settings.mediaPorts.release(port)
@@ -71,6 +80,19 @@ extension SIPService {
             }
             self.afterWork()
         }
+    }
+
+    /// Ends a call the peer stopped refreshing (RFC 4028 §10): BYE, then close.
+    func expireSession(_ dialogID: String) {
+        guard let call = calls.calls[dialogID] else { return }
+        var dialog = call.dialog
+        var bye = dialog.request("BYE", contact: contactURI)
+        bye.headers.prepend("Via", "SIP/2.0/\(call.peer.transport.rawValue) \(settings.listenHost):\(boundPort ?? settings.listenPort);branch=\(Via.magicCookie)\(Random.token(12));rport")
+        let target = SIPPeer(call.peer.transport, host: dialog.remoteTarget.host, port: dialog.remoteTarget.port ?? 5060)
+        let (_, outputs) = transactions.send(bye, to: call.peer.transport == .udp ? target : call.peer, now: Self.now())
+        handle(outputs, now: Self.now())
+        logger.info("call \(dialog.callID): session expired without a refresh, sent BYE")
+        endCall(dialogID)
     }
 
     /// Ends a test-number call: closes its media.

@@ -26,7 +26,7 @@ public struct RequestValidator: Sendable {
     public var acceptedBodies: [String: Set<String>]
 
     public init(methods: [String] = ["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "INFO", "UPDATE", "REGISTER"],
-                supportedExtensions: Set<String> = [],
+                supportedExtensions: Set<String> = ["timer"],
                 acceptedBodies: [String: Set<String>] = [
                     "INVITE": ["application/sdp"], "ACK": ["application/sdp"], "UPDATE": ["application/sdp"],
                     "INFO": ["application/dtmf-relay", "application/dtmf"],

@@ -7,7 +7,12 @@ public final class InviteServerCore {
         case send(SIPResponse, to: SIPPeer)
         /// No ACK for our 2xx within 64*T1: the call must be ended with a BYE (§13.3.1.4).
         case ackTimeout(dialogID: String)
+        /// RFC 4028: the refresher did not refresh the session in time; end it with a BYE.
+        case sessionExpired(dialogID: String)
     }
+
+    /// RFC 4028 §4: the smallest session interval we accept (Min-SE).
+    public static let minSessionExpires = 90
 
     public struct Call: Sendable {
         public var dialog: Dialog
@@ -17,6 +22,8 @@ public final class InviteServerCore {
         var retransmitAt: UInt64?
         var interval: UInt64 = 0
         var giveUpAt: UInt64?
+        /// When the session expires unless the peer refreshes it (RFC 4028 §10).
+        var expiresAt: UInt64?
     }
 
     public var timers: TransactionTimers
@@ -33,6 +40,28 @@ public final class InviteServerCore {
         guard calls.count < maxCalls, let dialog = Dialog.asServer(request: invite, localTag: localTag) else { return nil }
         calls[dialog.id] = Call(dialog: dialog, peer: peer)
         return dialog
+    }
+
+    /// RFC 4028 for an INVITE (or a re-INVITE, which refreshes): the headers our
+    /// 2xx must carry, or the 422 rejection when the interval is too brief. The
+    /// caller is the refresher when it supports timers; otherwise no timer runs
+    /// (we do not refresh sessions ourselves).
+    public static func sessionTimer(for request: SIPRequest) -> (headers: [(String, String)], interval: Int?, tooBrief: Bool) {
+        guard let value = request.headers["Session-Expires"],
+              let seconds = value.split(separator: ";").first.flatMap({ Int(SIPText.trim($0)) }) else { return ([], nil, false) }
+        if seconds < minSessionExpires { return ([("Min-SE", String(minSessionExpires))], nil, true) }
+        let supported = request.headers.values("Supported").map { $0.lowercased() }
+        guard supported.contains("timer") else { return ([], nil, false) }
+        return ([("Session-Expires", "\(seconds);refresher=uac"), ("Require", "timer")], seconds, false)
+    }
+
+    /// The session of `dialogID` runs for `seconds` from `now` unless refreshed.
+    public func runSessionTimer(_ dialogID: String, seconds: Int, now: UInt64) {
+        guard var call = calls[dialogID] else { return }
+        // §10: send the BYE a little before expiry: min(32 s, a third of the interval).
+        let margin = min(32, seconds / 3)
+        call.expiresAt = now + UInt64(seconds - margin) * 1_000_000
+        calls[dialogID] = call
     }
 
     /// Our 2xx to the INVITE (or a re-INVITE) of `dialogID` went out: retransmit it until the ACK.
@@ -80,6 +109,12 @@ public final class InviteServerCore {
     public func poll(now: UInt64) -> [Output] {
         var out: [Output] = []
         for (id, var call) in calls {
+            if let expiry = call.expiresAt, now >= expiry {
+                call.expiresAt = nil
+                calls[id] = call
+                out.append(.sessionExpired(dialogID: id))
+                continue
+            }
             if let give = call.giveUpAt, now >= give {
                 call.pending2xx = nil
                 call.retransmitAt = nil
@@ -98,5 +133,7 @@ public final class InviteServerCore {
         return out
     }
 
-    public var nextTimeout: UInt64? { calls.values.flatMap { [$0.retransmitAt, $0.giveUpAt].compactMap { $0 } }.min() }
+    public var nextTimeout: UInt64? {
+        calls.values.flatMap { [$0.retransmitAt, $0.giveUpAt, $0.expiresAt].compactMap { $0 } }.min()
+    }
 }
