@@ -1,6 +1,7 @@
 """Calls the gateway places (UAC) to sipp acting as the far end (UAS): answered
-and hung up by the gateway (BYE), challenged with digest and hung up by the
-far end, busy, and cancelled while ringing."""
+and hung up by the gateway (BYE) over UDP and TCP, challenged with digest and
+hung up by the far end, busy, cancelled while ringing, and held by re-INVITE
+retried after a 491."""
 import contextlib
 import json
 import os
@@ -103,3 +104,12 @@ def test_cancel_while_ringing(uas_gateway):
         assert post(uas_gateway, "/test/hangup", id=cid).strip() == "ok"
         final = wait_until(lambda: "ended" in (s := state(uas_gateway, cid)) and s, 10, what="the 487")
         assert "487" in final
+
+
+def test_hold_by_reinvite_retried_after_491(uas_gateway):
+    with sipp_uas(*scenario("uas_hold_glare.xml")) as (port, _):  # it checks both offers say sendonly
+        cid = call(uas_gateway, port)
+        wait_until(lambda: state(uas_gateway, cid) == "confirmed", 10, what="the answer")
+        assert post(uas_gateway, "/test/hold", id=cid).strip() == "ok"
+        wait_until(lambda: "reinvite 200" in state(uas_gateway, cid), 10, what="the retried re-INVITE's 200")
+        assert post(uas_gateway, "/test/hangup", id=cid).strip() == "ok"

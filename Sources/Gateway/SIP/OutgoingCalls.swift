@@ -6,7 +6,8 @@ import SIP
 /// Calls the gateway places (the SIP side of a browser's call, later; a test
 /// route now): POST /test/call?user=1001&to=sip:2000@host places one with a
 /// PCMU offer whose media is echoed; GET /test/calls reports; POST
-/// /test/hangup?id= ends one (CANCEL while ringing, BYE once answered).
+/// /test/hold|resume?id= sends a re-INVITE; POST /test/hangup?id= ends one
+/// (CANCEL while ringing, BYE once answered).
 extension SIPService {
     func placeCall(user: String, to: SIPURI) -> EventLoopFuture<String> {
         loop.submit {
@@ -51,8 +52,27 @@ extension SIPService {
         }
     }
 
+    /// Holds (sendonly) or resumes (sendrecv) a placed call by re-INVITE.
+    func changeDirection(_ callID: String, _ direction: MediaDirection) -> EventLoopFuture<Bool> {
+        loop.submit {
+            guard let call = self.outgoing[callID], let (_, port) = self.media[callID] else { return false }
+            var local = LocalAudioParameters(address: self.settings.mediaIP, port: port, codecs: [.pcmu, .pcma],
+                                             ssrc: 1, cname: "gw", sessionID: "1")
+            local.direction = direction
+            local.sessionVersion = UInt64(Self.now() / 1_000_000)
+            guard let request = call.reinvite(offer: Array(AudioNegotiation.offer(local: local).text.utf8)) else { return false }
+            self.sendOutgoing(request, for: call)
+            self.afterWork()
+            return true
+        }
+    }
+
     func callStates() -> EventLoopFuture<[String: String]> {
-        loop.submit { self.outgoing.mapValues { "\($0.state)" } }
+        loop.submit {
+            self.outgoing.mapValues { call in
+                "\(call.state)" + (call.lastReinviteResult.map { " reinvite \($0)" } ?? "")
+            }
+        }
     }
 
     /// Where an outgoing request goes: the outbound proxy, else the Request-URI's host.
@@ -72,7 +92,7 @@ extension SIPService {
         guard let call = outgoing[callID],
               response.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) })?.method == "INVITE" else { return }
         let before = call.state
-        let (invite, ack) = call.handle(response)
+        let (invite, ack) = call.handle(response, now: Self.now())
         if let invite { sendOutgoing(invite, for: call) }
         if let ack { writeRequest(ack, to: nextHop(ack)) }
         if call.state != before { logger.info("outgoing call \(callID): \(call.state)") }
@@ -105,6 +125,10 @@ struct OutgoingCallRoutes {
                 .recover { _ in .text("no media port\n", status: .serviceUnavailable) }
         case (.POST, "/test/hangup"):
             return service.hangUp(request.query["id"] ?? "").map { $0 ? .text("ok\n") : .text("no such call\n", status: .notFound) }
+        case (.POST, "/test/hold"), (.POST, "/test/resume"):
+            let direction: MediaDirection = request.path == "/test/hold" ? .sendonly : .sendrecv
+            return service.changeDirection(request.query["id"] ?? "", direction)
+                .map { $0 ? .text("ok\n") : .text("no such call, or a re-INVITE is pending\n", status: .conflict) }
         case (.GET, "/test/calls"):
             return service.callStates().map { states in
                 HTTPResponse(contentType: "application/json", body: Array((try? JSONSerialization.data(withJSONObject: states)) ?? Data()))

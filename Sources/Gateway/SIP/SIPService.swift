@@ -186,6 +186,10 @@ final class SIPService {
         calls.noteRequest(r)
         switch r.method {
         case "INVITE":
+            if let call = outgoing.values.first(where: { $0.dialog?.matches(r) == true }) {
+                answerReInviteOnPlacedCall(r, key: key, call: call, now: now)
+                return true
+            }
             if let dialog = calls.dialog(for: r) {      // a re-INVITE (hold, resume): same answer, new direction
                 answerReInvite(r, key: key, dialog: dialog, now: now)
                 return true
@@ -224,6 +228,27 @@ final class SIPService {
         default:
             return false
         }
+    }
+
+    /// A re-INVITE from the far end of a call we placed: 491 while ours is pending
+    /// (glare, §14.2), else the answer for our media port.
+    private func answerReInviteOnPlacedCall(_ r: SIPRequest, key: TransactionKey, call: OutgoingCall, now: UInt64) {
+        if call.hasPendingReinvite {
+            respond(key, TransactionLayer.response(to: r, code: 491, reason: "Request Pending"), now: now)
+            return
+        }
+        guard let (_, port) = media[call.callID], let offer = try? SDPParser.parse(String(decoding: r.body, as: UTF8.self)),
+              let agreed = try? AudioNegotiation.negotiate(offer, codecs: [.pcmu, .pcma]) else {
+            respond(key, TransactionLayer.response(to: r, code: 488, reason: "Not Acceptable Here"), now: now)
+            return
+        }
+        let local = LocalAudioParameters(address: settings.mediaIP, port: port, codecs: [.pcmu, .pcma], ssrc: 1,
+                                         cname: "gw", sessionID: "1")
+        var ok = TransactionLayer.response(to: r, code: 200, reason: "OK")
+        ok.headers.add("Contact", "<\(contactURI)>")
+        ok.headers.add("Content-Type", "application/sdp")
+        ok.body = Array(AudioNegotiation.answer(offer, agreed: agreed, local: local).text.utf8)
+        respond(key, ok, now: now)
     }
 
     private func answerReInvite(_ r: SIPRequest, key: TransactionKey, dialog: Dialog, now: UInt64) {
@@ -320,7 +345,8 @@ final class SIPService {
 
     func afterWork() {
         timer?.cancel()
-        let due = ([transactions.nextTimeout, calls.nextTimeout] + clients.values.map(\.nextTimeout)).compactMap { $0 }.min()
+        let due = ([transactions.nextTimeout, calls.nextTimeout] + clients.values.map(\.nextTimeout)
+            + outgoing.values.map(\.retryAt)).compactMap { $0 }.min()
         guard let due else { return }
         let now = Self.now()
         timer = loop.scheduleTask(in: .microseconds(Int64(due > now ? due - now : 0))) { [weak self] in
@@ -339,6 +365,9 @@ final class SIPService {
             }
             for (user, client) in self.clients {
                 if let request = client.poll(now: now) { self.send(request, to: self.serverPeer, for: user) }
+            }
+            for call in self.outgoing.values {
+                if let retry = call.poll(now: now) { self.sendOutgoing(retry, for: call) }
             }
             self.afterWork()
         }

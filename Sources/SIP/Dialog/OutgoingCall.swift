@@ -36,6 +36,12 @@ public final class OutgoingCall {
     public private(set) var answerBody: [UInt8] = []
     private var cseq: UInt32 = 1
     private var ack: SIPRequest?
+    /// Our re-INVITE in flight (hold, resume, a new offer), and when to try it again after a 491.
+    private var reinvite: (request: SIPRequest, cseq: UInt32)?
+    public private(set) var retryAt: UInt64?
+    public var hasPendingReinvite: Bool { reinvite != nil }
+    /// How the last re-INVITE ended: 200, or the failure code (the old session stays then).
+    public private(set) var lastReinviteResult: Int?
     private var authTries = 0
     private let token: () -> String
     private let offer: [UInt8]
@@ -71,13 +77,15 @@ public final class OutgoingCall {
 
     /// A response to the INVITE. Returns the request to send next: a new INVITE
     /// with credentials (through a new transaction) or the ACK of a 2xx (to the wire).
-    public func handle(_ response: SIPResponse) -> (invite: SIPRequest?, ackToWire: SIPRequest?) {
+    public func handle(_ response: SIPResponse, now: UInt64 = 0) -> (invite: SIPRequest?, ackToWire: SIPRequest?) {
         let code = response.statusCode
         switch state {
         case .ended: return (nil, nil)
         case .confirmed:
+            let number = response.headers["CSeq"].flatMap { try? CSeq(parsing: $0) }?.number
+            if let pending = reinvite, number == pending.cseq { return (nil, reinviteAnswered(response, now: now)) }
             // A retransmitted 2xx: our ACK was lost, send it again (§13.2.2.4).
-            return (nil, code >= 200 && code < 300 ? ack : nil)
+            return (nil, code >= 200 && code < 300 && number == cseq ? ack : nil)
         default: break
         }
         if code < 200 {
@@ -143,6 +151,46 @@ public final class OutgoingCall {
         dialog = d
         state = .ended(code: 200, reason: "hung up")
         return request
+    }
+
+    /// A re-INVITE with a new offer (hold, resume) in the confirmed dialog; nil
+    /// while one is pending (§14.1: one at a time).
+    public func reinvite(offer: [UInt8]) -> SIPRequest? {
+        guard state == .confirmed, reinvite == nil, var d = dialog else { return nil }
+        var request = d.request("INVITE", contact: settings.contact, body: offer, contentType: "application/sdp")
+        request.headers.prepend("Via", via())
+        dialog = d
+        reinvite = (request, d.localSeq)
+        return request
+    }
+
+    private func reinviteAnswered(_ response: SIPResponse, now: UInt64) -> SIPRequest? {
+        guard let pending = reinvite else { return nil }
+        let code = response.statusCode
+        if code < 200 { return nil }
+        if code == 491 {
+            // Glare (§14.1): we own the Call-ID, so wait 2.1 to 4 s before trying again.
+            retryAt = now + UInt64.random(in: 2_100_000...4_000_000)
+            return nil
+        }
+        reinvite = nil
+        lastReinviteResult = code
+        guard code < 300, var d = dialog else { return nil }
+        if let c = response.headers.values("Contact").first.flatMap({ try? NameAddress(parsing: $0) }) { d.remoteTarget = c.uri }
+        var ackRequest = d.request("ACK", contact: settings.contact)
+        ackRequest.headers.set("CSeq", "\(pending.cseq) ACK")
+        ackRequest.headers.prepend("Via", via())
+        dialog = d
+        answerBody = response.body
+        return ackRequest
+    }
+
+    /// The re-INVITE to send again once a 491's wait is over (a new transaction, a new CSeq).
+    public func poll(now: UInt64) -> SIPRequest? {
+        guard let at = retryAt, now >= at, let pending = reinvite else { return nil }
+        retryAt = nil
+        reinvite = nil
+        return reinvite(offer: pending.request.body)
     }
 
     /// A BYE from the far end ends the call.
