@@ -42,7 +42,22 @@ public final class MediaBridge {
         try MediaError.check(status)
     }
 
-    /// Every datagram due at `now`, in order.
+    /// The per-packet path: a datagram read in place (no array), as gwm_bridge_receive.
+    public func receive(_ datagram: UnsafeRawBufferPointer, on leg: Leg, now: UInt64) throws(MediaError) {
+        guard let base = datagram.baseAddress else { throw MediaError(status: GWM_ERR_TRUNCATED.rawValue) }
+        try MediaError.check(gwm_bridge_receive(handle, leg, base.assumingMemoryBound(to: UInt8.self), datagram.count, now))
+    }
+
+    /// The per-packet path: hands each datagram due at `now` to `body` in place;
+    /// the bytes are valid only during the call.
+    public func drain(now: UInt64, _ body: (Leg, Bool, UnsafeRawBufferPointer) -> Void) {
+        var out = gwm_bridge_output()
+        while gwm_bridge_poll(handle, now, &out) == 1 {
+            body(out.leg, out.is_rtcp != 0, UnsafeRawBufferPointer(start: out.data, count: out.length))
+        }
+    }
+
+    /// Every datagram due at `now`, in order (copied: for tests and tools).
     public func poll(now: UInt64) -> [Output] {
         var outputs: [Output] = []
         var out = gwm_bridge_output()

@@ -18,8 +18,14 @@ final class BrowserLegHandler: ChannelInboundHandler {
     private let logger: Logger
     private let maxLifetime: UInt64
     private var timer: Scheduled<Void>?
+    private var timerDue: UInt64?
     private var context: ChannelHandlerContext?
     private var firstSRTPSeen = false
+    /// The socket address of the last destination, so that media does not
+    /// format and parse an address per packet.
+    private var cachedAddress: (TransportAddress, SocketAddress)?
+    private var statsAt: UInt64 = 0
+    static let statsInterval: UInt64 = 500_000
 
     init(session: BrowserMediaSession, otherLeg: OtherLeg, registry: SessionRegistry, id: String, offerAt: UInt64,
          logger: Logger, maxLifetime: UInt64 = 3_600_000_000) {
@@ -47,10 +53,72 @@ final class BrowserLegHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         guard let from = TransportAddress(envelope.remoteAddress) else { return }
-        let bytes = Array(envelope.data.readableBytesView)
         let now = Self.now()
-        emit(session.handle(bytes, from: from, now: now), now: now)
+        // Media, the per-packet path: read in place, sent from the bridge's own buffer.
+        var fedBack: [[UInt8]] = []
+        let wasMedia = envelope.data.withUnsafeReadableBytes { bytes in
+            session.receiveMedia(bytes, from: from, now: now, send: { self.sendToBrowser($0, $1, now: now) },
+                                 other: { fedBack += self.otherLegReplies($0, $1, now: now) })
+        }
+        if wasMedia {
+            feedBack(fedBack, now: now)
+            afterMedia(now: now)
+            return
+        }
+        // STUN and DTLS: the control path.
+        emit(session.handle(Array(envelope.data.readableBytesView), from: from, now: now), now: now)
         afterWork()
+    }
+
+    private func sendToBrowser(_ to: TransportAddress, _ bytes: UnsafeRawBufferPointer, now: UInt64) {
+        guard let context else { return }
+        let address: SocketAddress
+        if let cached = cachedAddress, cached.0 == to {
+            address = cached.1
+        } else {
+            guard let resolved = try? to.socketAddress else { return }
+            cachedAddress = (to, resolved)
+            address = resolved
+        }
+        if !firstSRTPSeen, let b = bytes.first, b >= 128, b < 192, bytes.count > 1, bytes[1] < 192 || bytes[1] > 223 {
+            noteMediaSent(now: now)
+        }
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address, data: buffer)), promise: nil)
+    }
+
+    /// What the other leg sends back at once (a loop-back test peer); copied,
+    /// because it goes back into the bridge whose buffer `bytes` is.
+    private func otherLegReplies(_ bytes: UnsafeRawBufferPointer, _ isRTCP: Bool, now: UInt64) -> [[UInt8]] {
+        otherLeg.deliver(Array(bytes), isRTCP: isRTCP, now: now)
+    }
+
+    private func feedBack(_ datagrams: [[UInt8]], now: UInt64) {
+        var pending = datagrams
+        var rounds = 0
+        while !pending.isEmpty, rounds < 64 { // bounded: a loop-back peer answers each packet once
+            rounds += 1
+            var next: [[UInt8]] = []
+            for datagram in pending {
+                datagram.withUnsafeBytes { bytes in
+                    session.receiveFromOtherLeg(bytes, now: now, send: { self.sendToBrowser($0, $1, now: now) },
+                                                other: { next += self.otherLegReplies($0, $1, now: now) })
+                }
+            }
+            pending = next
+        }
+    }
+
+    /// After a media packet: flush, statistics now and then, and the timer only
+    /// when the next deadline moved earlier.
+    private func afterMedia(now: UInt64) {
+        context?.flush()
+        if now >= statsAt + Self.statsInterval {
+            statsAt = now
+            publishStats()
+        }
+        if let due = session.nextTimeout, timerDue.map({ due < $0 }) ?? true { rearm() }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) { context.flush() }
@@ -90,13 +158,17 @@ final class BrowserLegHandler: ChannelInboundHandler {
 
     private func afterWork() {
         for event in session.takeEvents() { record(event) }
+        publishStats()
+        rearm()
+    }
+
+    private func publishStats() {
         let stats = session.bridge.stats(GWM_LEG_A)
         registry.update(id) {
             $0.packetsFromBrowser = stats.packets_received
             $0.packetsToBrowser = stats.packets_sent
             $0.authFailures = stats.srtp_auth_failures
         }
-        rearm()
     }
 
     private func record(_ event: BrowserMediaSession.Event) {
@@ -136,12 +208,21 @@ final class BrowserLegHandler: ChannelInboundHandler {
             end(state: "closed", reason: "maximum call length")
             return
         }
+        timerDue = nil
         guard let due = session.nextTimeout else { return }
         let delay = due > now ? due - now : 0
+        timerDue = due
         timer = context.eventLoop.scheduleTask(in: .microseconds(Int64(delay))) { [weak self] in
             guard let self else { return }
+            self.timerDue = nil
             let now = Self.now()
-            self.emit(self.session.poll(now: now), now: now)
+            // Timers drive playout and RTCP: their media goes out in place too.
+            var fedBack: [[UInt8]] = []
+            let control = self.session.pollControl(now: now)
+            self.emit(control, now: now)
+            self.session.drainBridge(now: now, send: { self.sendToBrowser($0, $1, now: now) },
+                                     other: { fedBack += self.otherLegReplies($0, $1, now: now) })
+            self.feedBack(fedBack, now: now)
             self.afterWork()
         }
     }

@@ -75,6 +75,43 @@ public final class BrowserMediaSession {
         return out + drainBridge(now: now)
     }
 
+    /// The per-packet path for RTP and RTCP from the browser: read in place, and
+    /// what the bridge then sends handed to `send` (the browser, with the
+    /// ICE-selected address) or `other` (the other leg) without copies.
+    /// Returns false when the datagram is not media (use `handle` then).
+    public func receiveMedia(_ datagram: UnsafeRawBufferPointer, from: TransportAddress, now: UInt64,
+                             send: (TransportAddress, UnsafeRawBufferPointer) -> Void,
+                             other: (UnsafeRawBufferPointer, Bool) -> Void) -> Bool {
+        guard let first = datagram.first, first >= 128, first < 192 else { return false }
+        guard !failed, ice.isValidated(from) else { return true }
+        do { try bridge.receive(datagram, on: browserLeg, now: now) } catch {
+            // Counted in the bridge's statistics; a bad packet changes nothing.
+        }
+        drainBridge(now: now, send: send, other: other)
+        return true
+    }
+
+    /// The per-packet path from the other leg toward the browser.
+    public func receiveFromOtherLeg(_ datagram: UnsafeRawBufferPointer, now: UInt64,
+                                    send: (TransportAddress, UnsafeRawBufferPointer) -> Void,
+                                    other: (UnsafeRawBufferPointer, Bool) -> Void) {
+        do { try bridge.receive(datagram, on: GWM_LEG_B, now: now) } catch {}
+        drainBridge(now: now, send: send, other: other)
+    }
+
+    /// What the bridge has due, handed out in place.
+    public func drainBridge(now: UInt64, send: (TransportAddress, UnsafeRawBufferPointer) -> Void,
+                            other: (UnsafeRawBufferPointer, Bool) -> Void) {
+        let selected = ice.selected
+        bridge.drain(now: now) { leg, isRTCP, bytes in
+            if leg == browserLeg {
+                if let selected { send(selected, bytes) } // never to the SDP's c= line
+            } else {
+                other(bytes, isRTCP)
+            }
+        }
+    }
+
     /// A datagram from the other leg, to be bridged toward the browser.
     public func receiveFromOtherLeg(_ datagram: [UInt8], now: UInt64) -> [Output] {
         do { try bridge.receive(datagram, on: GWM_LEG_B, now: now) } catch {}
@@ -82,12 +119,17 @@ public final class BrowserMediaSession {
     }
 
     public func poll(now: UInt64) -> [Output] {
+        pollControl(now: now) + drainBridge(now: now)
+    }
+
+    /// The timers of ICE and DTLS only (the bridge's are drained separately, in place).
+    public func pollControl(now: UInt64) -> [Output] {
         guard !failed else { return [] }
         var out: [Output] = []
         for e in ice.poll(now: now) { out += apply(e, now: now) }
         if let to = ice.selected, let dtls { out += dtls.poll(now: now).map { .toBrowser(to, $0) } }
         out += checkDTLS()
-        return out + drainBridge(now: now)
+        return out
     }
 
     public var nextTimeout: UInt64? {
