@@ -1,0 +1,58 @@
+import SIP
+import Testing
+
+/// The UAC call core on its own: answer, ACK, re-INVITE with a 491 retry, BYE.
+@Suite struct OutgoingCallTests {
+    private func counter() -> () -> String {
+        var n = 0
+        return { n += 1; return "t\(n)" }
+    }
+
+    private func reply(_ code: Int, to r: SIPRequest, tag: String = "far") -> SIPResponse {
+        var response = TransactionLayer.response(to: r, code: code, reason: "X", toTag: tag)
+        if code < 300 { response.headers.add("Contact", "<sip:far@192.0.2.9:5070>") }
+        return response
+    }
+
+    @Test func answersAcksHoldsWithGlareRetryAndHangsUp() throws {
+        let call = OutgoingCall(settings: .init(from: try SIPURI(parsing: "sip:1001@example.com"),
+                                                to: try SIPURI(parsing: "sip:2000@192.0.2.9"),
+                                                contact: try SIPURI(parsing: "sip:1001@192.0.2.1:5060"),
+                                                credentials: nil, via: ("UDP", "192.0.2.1", 5060)),
+                                offer: Array("v=0\r\n".utf8), token: counter())
+        let invite = call.invite
+        #expect(call.handle(reply(180, to: invite)).ackToWire == nil && call.state == .early(code: 180))
+        let ok = reply(200, to: invite)
+        let ack = try #require(call.handle(ok).ackToWire)
+        #expect(ack.method == "ACK" && ack.uri.description == "sip:far@192.0.2.9:5070" && ack.headers["CSeq"] == "1 ACK")
+        #expect(call.state == .confirmed)
+        #expect(call.handle(ok).ackToWire == ack)              // a retransmitted 2xx: the same ACK again
+
+        let hold = try #require(call.reinvite(offer: Array("a=sendonly".utf8)))
+        #expect(hold.headers["CSeq"] == "2 INVITE" && call.reinvite(offer: []) == nil) // one at a time
+        #expect(call.handle(reply(491, to: hold), now: 1_000_000).ackToWire == nil)
+        let retryAt = try #require(call.retryAt)
+        #expect(retryAt >= 3_100_000 && retryAt <= 5_000_000)  // 2.1 to 4 s later
+        #expect(call.poll(now: retryAt - 1) == nil)
+        let retry = try #require(call.poll(now: retryAt))
+        #expect(retry.headers["CSeq"] == "3 INVITE" && retry.body == Array("a=sendonly".utf8))
+        let retryAck = try #require(call.handle(reply(200, to: retry), now: retryAt + 1).ackToWire)
+        #expect(retryAck.headers["CSeq"] == "3 ACK" && call.lastReinviteResult == 200)
+
+        let bye = try #require(call.bye())
+        #expect(bye.method == "BYE" && bye.headers["CSeq"] == "4 BYE" && bye.headers["To"]!.contains("tag=far"))
+        if case .ended = call.state {} else { Issue.record("the call should be over") }
+    }
+
+    @Test func cancelsWhileRinging() throws {
+        let call = OutgoingCall(settings: .init(from: try SIPURI(parsing: "sip:1001@example.com"),
+                                                to: try SIPURI(parsing: "sip:2000@192.0.2.9"),
+                                                contact: try SIPURI(parsing: "sip:1001@192.0.2.1"),
+                                                credentials: nil, via: ("UDP", "192.0.2.1", 5060)),
+                                offer: [], token: counter())
+        _ = call.handle(reply(180, to: call.invite))
+        let cancel = try #require(call.cancel())
+        #expect(cancel.headers["Via"] == call.invite.headers["Via"] && cancel.headers["CSeq"] == "1 CANCEL")
+        #expect(call.bye() == nil)
+    }
+}
