@@ -1,4 +1,5 @@
 import Logging
+import NIOSSL
 import SIP
 import NIOCore
 import NIOPosix
@@ -16,7 +17,9 @@ public final class GatewayServer {
         public var sipListenPort = 5060
         /// The SIP server / outbound proxy; nil starts the embedded registrar.
         public var sipServer: (host: String, port: UInt16)?
-        public var sipServerTransport = "udp"   // or "tcp"
+        public var sipServerTransport = "udp"   // "tcp" or "tls"
+        /// PEM file of the CA certificates trusted for TLS to the SIP server; nil = the system's.
+        public var sipTLSTrust: String?
         public var sipDomain: String?
         /// Accounts to register at start (until sign-in does it per browser user).
         public var sipAccounts: [(user: String, password: String)] = []
@@ -49,10 +52,11 @@ public final class GatewayServer {
         let files = StaticFiles()
         let sip = SIPService(settings: .init(listenHost: config.sipListenHost, listenPort: config.sipListenPort,
                                              server: config.sipServer.map {
-                                                 SIPPeer(config.sipServerTransport == "tcp" ? .tcp : .udp, host: $0.host, port: $0.port)
+                                                 SIPPeer(SIPPeer.Transport(rawValue: config.sipServerTransport.uppercased()) ?? .udp,
+                                                         host: $0.host, port: $0.port)
                                              },
                                              domain: config.sipDomain ?? config.sipListenHost, accounts: config.sipAccounts,
-                                             mediaIP: config.mediaIP, mediaPorts: ports),
+                                             mediaIP: config.mediaIP, mediaPorts: ports, tls: try Self.sipTLS(config)),
                              loop: group.next(), logger: logger)
         try sip.start().wait()
         self.sip = sip
@@ -65,6 +69,14 @@ public final class GatewayServer {
         }.wait()
         self.channel = channel
         return channel.localAddress?.port ?? config.httpPort
+    }
+
+    static func sipTLS(_ config: Config) throws -> NIOSSLContext? {
+        guard config.sipServerTransport == "tls" else { return nil }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
+        if let trust = config.sipTLSTrust { tls.trustRoots = .file(trust) }
+        return try NIOSSLContext(configuration: tls)
     }
 
     public func wait() throws { try channel?.closeFuture.wait() }

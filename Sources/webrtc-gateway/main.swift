@@ -9,8 +9,9 @@ usage: webrtc-gateway [options]
   --media-ip ADDR         the address of the media ports, put in the SDP (default 127.0.0.1)
   --rtp-ports LOW-HIGH    the UDP ports for media, one per call leg (default 40000-40999)
   --sip-listen HOST:PORT  where the SIP stack listens, UDP and TCP (default 127.0.0.1:5060)
-  --sip-server [tcp:]HOST:PORT  the SIP server / outbound proxy (UDP, or TCP with tcp:); without it the
-                          embedded registrar runs
+  --sip-server [tcp:|tls:]HOST:PORT  the SIP server / outbound proxy (UDP; TCP or TLS with the prefix);
+                          without it the embedded registrar runs
+  --sip-tls-trust FILE    PEM CA certificates to trust for a tls: SIP server (default: the system's)
   --sip-domain NAME       the SIP domain of the accounts (default: the --sip-listen host)
   --register USER:PASS    register USER on the SIP server at start (repeatable; for tests until sign-in does it)
   --test-call-routes      enable POST /test/call and /test/hangup, which place and end SIP calls on
@@ -44,7 +45,7 @@ while !arguments.isEmpty {
         config.httpPort = port
     case "--sip-listen", "--sip-server":
         var v = value()
-        if flag == "--sip-server", let scheme = ["tcp:", "udp:"].first(where: { v.lowercased().hasPrefix($0) }) {
+        if flag == "--sip-server", let scheme = ["tcp:", "udp:", "tls:"].first(where: { v.lowercased().hasPrefix($0) }) {
             config.sipServerTransport = String(scheme.dropLast())
             v = String(v.dropFirst(scheme.count))
         }
@@ -59,6 +60,8 @@ while !arguments.isEmpty {
         }
     case "--test-call-routes":
         config.testCallRoutes = true
+    case "--sip-tls-trust":
+        config.sipTLSTrust = value()
     case "--sip-domain":
         config.sipDomain = value()
     case "--register":

@@ -2,6 +2,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import SDP
 import SIP
 
@@ -18,6 +19,8 @@ final class SIPService {
         var accounts: [(user: String, password: String)]
         var mediaIP: String
         var mediaPorts: MediaPortPool
+        /// Client TLS for `tls:` SIP servers (trust roots and verification).
+        var tls: NIOSSLContext?
     }
 
     let settings: Settings

@@ -1,26 +1,31 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 import SIP
 
-/// SIP over TCP: messages framed by Content-Length on each connection; one
-/// connection per remote address, reused for requests and responses both ways.
+/// SIP over TCP and TLS: messages framed by Content-Length on each connection;
+/// one connection per transport and remote address, reused both ways.
 final class SIPStreamHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     /// Bytes held while a message is incomplete; a peer that sends more without
     /// completing one is cut off.
     static let maxPending = 256 * 1024
     private let service: SIPService
+    private let transport: SIPPeer.Transport
     private var pending: [UInt8] = []
     private var peer: SIPPeer?
 
-    init(service: SIPService) { self.service = service }
+    init(service: SIPService, transport: SIPPeer.Transport = .tcp) {
+        self.service = service
+        self.transport = transport
+    }
 
     func channelActive(context: ChannelHandlerContext) {
         guard let host = context.remoteAddress?.ipAddress, let port = context.remoteAddress?.port else {
             context.close(promise: nil)
             return
         }
-        let peer = SIPPeer(.tcp, host: host, port: UInt16(port))
+        let peer = SIPPeer(transport, host: host, port: UInt16(port))
         self.peer = peer
         if !service.connectionUp(peer, context.channel) { context.close(promise: nil) }
     }
@@ -53,7 +58,7 @@ final class SIPStreamHandler: ChannelInboundHandler {
 }
 
 extension SIPService {
-    static func key(_ peer: SIPPeer) -> String { "\(peer.host):\(peer.port)" }
+    static func key(_ peer: SIPPeer) -> String { "\(peer.transport.rawValue):\(peer.host):\(peer.port)" }
 
     /// Registers an accepted or opened connection; false when there are too many.
     func connectionUp(_ peer: SIPPeer, _ channel: Channel) -> Bool {
@@ -74,8 +79,25 @@ extension SIPService {
             return
         }
         guard case .request = message else { return } // a response whose connection is gone has nowhere to go
+        let tls = peer.transport == .tls ? settings.tls : nil
+        if peer.transport == .tls && tls == nil {
+            logger.notice("no TLS configuration for \(peer)")
+            return
+        }
         ClientBootstrap(group: loop)
-            .channelInitializer { $0.pipeline.addHandler(SIPStreamHandler(service: self)) }
+            .channelInitializer { channel in
+                do {
+                    if let tls {
+                        // The server's certificate is checked against the trust roots and its address or name.
+                        let handler = try NIOSSLClientHandler(context: tls, serverHostname: peer.host.isIPAddress ? nil : peer.host)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(service: self, transport: peer.transport))
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
             .connectTimeout(.seconds(5))
             .connect(host: peer.host, port: Int(peer.port))
             .whenComplete { result in
@@ -88,4 +110,8 @@ extension SIPService {
                 }
             }
     }
+}
+
+extension String {
+    var isIPAddress: Bool { (try? SocketAddress(ipAddress: self, port: 0)) != nil }
 }
