@@ -87,7 +87,9 @@ extension SIPService {
         guard let call = calls.calls[dialogID] else { return }
         var dialog = call.dialog
         var bye = dialog.request("BYE", contact: contactURI)
-        bye.headers.prepend("Via", "SIP/2.0/\(call.peer.transport.rawValue) \(settings.listenHost):\(boundPort ?? settings.listenPort);branch=\(Via.magicCookie)\(Random.token(12));rport")
+        bye.headers.prepend("Via", Via.local(transport: call.peer.transport.rawValue, host: settings.listenHost,
+                                             port: UInt16(boundPort ?? settings.listenPort),
+                                             branchToken: Random.token(12)).description)
         let target = SIPPeer(call.peer.transport, host: dialog.remoteTarget.host, port: dialog.remoteTarget.port ?? 5060)
         let (_, outputs) = transactions.send(bye, to: call.peer.transport == .udp ? target : call.peer, now: Self.now())
         handle(outputs, now: Self.now())

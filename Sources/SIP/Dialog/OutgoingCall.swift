@@ -57,7 +57,8 @@ public final class OutgoingCall {
     }
 
     private func via() -> String {
-        "SIP/2.0/\(settings.via.transport) \(settings.via.host):\(settings.via.port);branch=\(Via.magicCookie)\(token());rport"
+        Via.local(transport: settings.via.transport, host: settings.via.host, port: settings.via.port,
+                  branchToken: token()).description
     }
 
     private func makeInvite(authorization: (String, String)?) -> SIPRequest {

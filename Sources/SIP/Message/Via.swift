@@ -17,6 +17,13 @@ public struct Via: Equatable, Sendable, CustomStringConvertible {
 
     public var branch: String? { parameters.value("branch") }
 
+    /// The Via this element puts on a request it sends: a fresh branch with the
+    /// magic cookie, and rport asked for (RFC 3581).
+    public static func local(transport: String, host: String, port: UInt16, branchToken: String) -> Via {
+        Via(transport: transport, host: host, port: port,
+            parameters: [SIPParameter(name: "branch", value: magicCookie + branchToken), SIPParameter(name: "rport")])
+    }
+
     public init(parsing text: some StringProtocol) throws(SIPParseError) {
         let s = SIPText.trim(Substring(text))
         let slash = s.split(separator: "/", maxSplits: 2)

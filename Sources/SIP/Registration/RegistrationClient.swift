@@ -138,7 +138,8 @@ public final class RegistrationClient {
     private func makeRequest(expires: Int) -> SIPRequest {
         cseq += 1
         var h = SIPHeaders()
-        h.add("Via", "SIP/2.0/\(account.via.transport) \(account.via.host):\(account.via.port);branch=\(Via.magicCookie)\(token());rport")
+        h.add("Via", Via.local(transport: account.via.transport, host: account.via.host, port: account.via.port,
+                               branchToken: token()).description)
         h.add("Max-Forwards", "70")
         h.add("From", "<\(account.aor)>;tag=\(fromTag)")
         h.add("To", "<\(account.aor)>")

@@ -118,10 +118,6 @@ public final class BrowserMediaSession {
         return drainBridge(now: now)
     }
 
-    public func poll(now: UInt64) -> [Output] {
-        pollControl(now: now) + drainBridge(now: now)
-    }
-
     /// The timers of ICE and DTLS only (the bridge's are drained separately, in place).
     public func pollControl(now: UInt64) -> [Output] {
         guard !failed else { return [] }
