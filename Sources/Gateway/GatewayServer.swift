@@ -23,6 +23,8 @@ public final class GatewayServer {
         public var sipDomain: String?
         /// Accounts to register at start (until sign-in does it per browser user).
         public var sipAccounts: [(user: String, password: String)] = []
+        /// Send the browser's DTMF as SIP INFO too (always done when the SIP peer has no telephone-event).
+        public var dtmfInfo = false
         /// Routes that make the gateway place SIP calls on request (for the tests);
         /// off by default: an exposed gateway must not call wherever it is told.
         public var testCallRoutes = false
@@ -35,6 +37,8 @@ public final class GatewayServer {
     let logger: Logger
     private var channel: Channel?
     private var sip: SIPService?
+    private var embeddedSIP: SIPService?
+    private var manager: CallManager?
 
     public init(config: Config, logger: Logger = Logger(label: "gateway")) {
         self.config = config
@@ -50,25 +54,48 @@ public final class GatewayServer {
         let factory = BrowserLegFactory(group: group, identity: identity, ports: ports, registry: registry, logger: logger)
         let echo = EchoTestRoutes(factory: factory, registry: registry, mediaIP: config.mediaIP)
         let files = StaticFiles()
-        let sip = SIPService(settings: .init(listenHost: config.sipListenHost, listenPort: config.sipListenPort,
-                                             server: config.sipServer.map {
-                                                 SIPPeer(SIPPeer.Transport(rawValue: config.sipServerTransport.uppercased()) ?? .udp,
-                                                         host: $0.host, port: $0.port)
-                                             },
-                                             domain: config.sipDomain ?? config.sipListenHost, accounts: config.sipAccounts,
-                                             mediaIP: config.mediaIP, mediaPorts: ports, tls: try Self.sipTLS(config)),
-                             loop: group.next(), logger: logger)
-        try sip.start().wait()
-        self.sip = sip
+        let sip = try startSIP(ports: ports)
+        let manager = CallManager(sip: sip, factory: factory, ports: ports, group: group,
+                                  settings: .init(mediaIP: config.mediaIP, dtmfInfo: config.dtmfInfo), logger: logger)
+        sip.callHandler = manager
+        self.manager = manager
         let sipStatus = SIPStatusRoute(service: sip)
         let callRoutes = config.testCallRoutes ? OutgoingCallRoutes(service: sip) : nil
-        let channel = try HTTPServer.start(group: group, host: config.httpHost, port: config.httpPort) { request, loop in
+        let channel = try HTTPServer.start(group: group, host: config.httpHost, port: config.httpPort, router: { request, loop in
             echo.handle(request, on: loop) ?? sipStatus.handle(request, on: loop) ?? callRoutes?.handle(request, on: loop)
                 ?? files.handle(request, on: loop)
                 ?? loop.makeSucceededFuture(.text("not found\n", status: .notFound))
-        }.wait()
+        }, webSocketPath: WebSocketSignalingHandler.path, maxFrame: WebSocketSignalingHandler.maxMessage,
+           webSocket: { WebSocketSignalingHandler(manager: manager) }).wait()
         self.channel = channel
         return channel.localAddress?.port ?? config.httpPort
+    }
+
+    /// The gateway's SIP user agent, and with no SIP server configured the
+    /// embedded one it registers with (on --sip-listen; the user agent then
+    /// takes a free port beside it).
+    private func startSIP(ports: MediaPortPool) throws -> SIPService {
+        let domain = config.sipDomain ?? config.sipListenHost
+        func settings(port: Int, server: SIPPeer?, accounts: [(user: String, password: String)]) throws -> SIPService.Settings {
+            .init(listenHost: config.sipListenHost, listenPort: port, server: server, domain: domain, accounts: accounts,
+                  mediaIP: config.mediaIP, mediaPorts: ports, tls: try Self.sipTLS(config))
+        }
+        var server = config.sipServer.map {
+            SIPPeer(SIPPeer.Transport(rawValue: config.sipServerTransport.uppercased()) ?? .udp, host: $0.host, port: $0.port)
+        }
+        if server == nil {
+            let embedded = SIPService(settings: try settings(port: config.sipListenPort, server: nil, accounts: []),
+                                      loop: group.next(), logger: logger)
+            try embedded.start().wait()
+            self.embeddedSIP = embedded
+            server = SIPPeer(.udp, host: config.sipListenHost, port: UInt16(embedded.boundPort ?? config.sipListenPort))
+        }
+        let ua = SIPService(settings: try settings(port: config.sipServer == nil ? 0 : config.sipListenPort, server: server,
+                                                   accounts: config.sipAccounts),
+                            loop: group.next(), logger: logger)
+        try ua.start().wait()
+        self.sip = ua
+        return ua
     }
 
     static func sipTLS(_ config: Config) throws -> NIOSSLContext? {

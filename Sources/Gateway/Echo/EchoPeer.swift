@@ -14,7 +14,8 @@ public final class EchoPeer: OtherLeg {
         self.silence = silenceByte
     }
 
-    public func deliver(_ datagram: [UInt8], isRTCP: Bool, now: UInt64) -> [[UInt8]] {
+    public func deliver(_ bytes: UnsafeRawBufferPointer, isRTCP: Bool, now: UInt64) -> [[UInt8]] {
+        let datagram = Array(bytes)
         guard !isRTCP else { return [] } // the bridge terminates RTCP on each leg
         switch mode {
         case .echo:

@@ -38,7 +38,7 @@ struct EchoTestRoutes {
         }
         var legB = MediaBridge.defaultConfig().legs.1 // the loop leg: PCMU, as a SIP phone would
         legB.ssrc = UInt32.random(in: 1...UInt32.max)
-        return factory.open(offer: offer, settings: settings, legB: legB, otherLeg: { EchoPeer(mode: mode) })
+        return factory.open(offer: offer, settings: settings, legB: legB, otherLeg: { _ in EchoPeer(mode: mode) })
             .map { opened in
                 let body = ["id": opened.id, "type": "answer", "sdp": opened.answer.text]
                 let json = (try? JSONSerialization.data(withJSONObject: body)) ?? Data()

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOWebSocket
 
 /// A request as the routes see it: the whole body is read first (bounded).
 public struct HTTPRequest: Sendable {
@@ -33,22 +34,43 @@ public typealias HTTPRouter = @Sendable (HTTPRequest, EventLoop) -> EventLoopFut
 public enum HTTPServer {
     public static let maxBody = 64 * 1024
 
-    public static func start(group: EventLoopGroup, host: String, port: Int,
-                             router: @escaping HTTPRouter) -> EventLoopFuture<Channel> {
+    /// `webSocket` makes the handler of a connection upgraded at `webSocketPath`.
+    public static func start(group: EventLoopGroup, host: String, port: Int, router: @escaping HTTPRouter,
+                             webSocketPath: String, maxFrame: Int,
+                             webSocket: @escaping @Sendable () -> ChannelHandler) -> EventLoopFuture<Channel> {
         ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
-                    channel.pipeline.addHandler(HTTPRequestHandler(router: router))
-                }
+                let http = HTTPRequestHandler(router: router)
+                let upgrader = NIOWebSocketServerUpgrader(
+                    maxFrameSize: maxFrame,
+                    shouldUpgrade: { channel, head in
+                        let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
+                        return channel.eventLoop.makeSucceededFuture(path == webSocketPath ? HTTPHeaders() : nil)
+                    },
+                    upgradePipelineHandler: { channel, _ in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandlers([
+                                NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 64,
+                                                            maxAccumulatedFrameSize: maxFrame),
+                                webSocket(),
+                            ])
+                        }
+                    })
+                return channel.pipeline.configureHTTPServerPipeline(
+                    withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
+                        context.pipeline.removeHandler(http, promise: nil)
+                    }),
+                    withErrorHandling: true
+                ).flatMap { channel.pipeline.addHandler(http) }
             }
             .childChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port)
     }
 }
 
-final class HTTPRequestHandler: ChannelInboundHandler {
+final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 

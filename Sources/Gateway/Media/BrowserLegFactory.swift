@@ -43,10 +43,12 @@ public final class BrowserLegFactory: Sendable {
         self.logger = logger
     }
 
-    /// `otherLeg` is made on the session's event loop.
+    /// `otherLeg` is made on the session's event loop; `onEnd` is called there
+    /// when the browser goes (ICE consent lost, DTLS closed or failed).
     public func open(offer: SessionDescription, settings: Settings, legB: gwm_leg_config,
-                     otherLeg: @escaping @Sendable () -> OtherLeg) -> EventLoopFuture<(id: String, answer: SessionDescription)> {
-        let loop = group.next()
+                     on chosen: EventLoop? = nil, otherLeg: @escaping @Sendable (EventLoop) -> OtherLeg,
+                     onEnd: (@Sendable (String) -> Void)? = nil) -> EventLoopFuture<BrowserLeg> {
+        let loop = chosen ?? group.next()
         let offerAt = BrowserLegHandler.now()
         let agreed: NegotiatedAudio
         do {
@@ -114,8 +116,8 @@ public final class BrowserLegFactory: Sendable {
                     var agent = ICELiteAgent(local: ice, remote: agreed.remoteICE)
                     for c in agreed.remoteCandidates { agent.addRemoteCandidate(c) }
                     let session = BrowserMediaSession(ice: agent, dtls: dtls, bridge: bridge)
-                    let handler = BrowserLegHandler(session: session, otherLeg: otherLeg(), registry: registry, id: id,
-                                                    offerAt: offerAt, logger: logger)
+                    let handler = BrowserLegHandler(session: session, otherLeg: otherLeg(channel.eventLoop), registry: registry,
+                                                    id: id, offerAt: offerAt, logger: logger, onEnd: onEnd)
                     return channel.pipeline.addHandler(handler)
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
@@ -131,7 +133,7 @@ public final class BrowserLegFactory: Sendable {
                     // Keep the final status readable for a while, then forget it.
                     channel.eventLoop.scheduleTask(in: .seconds(120)) { registry.remove(id) }
                 }
-                return (id, answer)
+                return BrowserLeg(id: id, answer: answer, agreed: agreed, channel: channel)
             }
             .flatMapErrorThrowing { error in
                 ports.release(port)

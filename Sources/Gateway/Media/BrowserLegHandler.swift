@@ -16,6 +16,7 @@ final class BrowserLegHandler: ChannelInboundHandler {
     private let id: String
     private let offerAt: UInt64
     private let logger: Logger
+    private let onEnd: (@Sendable (String) -> Void)?
     private let maxLifetime: UInt64
     private var timer: Scheduled<Void>?
     private var timerDue: UInt64?
@@ -28,13 +29,14 @@ final class BrowserLegHandler: ChannelInboundHandler {
     static let statsInterval: UInt64 = 500_000
 
     init(session: BrowserMediaSession, otherLeg: OtherLeg, registry: SessionRegistry, id: String, offerAt: UInt64,
-         logger: Logger, maxLifetime: UInt64 = 3_600_000_000) {
+         logger: Logger, onEnd: (@Sendable (String) -> Void)? = nil, maxLifetime: UInt64 = 4 * 3_600_000_000) {
         self.session = session
         self.otherLeg = otherLeg
         self.registry = registry
         self.id = id
         self.offerAt = offerAt
         self.logger = logger
+        self.onEnd = onEnd
         self.maxLifetime = maxLifetime
     }
 
@@ -42,12 +44,39 @@ final class BrowserLegHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        otherLeg.attach { [weak self] bytes, now in self?.fromOtherLeg(bytes, now: now) }
         rearm()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
+        otherLeg.detach()
         self.context = nil
+    }
+
+    /// A datagram from the far end (the SIP side's RTP), on this loop.
+    private func fromOtherLeg(_ bytes: UnsafeRawBufferPointer, now: UInt64) {
+        var fedBack: [[UInt8]] = []
+        session.receiveFromOtherLeg(bytes, now: now, send: { self.sendToBrowser($0, $1, now: now) },
+                                    other: { fedBack += self.otherLegReplies($0, $1, now: now) })
+        feedBack(fedBack, now: now)
+        afterMedia(now: now)
+    }
+
+    /// The call model changed the far end's codec or direction (an answer, a re-INVITE).
+    func configureOtherLeg(_ config: gwm_leg_config?, direction: gwm_direction) {
+        do {
+            if let config { try session.bridge.update(config, on: GWM_LEG_B) }
+            try session.bridge.setDirection(direction, on: GWM_LEG_B)
+        } catch {
+            logger.warning("cannot reconfigure the SIP side of the bridge: \(error)", metadata: ["session": "\(id)"])
+        }
+    }
+
+    /// The state the call model reads: relaying or transcoding, packets each way.
+    var mediaSummary: (relaying: Bool, fromBrowser: UInt64, toBrowser: UInt64, fromSIP: UInt64, toSIP: UInt64) {
+        let a = session.bridge.stats(GWM_LEG_A), b = session.bridge.stats(GWM_LEG_B)
+        return (session.bridge.isRelaying, a.packets_received, a.packets_sent, b.packets_received, b.packets_sent)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -88,10 +117,10 @@ final class BrowserLegHandler: ChannelInboundHandler {
         context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address, data: buffer)), promise: nil)
     }
 
-    /// What the other leg sends back at once (a loop-back test peer); copied,
-    /// because it goes back into the bridge whose buffer `bytes` is.
+    /// What the other leg sends back at once (a loop-back test peer comes
+    /// back as copies, because it goes back into the bridge whose buffer `bytes` is).
     private func otherLegReplies(_ bytes: UnsafeRawBufferPointer, _ isRTCP: Bool, now: UInt64) -> [[UInt8]] {
-        otherLeg.deliver(Array(bytes), isRTCP: isRTCP, now: now)
+        otherLeg.deliver(bytes, isRTCP: isRTCP, now: now)
     }
 
     private func feedBack(_ datagrams: [[UInt8]], now: UInt64) {
@@ -138,7 +167,7 @@ final class BrowserLegHandler: ChannelInboundHandler {
                     let buffer = context.channel.allocator.buffer(bytes: bytes)
                     context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address, data: buffer)), promise: nil)
                 case .toOtherLeg(let bytes, let isRTCP):
-                    for back in otherLeg.deliver(bytes, isRTCP: isRTCP, now: now) {
+                    for back in bytes.withUnsafeBytes({ otherLeg.deliver($0, isRTCP: isRTCP, now: now) }) {
                         next += session.receiveFromOtherLeg(back, now: now)
                     }
                 }
@@ -197,6 +226,7 @@ final class BrowserLegHandler: ChannelInboundHandler {
 
     private func end(state: String, reason: String) {
         registry.update(id) { $0.state = state; $0.reason = reason }
+        onEnd?(reason)
         context?.close(promise: nil)
     }
 

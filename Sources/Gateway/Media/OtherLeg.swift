@@ -1,6 +1,17 @@
 /// Where the bridge's leg-B packets of a browser session go: the SIP side of
-/// a call, or a local test peer. Called on the session's event loop; returns
-/// datagrams to feed back into leg B at once (a loop-back peer), if any.
+/// a call, or a local test peer. Called on the session's event loop.
 public protocol OtherLeg: AnyObject {
-    func deliver(_ datagram: [UInt8], isRTCP: Bool, now: UInt64) -> [[UInt8]]
+    /// A datagram for the far end, valid during the call only; returns
+    /// datagrams to feed back into leg B at once (a loop-back peer), if any.
+    func deliver(_ datagram: UnsafeRawBufferPointer, isRTCP: Bool, now: UInt64) -> [[UInt8]]
+    /// The session is running: what the far end sends from now on goes to
+    /// `sink`, on the session's event loop.
+    func attach(_ sink: @escaping (UnsafeRawBufferPointer, UInt64) -> Void)
+    /// The browser leg closed: release what the far end holds.
+    func detach()
+}
+
+extension OtherLeg {
+    public func attach(_ sink: @escaping (UnsafeRawBufferPointer, UInt64) -> Void) {}
+    public func detach() {}
 }

@@ -18,7 +18,9 @@ extension SIPService {
                                              sessionID: Random.digits(10))
             let offer = AudioNegotiation.offer(local: local)
             let boundPort = UInt16(self.boundPort ?? self.settings.listenPort)
-            let hop = self.nextHop(SIPRequest(method: "INVITE", uri: to))
+            // Test calls go straight to the Request-URI's host, not through the SIP server.
+            let hop = SIPPeer(to.parameters.value("transport")?.lowercased() == "tcp" ? .tcp : .udp, host: to.host,
+                              port: to.port ?? 5060)
             let call = OutgoingCall(
                 settings: .init(from: SIPURI(user: user, host: self.settings.domain), to: to,
                                 contact: SIPURI(user: user, host: self.settings.listenHost, port: boundPort),
@@ -26,6 +28,7 @@ extension SIPService {
                                 via: (hop.transport.rawValue, self.settings.listenHost, boundPort)),
                 offer: Array(offer.text.utf8), token: { Random.token(12) })
             self.outgoing[call.callID] = call
+            self.routes[call.callID] = hop
             RTPEchoSocket.open(on: self.loop, host: self.settings.mediaIP, port: port).whenComplete { result in
                 if case .success(let channel) = result { self.media[call.callID] = (channel, port) } else {
                     self.settings.mediaPorts.release(port)
@@ -75,14 +78,11 @@ extension SIPService {
         }
     }
 
-    /// Where an outgoing request goes: the outbound proxy, else the Request-URI's host.
-    func nextHop(_ r: SIPRequest) -> SIPPeer {
-        let transport: SIPPeer.Transport = r.uri.parameters.value("transport")?.lowercased() == "tcp" ? .tcp : .udp
-        return settings.server ?? SIPPeer(transport, host: r.uri.host, port: r.uri.port ?? 5060)
-    }
+    /// Where a placed call's requests go: the SIP server (outbound proxy), or where the call was routed.
+    func nextHop(for call: OutgoingCall) -> SIPPeer { routes[call.callID] ?? serverPeer }
 
     func sendOutgoing(_ request: SIPRequest, for call: OutgoingCall) {
-        let (key, outputs) = transactions.send(request, to: nextHop(request), now: Self.now())
+        let (key, outputs) = transactions.send(request, to: nextHop(for: call), now: Self.now())
         outgoingByTransaction[key] = call.callID
         handle(outputs, now: Self.now())
     }
@@ -94,15 +94,19 @@ extension SIPService {
         let before = call.state
         let (invite, ack) = call.handle(response, now: Self.now())
         if let invite { sendOutgoing(invite, for: call) }
-        if let ack { writeRequest(ack, to: nextHop(ack)) }
+        if let ack { writeRequest(ack, to: nextHop(for: call)) }
         if call.state != before { logger.info("outgoing call \(callID): \(call.state)") }
+        callHandler?.placedCallChanged(call, response: response)
         if case .ended = call.state { endOutgoing(callID) }
     }
 
     func endOutgoing(_ callID: String) {
         outgoingByTransaction = outgoingByTransaction.filter { $0.value != callID }
         // The final state stays readable for a while (status route), then goes.
-        _ = loop.scheduleTask(in: .seconds(60)) { self.outgoing[callID] = nil }
+        _ = loop.scheduleTask(in: .seconds(60)) {
+            self.outgoing[callID] = nil
+            self.routes[callID] = nil
+        }
         if let (channel, port) = media.removeValue(forKey: callID) {
             channel.close(promise: nil)
             channel.closeFuture.whenComplete { _ in self.settings.mediaPorts.release(port) }

@@ -6,9 +6,12 @@ import NIOSSL
 import SDP
 import SIP
 
-/// The NIO shell of the SIP stack: one UDP socket, the transaction layer, the
-/// endpoint core (OPTIONS, the embedded registrar, request checks) and the
-/// registration clients, all on one event loop with one timer.
+/// The NIO shell of the SIP stack: one UDP socket (and TCP), the transaction
+/// layer, the endpoint core (OPTIONS, request checks) and the registration
+/// clients, all on one event loop with one timer. It plays one of two roles:
+/// with no `server` it is the embedded SIP server (registrar, stateless proxy,
+/// test numbers); with one it is the gateway's user agent, whose calls belong
+/// to the call model (`callHandler`).
 final class SIPService {
     struct Settings {
         var listenHost: String
@@ -33,6 +36,10 @@ final class SIPService {
     static let maxTCPConnections = 1024
     let transactions = TransactionLayer()
     private let endpoint: EndpointCore
+    /// The embedded server's proxy; nil for the user agent.
+    private var proxy: StatelessProxy?
+    /// The call model (browser calls); set before `start`, used on the loop only.
+    weak var callHandler: SIPCallHandler?
     let calls = InviteServerCore()
     /// Test-number calls ringing, by dialog: the INVITE transaction a CANCEL ends.
     var ringingCalls: [String: TransactionKey] = [:]
@@ -41,7 +48,12 @@ final class SIPService {
     /// Calls this gateway places, by Call-ID, and which transaction belongs to which.
     var outgoing: [String: OutgoingCall] = [:]
     var outgoingByTransaction: [TransactionKey: String] = [:]
-    private var clients: [String: RegistrationClient] = [:]          // by user
+    /// Requests the call model sent in its dialogs (BYE, INFO, re-INVITE), by
+    /// transaction: told of the final response, or of nil on a timeout.
+    private var requestCallbacks: [TransactionKey: (SIPResponse?) -> Void] = [:]
+    /// Next hops of placed calls that do not go through the SIP server (test calls).
+    var routes: [String: SIPPeer] = [:]
+    var clients: [String: RegistrationClient] = [:]          // by user
     private var clientByTransaction: [TransactionKey: String] = [:]
     private var timer: Scheduled<Void>?
     /// Registration states for the status route; written on the loop, read from any thread.
@@ -72,25 +84,48 @@ final class SIPService {
                         self.tcpListener = listener
                         let upstream = self.settings.server.map { "server \($0)" } ?? "embedded registrar"
                         self.logger.info("SIP listening on udp and tcp \(self.settings.listenHost):\(port), \(upstream)")
+                        if self.isServer {
+                            self.proxy = StatelessProxy(host: self.settings.listenHost, port: UInt16(port),
+                                                        domain: self.settings.domain,
+                                                        localUsers: Set(TestNumber.allCases.map(\.rawValue)))
+                        }
                         self.startRegistrations(localPort: UInt16(port))
                     }
             }
     }
 
     var boundPort: Int? { channel?.localAddress?.port }
+    var isServer: Bool { settings.server == nil }
 
     private func startRegistrations(localPort: UInt16) {
-        let server = settings.server ?? SIPPeer(.udp, host: settings.listenHost, port: localPort)
-        for (user, password) in settings.accounts {
-            let account = RegistrationClient.Account(
-                aor: SIPURI(user: user, host: settings.domain), registrar: SIPURI(host: settings.domain),
-                contact: SIPURI(user: user, host: settings.listenHost, port: localPort),
-                credentials: DigestCredentials(username: user, password: password),
-                via: (server.transport.rawValue, settings.listenHost, localPort))
-            let client = RegistrationClient(account: account, token: { Random.token(12) })
-            clients[user] = client
-            send(client.start(now: Self.now()), to: server, for: user)
-        }
+        for (user, password) in settings.accounts { register(user: user, password: password) }
+        afterWork()
+    }
+
+    /// Starts keeping `user` registered (an account from the configuration, or a signed-in browser user).
+    func register(user: String, password: String?) {
+        let port = UInt16(boundPort ?? settings.listenPort)
+        let account = RegistrationClient.Account(
+            aor: SIPURI(user: user, host: settings.domain), registrar: SIPURI(host: settings.domain),
+            contact: SIPURI(user: user, host: settings.listenHost, port: port),
+            credentials: password.map { DigestCredentials(username: user, password: $0) },
+            via: (serverPeer.transport.rawValue, settings.listenHost, port))
+        let client = RegistrationClient(account: account, token: { Random.token(12) })
+        clients[user] = client
+        send(client.start(now: Self.now()), to: serverPeer, for: user)
+    }
+
+    /// Stops trying to register `user` (a sign-in that failed), without a REGISTER.
+    func dropRegistration(user: String) {
+        clients[user] = nil
+        clientByTransaction = clientByTransaction.filter { $0.value != user }
+        status.withLockedValue { $0[user] = nil }
+    }
+
+    /// Removes `user`'s binding (sign-out) and forgets the account once answered.
+    func unregister(user: String) {
+        guard let client = clients[user] else { return }
+        send(client.unregister(now: Self.now()), to: serverPeer, for: user)
         afterWork()
     }
 
@@ -125,6 +160,24 @@ final class SIPService {
             }
             Self.markReceived(&r, from: source)
             incoming = .request(r)
+            if let proxy, let registrar = endpoint.registrar {
+                switch proxy.route(r, registrar: registrar, transport: source.transport, now: now) {
+                case .local: break
+                case .forward(let forwarded, let peer):
+                    write(.request(forwarded), to: peer)
+                    return
+                case .reject(let code, let reason):
+                    write(.response(TransactionLayer.response(to: r, code: code, reason: reason, toTag: Random.token(10))),
+                          to: source)
+                    return
+                case .drop:
+                    return
+                }
+            }
+        } else if case .response(let response) = message, let back = proxy?.route(response) {
+            guard let destination = StatelessReply.responseDestination(back) else { return }
+            write(.response(back), to: destination)
+            return
         }
         handle(transactions.receive(incoming, from: source, now: now), now: now)
         afterWork()
@@ -157,6 +210,10 @@ final class SIPService {
                     handle(transactions.respond(key, response, now: now), now: now)
                 }
             case .response(let response, let key):
+                if response.statusCode >= 200, let callback = requestCallbacks.removeValue(forKey: key) {
+                    callback(response)
+                    continue
+                }
                 if let callID = outgoingByTransaction[key] {
                     outgoingResponse(response, callID: callID)
                     continue
@@ -165,9 +222,15 @@ final class SIPService {
                       let client = clients[user] else { continue }
                 if let next = client.handle(response, now: now) { send(next, to: serverPeer, for: user) }
                 report(user, client)
+                if client.state == .unregistered { clients[user] = nil }
             case .timeout(let key):
+                if let callback = requestCallbacks.removeValue(forKey: key) {
+                    callback(nil)
+                    continue
+                }
                 if let callID = outgoingByTransaction.removeValue(forKey: key), let call = outgoing[callID] {
                     if case .ended = call.state {} else { call.failed(code: 408, reason: "no answer") }
+                    callHandler?.placedCallChanged(call, response: nil)
                     endOutgoing(callID)
                     continue
                 }
@@ -187,6 +250,11 @@ final class SIPService {
     /// INVITE, CANCEL, BYE and in-dialog requests of the calls this gateway answers itself.
     private func handleCallRequest(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
         calls.noteRequest(r)
+        if let callHandler, ["INVITE", "BYE", "INFO", "UPDATE"].contains(r.method) {
+            if callHandler.inDialog(r, key: key) { return true }
+            let toTag = r.headers["To"].flatMap { try? NameAddress(parsing: $0) }?.tag
+            if r.method == "INVITE", toTag == nil, !isServer { return callHandler.incomingInvite(r, key: key, from: peer) }
+        }
         switch r.method {
         case "INVITE":
             if let call = outgoing.values.first(where: { $0.dialog?.matches(r) == true }) {
@@ -197,10 +265,11 @@ final class SIPService {
                 answerReInvite(r, key: key, dialog: dialog, now: now)
                 return true
             }
-            return answerTestNumber(r, key: key, from: peer, now: now)
+            return isServer && answerTestNumber(r, key: key, from: peer, now: now)
         case "CANCEL":
             guard let inviteKey = transactions.inviteKey(cancelledBy: r) else { return false } // 481 from the endpoint
             respond(key, TransactionLayer.response(to: r, code: 200, reason: "OK"), now: now)
+            if callHandler?.cancelled(inviteKey: inviteKey) == true { return true }
             if let (id, _) = ringingCalls.first(where: { $0.value == inviteKey }),
                let dialog = calls.calls[id]?.dialog {
                 guard var invite = transactions.request(for: inviteKey) else { return true }
@@ -214,6 +283,7 @@ final class SIPService {
                 respond(key, TransactionLayer.response(to: r, code: 200, reason: "OK"), now: now)
                 call.remoteHungUp()
                 logger.info("outgoing call \(call.callID) ended by BYE from \(peer)")
+                callHandler?.placedCallChanged(call, response: nil)
                 endOutgoing(call.callID)
                 return true
             }
@@ -287,7 +357,7 @@ final class SIPService {
 
     var contactURI: SIPURI { SIPURI(host: settings.listenHost, port: UInt16(boundPort ?? settings.listenPort)) }
 
-    private var serverPeer: SIPPeer {
+    var serverPeer: SIPPeer {
         settings.server ?? SIPPeer(.udp, host: settings.listenHost, port: UInt16(boundPort ?? settings.listenPort))
     }
 
@@ -306,11 +376,12 @@ final class SIPService {
         }
         logger.info("registration of \(user): \(text)")
         status.withLockedValue { $0[user] = text }
+        callHandler?.registrationChanged(user: user, state: client.state)
     }
 
     // MARK: output and timers
 
-    private func write(_ message: SIPMessage, to peer: SIPPeer) {
+    func write(_ message: SIPMessage, to peer: SIPPeer) {
         // Over TCP a response goes back on the connection its request came on (§18.2.2).
         if peer.transport != .udp {
             writeStream(message, to: peer)
@@ -330,6 +401,14 @@ final class SIPService {
         }
         let buffer = channel.allocator.buffer(bytes: message.bytes)
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
+    }
+
+    /// Sends a request of the call model through a new client transaction.
+    func send(_ request: SIPRequest, to peer: SIPPeer, onFinal: @escaping (SIPResponse?) -> Void) {
+        let (key, outputs) = transactions.send(request, to: peer, now: Self.now())
+        requestCallbacks[key] = onFinal
+        handle(outputs, now: Self.now())
+        afterWork()
     }
 
     /// A request outside the transaction layer (the ACK of a 2xx).
@@ -361,9 +440,9 @@ final class SIPService {
                 case .send(let response, let peer): self.write(.response(response), to: peer)
                 case .ackTimeout(let id):
                     self.logger.warning("no ACK for our 2xx: ending the call")
-                    self.endCall(id)
+                    if self.callHandler?.dialogFailed(id, reason: "no ACK") != true { self.endCall(id) }
                 case .sessionExpired(let id):
-                    self.expireSession(id)
+                    if self.callHandler?.dialogFailed(id, reason: "session expired") != true { self.expireSession(id) }
                 }
             }
             for (user, client) in self.clients {
@@ -375,6 +454,22 @@ final class SIPService {
             self.afterWork()
         }
     }
+}
+
+/// The call model's side of the SIP service (browser calls). Called on the
+/// service's event loop.
+protocol SIPCallHandler: AnyObject {
+    /// A new INVITE (no To tag) at the user agent; true when the call model took it.
+    func incomingInvite(_ r: SIPRequest, key: TransactionKey, from: SIPPeer) -> Bool
+    /// A request (re-INVITE, BYE, INFO, UPDATE); true when it belongs to a dialog of the call model.
+    func inDialog(_ r: SIPRequest, key: TransactionKey) -> Bool
+    /// The INVITE transaction `inviteKey` was cancelled (the CANCEL is answered); true when it was one of ours.
+    func cancelled(inviteKey: TransactionKey) -> Bool
+    /// A call we placed changed: a response to its INVITE or re-INVITE, a far-end BYE, a timeout.
+    func placedCallChanged(_ call: OutgoingCall, response: SIPResponse?)
+    /// An answered incoming call failed (no ACK, session expired); true when it was one of ours.
+    func dialogFailed(_ dialogID: String, reason: String) -> Bool
+    func registrationChanged(user: String, state: RegistrationClient.State)
 }
 
 final class SIPDatagramHandler: ChannelInboundHandler {

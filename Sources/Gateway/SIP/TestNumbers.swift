@@ -1,12 +1,14 @@
+import CGatewayMedia
 import NIOCore
 import SDP
 import SIP
 
-/// The numbers the gateway answers itself, as a SIP user agent: `echo`
-/// (answers and returns the caller's RTP), `busy` (486) and `ring` (rings
-/// until cancelled). They make the SIP stack testable with sipp alone.
-enum TestNumber: String {
-    case echo, busy, ring
+/// The numbers the embedded SIP server answers itself, as a user agent:
+/// `echo` (answers and returns the caller's RTP), `tone` (answers and plays
+/// 1 kHz), `busy` (486) and `ring` (rings until cancelled). They make the demo
+/// work with no SIP network, and the SIP stack testable with sipp alone.
+enum TestNumber: String, CaseIterable {
+    case echo, tone, busy, ring
 
     init?(_ uri: SIPURI) {
         guard let user = uri.user else { return nil }
@@ -29,13 +31,14 @@ extension SIPService {
             ringing.headers.add("Contact", "<\(contactURI)>")
             ringingCalls[dialog.id] = key
             respond(key, ringing, now: now)
-        case .echo:
-            answerEcho(invite, key: key, from: peer, tag: tag, now: now)
+        case .echo, .tone:
+            answerWithMedia(number, invite, key: key, from: peer, tag: tag, now: now)
         }
         return true
     }
 
-    private func answerEcho(_ invite: SIPRequest, key: TransactionKey, from peer: SIPPeer, tag: String, now: UInt64) {
+    private func answerWithMedia(_ number: TestNumber, _ invite: SIPRequest, key: TransactionKey, from peer: SIPPeer,
+                                 tag: String, now: UInt64) {
         func fail(_ code: Int, _ reason: String) {
             respond(key, TransactionLayer.response(to: invite, code: code, reason: reason, toTag: tag), now: now)
         }
@@ -59,7 +62,21 @@ extension SIPService {
                                          ssrc: UInt32.random(in: 1...UInt32.max), cname: Random.token(8),
                                          sessionID: Random.digits(10))
         let answer = AudioNegotiation.answer(offer, agreed: agreed, local: local)
-        RTPEchoSocket.open(on: loop, host: settings.mediaIP, port: port).whenComplete { result in
+        let socket: EventLoopFuture<Channel>
+        if number == .tone {
+            guard let address = agreed.remoteAddress,
+                  let destination = try? SocketAddress(ipAddress: address, port: Int(agreed.remotePort)) else {
+                settings.mediaPorts.release(port)
+                calls.close(dialog.id)
+                return fail(488, "Not Acceptable Here")
+            }
+            socket = RTPToneSocket.open(on: loop, host: settings.mediaIP, port: port, to: destination,
+                                        codec: agreed.codec == .pcma ? GWM_CODEC_PCMA : GWM_CODEC_PCMU,
+                                        payloadType: agreed.payloadType)
+        } else {
+            socket = RTPEchoSocket.open(on: loop, host: settings.mediaIP, port: port)
+        }
+        socket.whenComplete { result in
             switch result {
             case .success(let channel):
                 self.media[dialog.id] = (channel, port)
@@ -71,7 +88,7 @@ extension SIPService {
                 self.respond(key, ok, now: Self.now())
                 self.calls.sent2xx(ok, dialogID: dialog.id, now: Self.now())
                 if let seconds = timer.interval { self.calls.runSessionTimer(dialog.id, seconds: seconds, now: Self.now()) }
-                self.logger.info("echo call \(dialog.callID) answered, media on \(self.settings.mediaIP):\(port)")
+                self.logger.info("\(number) call \(dialog.callID) answered, media on \(self.settings.mediaIP):\(port)")
             case .failure:
                 self.settings.mediaPorts.release(port)
                 self.calls.close(dialog.id)

@@ -31,6 +31,16 @@ public final class Registrar {
         return live
     }
 
+    /// The live binding whose Contact is exactly `uri` (an in-dialog request's target).
+    public func binding(contact uri: SIPURI, now: UInt64) -> Binding? {
+        let text = uri.description.lowercased()
+        for (aor, list) in bindings {
+            if let b = lookup(aor, now: now).first(where: { $0.contact.lowercased() == text }) { return b }
+            _ = list
+        }
+        return nil
+    }
+
     /// Processes a REGISTER that passed the request checks; returns the response.
     public func register(_ r: SIPRequest, from peer: SIPPeer, now: UInt64, toTag: String) -> SIPResponse {
         func reply(_ code: Int, _ reason: String) -> SIPResponse {

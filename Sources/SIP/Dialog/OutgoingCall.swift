@@ -154,6 +154,15 @@ public final class OutgoingCall {
         return request
     }
 
+    /// Another request in the confirmed dialog (INFO, UPDATE), through a new transaction.
+    public func request(_ method: String, body: [UInt8] = [], contentType: String? = nil) -> SIPRequest? {
+        guard state == .confirmed, var d = dialog else { return nil }
+        var request = d.request(method, contact: settings.contact, body: body, contentType: contentType)
+        request.headers.prepend("Via", via())
+        dialog = d
+        return request
+    }
+
     /// A re-INVITE with a new offer (hold, resume) in the confirmed dialog; nil
     /// while one is pending (§14.1: one at a time).
     public func reinvite(offer: [UInt8]) -> SIPRequest? {

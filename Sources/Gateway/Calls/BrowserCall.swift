@@ -1,0 +1,50 @@
+import SDP
+import SIP
+
+/// One call of a signed-in browser user: its browser leg, its SIP side, and
+/// where it stands. Confined to the SIP service's event loop.
+final class BrowserCall {
+    enum Direction: String { case outgoing, incoming }
+    enum State: String { case starting, ringing, answered, ended }
+
+    let id: String
+    let session: ClientSession
+    let direction: Direction
+    /// The other party: the dialled number, or the caller.
+    let peer: String
+    var state: State = .starting
+    var leg: BrowserLeg?
+    var media: SIPMediaLeg?
+    var sipMedia: SIPLegMedia
+    /// Outgoing: the SIP call placed for the browser.
+    var placed: OutgoingCall?
+    /// Incoming: the INVITE's transaction, its offer, and the dialog once answered.
+    var inviteKey: TransactionKey?
+    var invite: SIPRequest?
+    var sipOffer: (SessionDescription, NegotiatedAudio)?
+    var dialog: Dialog?
+    var sipPeer: SIPPeer?
+    var localTag: String?
+    var heldByBrowser = false
+    /// A hold (true) or resume (false) re-INVITE of ours in flight.
+    var pendingHold: Bool?
+    var heldByPeer = false
+    /// The SIP peer has no telephone-event: DTMF goes as SIP INFO.
+    var dtmfByInfo = false
+    let startedAt = SIPService.now()
+
+    init(id: String, session: ClientSession, direction: Direction, peer: String, sipMedia: SIPLegMedia) {
+        self.id = id
+        self.session = session
+        self.direction = direction
+        self.peer = peer
+        self.sipMedia = sipMedia
+    }
+
+    var dialogID: String? { placed?.dialog?.id ?? dialog?.id }
+
+    func owns(_ r: SIPRequest) -> Bool {
+        if let d = placed?.dialog { return d.matches(r) }
+        return dialog?.matches(r) ?? false
+    }
+}

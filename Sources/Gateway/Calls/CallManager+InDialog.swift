@@ -1,0 +1,172 @@
+import NIOCore
+import SDP
+import SIP
+
+/// Requests inside a bridged call's dialog, both ways: BYE, hold and resume
+/// by re-INVITE, DTMF by INFO.
+extension CallManager {
+    func inDialog(_ r: SIPRequest, key: TransactionKey) -> Bool {
+        guard let call = calls.values.first(where: { $0.owns(r) }) else { return false }
+        let now = SIPService.now()
+        func ok(_ body: [UInt8] = []) -> SIPResponse {
+            var response = TransactionLayer.response(to: r, code: 200, reason: "OK")
+            if !body.isEmpty {
+                response.headers.add("Contact", "<\(contact(for: call))>")
+                response.headers.add("Content-Type", "application/sdp")
+                response.body = body
+            }
+            return response
+        }
+        switch r.method {
+        case "BYE":
+            sip.respond(key, ok(), now: now)
+            if let placed = call.placed {
+                placed.remoteHungUp()
+                sip.endOutgoing(placed.callID)
+            }
+            finish(call, code: 200, reason: "the far end hung up", cause: "hangup")
+        case "INVITE":
+            remoteReinvite(call, r, key: key)
+        case "INFO":
+            sip.respond(key, ok(), now: now)
+            if let digit = Self.dtmfDigit(r) { call.session.send(["type": "dtmf", "call": call.id, "digit": digit]) }
+        default:   // UPDATE: a session refresh without SDP is all we take
+            if r.body.isEmpty {
+                sip.respond(key, ok(), now: now)
+            } else {
+                sip.respond(key, TransactionLayer.response(to: r, code: 488, reason: "Not Acceptable Here"), now: now)
+            }
+        }
+        sip.afterWork()
+        return true
+    }
+
+    /// The digit of an INFO with application/dtmf-relay (`Signal=5`) or application/dtmf (`5`).
+    static func dtmfDigit(_ r: SIPRequest) -> String? {
+        let type = r.headers["Content-Type"]?.lowercased() ?? ""
+        let text = String(decoding: r.body.prefix(256), as: UTF8.self)
+        var value: Substring?
+        if type.hasPrefix("application/dtmf-relay") {
+            value = text.split(whereSeparator: \.isNewline).first { $0.lowercased().hasPrefix("signal") }?
+                .split(separator: "=", maxSplits: 1).last
+        } else if type.hasPrefix("application/dtmf") {
+            value = Substring(text)
+        }
+        guard let digit = value.map({ $0.trimmingCharacters() }), digit.count == 1,
+              SignalingToken.isDTMF(digit) else { return nil }
+        return digit
+    }
+
+    /// A re-INVITE from the SIP peer: hold, resume, or new media details.
+    private func remoteReinvite(_ call: BrowserCall, _ r: SIPRequest, key: TransactionKey) {
+        let now = SIPService.now()
+        if call.pendingHold != nil || call.placed?.hasPendingReinvite == true {
+            return sip.respond(key, TransactionLayer.response(to: r, code: 491, reason: "Request Pending"), now: now)
+        }
+        let local: MediaDirection = call.heldByBrowser ? .sendonly : .sendrecv
+        guard let (offer, agreed) = SIPLegMedia.negotiate(r.body, isAnswer: false) else {
+            return sip.respond(key, TransactionLayer.response(to: r, code: 488, reason: "Not Acceptable Here"), now: now)
+        }
+        apply(agreed, to: call, local: local)
+        var response = TransactionLayer.response(to: r, code: 200, reason: "OK")
+        response.headers.add("Contact", "<\(contact(for: call))>")
+        response.headers.add("Content-Type", "application/sdp")
+        response.body = call.sipMedia.answer(offer, agreed: agreed, direction: local)
+        sip.respond(key, response, now: now)
+        if let id = call.dialog?.id { sip.calls.sent2xx(response, dialogID: id, now: now) }
+        let held = agreed.remoteDirection == .sendonly || agreed.remoteDirection == .inactive
+        if held != call.heldByPeer {
+            call.heldByPeer = held
+            call.session.send(["type": held ? "held" : "resumed", "call": call.id, "by": "remote"])
+            logger.info("call \(call.id): \(held ? "held" : "resumed") by the SIP side")
+        }
+    }
+
+    /// A request of ours in the dialog of an incoming call (placed calls use
+    /// their OutgoingCall). It goes by the route set, else to the remote target (§12.2.1.1).
+    func sendInDialog(_ call: BrowserCall, _ method: String, body: [UInt8] = [], contentType: String? = nil,
+                      onFinal: @escaping (SIPResponse?, UInt32) -> Void) {
+        guard var dialog = call.dialog, let peer = call.sipPeer else { return }
+        var request = dialog.request(method, contact: contact(for: call), body: body, contentType: contentType)
+        let cseq = dialog.localSeq
+        call.dialog = dialog
+        let next: SIPPeer
+        if let route = dialog.routeSet.first.flatMap({ try? NameAddress(parsing: $0) })?.uri {
+            next = SIPPeer(peer.transport, host: route.host, port: route.port ?? 5060)
+        } else {
+            next = SIPPeer(peer.transport, host: dialog.remoteTarget.host, port: dialog.remoteTarget.port ?? 5060)
+        }
+        let port = UInt16(sip.boundPort ?? sip.settings.listenPort)
+        request.headers.prepend("Via", Via.local(transport: peer.transport.rawValue, host: sip.settings.listenHost,
+                                                 port: port, branchToken: Random.token(12)).description)
+        sip.send(request, to: peer.isReliable ? peer : next) { response in
+            if method == "INVITE", let response, (200..<300).contains(response.statusCode), var d = call.dialog {
+                var ack = d.request("ACK", contact: self.contact(for: call))
+                ack.headers.set("CSeq", "\(cseq) ACK")
+                ack.headers.prepend("Via", Via.local(transport: peer.transport.rawValue, host: self.sip.settings.listenHost,
+                                                     port: port, branchToken: Random.token(12)).description)
+                self.sip.write(.request(ack), to: peer.isReliable ? peer : next)
+            }
+            onFinal(response, cseq)
+        }
+    }
+
+    /// Hold (our side sendonly) or resume (sendrecv) by re-INVITE to the SIP side.
+    func changeHold(_ call: BrowserCall, hold: Bool) {
+        let request = hold ? "hold" : "resume"
+        guard call.state == .answered, call.pendingHold == nil else {
+            return call.session.error("bad-state", "call \(call.id) is not answered, or a hold/resume is pending",
+                                      call: call.id, request: request)
+        }
+        guard hold != call.heldByBrowser else {
+            return call.session.send(["type": hold ? "held" : "resumed", "call": call.id, "by": "local"])
+        }
+        let offer = call.sipMedia.offer(hold ? .sendonly : .sendrecv)
+        call.pendingHold = hold
+        if let placed = call.placed {
+            guard let reinvite = placed.reinvite(offer: offer) else {
+                call.pendingHold = nil
+                return call.session.error("bad-state", "a re-INVITE is pending", call: call.id, request: request)
+            }
+            sip.sendOutgoing(reinvite, for: placed)
+        } else {
+            sendInDialog(call, "INVITE", body: offer, contentType: "application/sdp") { response, _ in
+                self.holdAnswered(call, hold: hold, code: response?.statusCode ?? 408, body: response?.body ?? [])
+            }
+        }
+        sip.afterWork()
+    }
+
+    func holdAnswered(_ call: BrowserCall, hold: Bool, code: Int, body: [UInt8]) {
+        call.pendingHold = nil
+        guard call.state == .answered else { return }
+        let request = hold ? "hold" : "resume"
+        guard (200..<300).contains(code), applySIPAnswer(call, body, local: hold ? .sendonly : .sendrecv) else {
+            return call.session.error("\(request)-failed", "the SIP side answered the re-INVITE with \(code)",
+                                      call: call.id, request: request)
+        }
+        call.heldByBrowser = hold
+        call.session.send(["type": hold ? "held" : "resumed", "call": call.id, "by": "local"])
+        logger.info("call \(call.id): \(hold ? "held" : "resumed") by the browser")
+    }
+
+    /// DTMF the browser sent: it travels as RFC 4733 in the media already; as
+    /// SIP INFO (application/dtmf-relay) too when configured, or when the SIP
+    /// peer did not agree to telephone-event.
+    func sendDTMF(_ call: BrowserCall, digits: String) {
+        guard SignalingToken.isDTMF(digits) else {
+            return call.session.error("bad-dtmf", "DTMF digits are 0-9, *, #, A-D", call: call.id, request: "dtmf")
+        }
+        guard call.state == .answered, settings.dtmfInfo || call.dtmfByInfo else { return }
+        for digit in digits where digit != "," {
+            let body = Array("Signal=\(digit)\r\nDuration=160\r\n".utf8)
+            if let placed = call.placed {
+                guard let info = placed.request("INFO", body: body, contentType: "application/dtmf-relay") else { continue }
+                sip.send(info, to: sip.nextHop(for: placed)) { _ in }
+            } else {
+                sendInDialog(call, "INFO", body: body, contentType: "application/dtmf-relay") { _, _ in }
+            }
+        }
+        logger.info("call \(call.id): DTMF \(digits) sent as SIP INFO")
+    }
+}

@@ -1,0 +1,130 @@
+import CGatewayMedia
+import NIOCore
+import SDP
+import SIP
+
+/// Browser -> SIP: the browser offers, its leg opens at once (so ICE and
+/// DTLS run while the far end rings), and an INVITE goes to the SIP server.
+extension CallManager {
+    func placeCall(_ s: ClientSession, id: String, to: String?, sdp: String?) {
+        guard s.calls[id] == nil, calls[id] == nil else { return s.error("bad-message", "call id \(id) is in use", call: id) }
+        guard s.calls.count < ClientSession.maxCalls else {
+            return s.error("too-many-calls", "at most \(ClientSession.maxCalls) calls at once", call: id)
+        }
+        guard let to, SignalingToken.isNumber(to) else {
+            return s.error("bad-number", "dial a number or user name (letters, digits, . _ - + * #)", call: id)
+        }
+        guard let offer = Self.browserOffer(sdp) else { return s.error("bad-sdp", "call needs the browser's SDP offer", call: id) }
+        guard let port = ports.acquire() else { return s.error("no-media-port", "the gateway has no free media port", call: id) }
+        let call = BrowserCall(id: id, session: s, direction: .outgoing, peer: to,
+                               sipMedia: SIPLegMedia(address: settings.mediaIP, port: port))
+        call.media = SIPMediaLeg(loop: group.next(), host: settings.mediaIP, port: port, ports: ports)
+        s.calls[id] = call
+        calls[id] = call
+        openBrowserLeg(call, offer: offer, legB: call.sipMedia.provisionalLegConfig(), direction: GWM_SENDRECV) {
+            self.startSIPCall(call)
+        }
+    }
+
+    static func browserOffer(_ sdp: String?) -> SessionDescription? {
+        guard let sdp, sdp.utf8.count <= 32 * 1024 else { return nil }
+        return try? SDPParser.parse(sdp)
+    }
+
+    /// Opens the browser leg of `call` from the browser's offer; sends the
+    /// answer to the client, then runs `then` (on the loop).
+    func openBrowserLeg(_ call: BrowserCall, offer: SessionDescription, legB: gwm_leg_config, direction: gwm_direction,
+                        then: @escaping () -> Void) {
+        guard let media = call.media else { return }
+        var legSettings = BrowserLegFactory.Settings(mediaIP: settings.mediaIP)
+        legSettings.codecs = settings.browserCodecs
+        let loop = self.loop
+        factory.open(offer: offer, settings: legSettings, legB: legB, on: media.loop, otherLeg: { _ in media },
+                     onEnd: { reason in loop.execute { self.browserLegEnded(call, reason: reason) } })
+            .hop(to: loop)
+            .whenComplete { result in
+                switch result {
+                case .success(let leg):
+                    guard call.state != .ended else { return leg.close() }
+                    call.leg = leg
+                    if direction != GWM_SENDRECV { leg.configureOtherLeg(nil, direction: direction) }
+                    self.logger.info("call \(call.id): browser leg \(leg.id) \(leg.agreed.codec.encodingName)")
+                    call.session.send(["type": "sdp", "call": call.id, "sdp": leg.answer.text])
+                    then()
+                case .failure(let error):
+                    if call.direction == .incoming { self.respondToInvite(call, 488, "Not Acceptable Here") }
+                    self.finish(call, code: 488, reason: "\(error)", cause: "not-acceptable")
+                }
+            }
+    }
+
+    private func startSIPCall(_ call: BrowserCall) {
+        guard let user = call.session.user else { return }
+        let port = UInt16(sip.boundPort ?? sip.settings.listenPort)
+        let host = sip.settings.listenHost
+        let placed = OutgoingCall(
+            settings: .init(from: SIPURI(user: user, host: sip.settings.domain), to: SIPURI(user: call.peer, host: sip.settings.domain),
+                            contact: SIPURI(user: user, host: host, port: port),
+                            credentials: call.session.password.map { DigestCredentials(username: user, password: $0) },
+                            via: (sip.serverPeer.transport.rawValue, host, port)),
+            offer: call.sipMedia.offer(), token: { Random.token(12) })
+        call.placed = placed
+        call.state = .ringing
+        placedBySIPCallID[placed.callID] = call
+        sip.outgoing[placed.callID] = placed
+        logger.info("call \(call.id): \(user) calls \(call.peer), SIP call \(placed.callID)")
+        sip.sendOutgoing(placed.invite, for: placed)
+        sip.afterWork()
+    }
+
+    func placedCallChanged(_ placed: OutgoingCall, response: SIPResponse?) {
+        guard let call = placedBySIPCallID[placed.callID] else { return }
+        if call.state == .ended {
+            // Hung up while the INVITE was out, and the far end answered anyway: end it (§15).
+            if placed.state == .confirmed, let bye = placed.bye() {
+                sip.sendOutgoing(bye, for: placed)
+                sip.endOutgoing(placed.callID)
+            }
+            return
+        }
+        switch placed.state {
+        case .calling:
+            break
+        case .early(let code):
+            var early = false
+            if let response, !response.body.isEmpty { early = applySIPAnswer(call, response.body) }
+            call.session.send(["type": "progress", "call": call.id, "code": code, "reason": response?.reason ?? "",
+                               "earlyMedia": early])
+        case .confirmed:
+            if call.state != .answered {
+                guard applySIPAnswer(call, placed.answerBody) else {
+                    logger.warning("call \(call.id): the SIP answer is not usable, hanging up")
+                    return hangUp(call, cause: "not-acceptable", reason: "the SIP peer's answer is not usable")
+                }
+                call.state = .answered
+                call.session.send(["type": "answered", "call": call.id])
+                logger.info("call \(call.id) answered")
+            } else if let pending = call.pendingHold, !placed.hasPendingReinvite, placed.retryAt == nil {
+                holdAnswered(call, hold: pending, code: placed.lastReinviteResult ?? 0, body: placed.answerBody)
+            }
+        case .ended(let code, let reason):
+            finish(call, code: code, reason: reason, cause: Self.cause(of: code))
+        }
+    }
+
+    /// Applies the SIP peer's SDP answer to the bridge; false when unusable.
+    @discardableResult
+    func applySIPAnswer(_ call: BrowserCall, _ body: [UInt8], local: MediaDirection = .sendrecv) -> Bool {
+        guard let (_, agreed) = SIPLegMedia.negotiate(body, isAnswer: true) else { return false }
+        apply(agreed, to: call, local: local)
+        return true
+    }
+
+    /// Points leg B of the bridge and the SIP media socket at what the SIP peer agreed.
+    func apply(_ agreed: NegotiatedAudio, to call: BrowserCall, local: MediaDirection) {
+        call.media?.setRemote(host: agreed.remoteAddress ?? "", port: agreed.remotePort, rtcpMux: agreed.rtcpMux)
+        call.dtmfByInfo = agreed.dtmfPayloadType == nil
+        call.leg?.configureOtherLeg(call.sipMedia.legConfig(agreed),
+                                    direction: SIPLegMedia.bridgeDirection(local: local, remote: agreed.remoteDirection))
+    }
+}

@@ -1,0 +1,121 @@
+import CGatewayMedia
+import NIOCore
+import SDP
+import SIP
+
+/// SIP -> browser: an INVITE for a signed-in user rings its browser; when the
+/// browser answers it offers (as it does for its own calls), its leg opens,
+/// and the INVITE gets its 200 with the SIP side's answer.
+extension CallManager {
+    func incomingInvite(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer) -> Bool {
+        guard let user = r.uri.user, let s = sessionsByUser[user], s.state == .signedIn else { return false }
+        let tag = Random.token(10)
+        func reply(_ code: Int, _ reason: String) {
+            sip.respond(key, TransactionLayer.response(to: r, code: code, reason: reason, toTag: tag), now: SIPService.now())
+        }
+        guard s.calls.count < ClientSession.maxCalls else { reply(486, "Busy Here"); return true }
+        guard let offer = SIPLegMedia.negotiate(r.body, isAnswer: false) else {
+            reply(488, "Not Acceptable Here")    // also an INVITE without an offer: this gateway needs one
+            return true
+        }
+        guard let port = ports.acquire() else { reply(503, "No Media Port"); return true }
+        guard let dialog = sip.calls.open(r, from: peer, localTag: tag) else {
+            ports.release(port)
+            reply(500, "Cannot Open Dialog")
+            return true
+        }
+        let from = r.headers["From"].flatMap { try? NameAddress(parsing: $0) }
+        let call = BrowserCall(id: Random.token(16), session: s, direction: .incoming,
+                               peer: from?.uri.user ?? from?.uri.description ?? "unknown",
+                               sipMedia: SIPLegMedia(address: settings.mediaIP, port: port))
+        call.media = SIPMediaLeg(loop: group.next(), host: settings.mediaIP, port: port, ports: ports)
+        call.inviteKey = key
+        call.invite = r
+        call.sipOffer = offer
+        call.dialog = dialog
+        call.sipPeer = peer
+        call.localTag = tag
+        call.state = .ringing
+        s.calls[call.id] = call
+        calls[call.id] = call
+        ringingByInvite[key] = call
+        var ringing = TransactionLayer.response(to: r, code: 180, reason: "Ringing", toTag: tag)
+        ringing.headers.add("Contact", "<\(contact(for: call))>")
+        sip.respond(key, ringing, now: SIPService.now())
+        var event: [String: Any] = ["type": "incoming", "call": call.id, "from": call.peer]
+        if let name = from?.displayName, !name.isEmpty { event["fromName"] = name }
+        s.send(event)
+        logger.info("call \(call.id): SIP call \(dialog.callID) from \(call.peer) rings \(user)")
+        loop.scheduleTask(in: settings.ringTimeout) { [weak self] in
+            guard let self, call.state == .ringing else { return }
+            self.respondToInvite(call, 480, "No Answer")
+            self.finish(call, code: 480, reason: "no answer", cause: "timeout")
+        }
+        return true
+    }
+
+    func contact(for call: BrowserCall) -> SIPURI {
+        SIPURI(user: call.session.user, host: sip.settings.listenHost, port: UInt16(sip.boundPort ?? sip.settings.listenPort))
+    }
+
+    /// A final response to the INVITE of a ringing incoming call.
+    func respondToInvite(_ call: BrowserCall, _ code: Int, _ reason: String, body: [UInt8] = []) {
+        guard let key = call.inviteKey, let invite = call.invite else { return }
+        var response = TransactionLayer.response(to: invite, code: code, reason: reason, toTag: call.localTag)
+        if code < 300 {
+            response.headers.add("Contact", "<\(contact(for: call))>")
+            response.headers.add("Content-Type", "application/sdp")
+            response.body = body
+        }
+        ringingByInvite[key] = nil
+        sip.respond(key, response, now: SIPService.now())
+        if code < 300, let id = call.dialog?.id { sip.calls.sent2xx(response, dialogID: id, now: SIPService.now()) }
+        sip.afterWork()
+    }
+
+    func answer(_ call: BrowserCall, sdp: String?) {
+        let s = call.session
+        guard call.direction == .incoming, call.state == .ringing, call.leg == nil,
+              let (sipOffer, agreed) = call.sipOffer else {
+            return s.error("bad-state", "call \(call.id) is not ringing", call: call.id, request: "answer")
+        }
+        guard let offer = Self.browserOffer(sdp) else {
+            return s.error("bad-sdp", "answer needs the browser's SDP offer", call: call.id, request: "answer")
+        }
+        call.state = .starting
+        call.media?.setRemote(host: agreed.remoteAddress ?? "", port: agreed.remotePort, rtcpMux: agreed.rtcpMux)
+        call.dtmfByInfo = agreed.dtmfPayloadType == nil
+        var legB = call.sipMedia.legConfig(agreed)
+        legB.initial_sequence = UInt16.random(in: 0...0x7fff)
+        legB.initial_timestamp = UInt32.random(in: 0...UInt32.max)
+        openBrowserLeg(call, offer: offer, legB: legB,
+                       direction: SIPLegMedia.bridgeDirection(local: .sendrecv, remote: agreed.remoteDirection)) {
+            guard call.state == .starting else { return }
+            self.respondToInvite(call, 200, "OK", body: call.sipMedia.answer(sipOffer, agreed: agreed))
+            call.state = .answered
+            call.session.send(["type": "answered", "call": call.id])
+            self.logger.info("call \(call.id) answered by \(call.session.user ?? "?")")
+        }
+    }
+
+    func reject(_ call: BrowserCall) {
+        guard call.direction == .incoming, call.state == .ringing else {
+            return call.session.error("bad-state", "only a ringing incoming call can be rejected", call: call.id, request: "reject")
+        }
+        respondToInvite(call, 603, "Decline")
+        finish(call, code: 603, reason: "rejected", cause: "rejected")
+    }
+
+    func cancelled(inviteKey: TransactionKey) -> Bool {
+        guard let call = ringingByInvite[inviteKey] else { return false }
+        respondToInvite(call, 487, "Request Terminated")
+        finish(call, code: 487, reason: "cancelled by the caller", cause: "cancelled")
+        return true
+    }
+
+    func dialogFailed(_ dialogID: String, reason: String) -> Bool {
+        guard let call = calls.values.first(where: { $0.dialog?.id == dialogID }) else { return false }
+        hangUp(call, cause: "failed", reason: reason)
+        return true
+    }
+}

@@ -1,0 +1,227 @@
+import Logging
+import NIOCore
+import SDP
+import SIP
+
+/// The call model: signed-in browser users as SIP endpoints (one
+/// registration each) and their calls, each bridged between a browser leg
+/// and a SIP leg. Confined to the SIP service's event loop: the signaling
+/// transports hop there, and so do the browser legs' events.
+final class CallManager: SIPCallHandler {
+    struct Settings {
+        var mediaIP: String
+        /// What the browser leg may use, in order of preference: G.711 first,
+        /// so that a browser that has it is relayed to the SIP side untouched.
+        var browserCodecs: [AudioCodec] = [.pcmu, .pcma, .opus]
+        var ringTimeout: TimeAmount = .seconds(120)
+        var signInTimeout: TimeAmount = .seconds(10)
+        var maxSessions = 1000
+        /// Send DTMF as SIP INFO as well as RFC 4733 (INFO is always used when
+        /// the SIP peer has no telephone-event).
+        var dtmfInfo = false
+    }
+
+    let sip: SIPService
+    let factory: BrowserLegFactory
+    let ports: MediaPortPool
+    let group: EventLoopGroup
+    let settings: Settings
+    let logger: Logger
+    var loop: EventLoop { sip.loop }
+    private(set) var sessions: [String: ClientSession] = [:]
+    var sessionsByUser: [String: ClientSession] = [:]
+    /// Every live call, by its id.
+    var calls: [String: BrowserCall] = [:]
+    var placedBySIPCallID: [String: BrowserCall] = [:]
+    var ringingByInvite: [TransactionKey: BrowserCall] = [:]
+
+    init(sip: SIPService, factory: BrowserLegFactory, ports: MediaPortPool, group: EventLoopGroup, settings: Settings,
+         logger: Logger) {
+        self.sip = sip
+        self.factory = factory
+        self.ports = ports
+        self.group = group
+        self.settings = settings
+        self.logger = logger
+    }
+
+    // MARK: sessions
+
+    /// A new client connected (call on the loop).
+    func open(_ transport: SignalingTransport) -> ClientSession? {
+        guard sessions.count < settings.maxSessions else { return nil }
+        let session = ClientSession(transport: transport)
+        sessions[session.id] = session
+        return session
+    }
+
+    func session(_ id: String) -> ClientSession? { sessions[id] }
+
+    /// The client left (signed out, its transport closed or expired): its
+    /// calls are hung up and its registration removed.
+    func close(_ session: ClientSession, reason: String) {
+        guard session.state != .closed else { return }
+        for call in session.calls.values { hangUp(call, cause: "signed-out", reason: reason) }
+        if let user = session.user, sessionsByUser[user] === session {
+            sessionsByUser[user] = nil
+            if session.state == .signedIn { sip.unregister(user: user) } else { sip.dropRegistration(user: user) }
+            logger.info("\(user) signed out: \(reason)")
+        }
+        session.state = .closed
+        sessions[session.id] = nil
+    }
+
+    /// One message from a client.
+    func receive(_ m: [String: Any], from s: ClientSession) {
+        guard s.state != .closed else { return }
+        guard let type = m["type"] as? String else { return s.error("bad-message", "a message needs a type") }
+        switch type {
+        case "sign-in": return signIn(s, user: m["user"] as? String, password: m["password"] as? String)
+        case "sign-out":
+            s.send(["type": "signed-out", "reason": "signed out"])
+            close(s, reason: "signed out")
+            s.transport.close()
+            return
+        case "ping": return s.send(["type": "pong"])
+        default: break
+        }
+        guard s.state == .signedIn else { return s.error("not-signed-in", "sign in first", request: type) }
+        guard let id = m["call"] as? String, SignalingToken.isCallID(id) else {
+            return s.error("bad-message", "\(type) needs a call id (letters, digits, - and _; at most 40)", request: type)
+        }
+        if type == "call" {
+            return placeCall(s, id: id, to: m["to"] as? String, sdp: m["sdp"] as? String)
+        }
+        guard let call = s.calls[id] else { return s.error("no-such-call", "no call \(id)", call: id, request: type) }
+        switch type {
+        case "answer": answer(call, sdp: m["sdp"] as? String)
+        case "reject": reject(call)
+        case "hangup": hangUp(call, cause: "hangup", reason: "hung up by the browser")
+        case "dtmf": sendDTMF(call, digits: m["digits"] as? String ?? "")
+        case "hold", "resume": changeHold(call, hold: type == "hold")
+        case "candidate": break  // ICE-lite learns the browser's addresses from its checks (RFC 8445 §2.5)
+        default: s.error("bad-message", "unknown message type \(type)", call: id, request: type)
+        }
+    }
+
+    private func signIn(_ s: ClientSession, user: String?, password: String?) {
+        guard s.state == .new else { return s.error("bad-state", "already signed in or signing in", request: "sign-in") }
+        guard let user, SignalingToken.isUser(user) else {
+            return s.error("bad-user", "a user name is 1-64 letters, digits, '.', '_', '-' or '+'", request: "sign-in")
+        }
+        guard let password, password.utf8.count <= 128, !password.contains(where: \.isNewline) else {
+            return s.error("bad-password", "a password of at most 128 bytes is needed", request: "sign-in")
+        }
+        guard sessionsByUser[user] == nil else {
+            return s.error("in-use", "\(user) is signed in elsewhere on this gateway", request: "sign-in")
+        }
+        s.state = .signingIn
+        s.user = user
+        s.password = password
+        sessionsByUser[user] = s
+        sip.register(user: user, password: password)
+        sip.afterWork()
+        loop.scheduleTask(in: settings.signInTimeout) { [weak self, weak s] in
+            guard let self, let s, s.state == .signingIn else { return }
+            self.signInFailed(s, code: "server-unreachable", message: "the SIP server did not answer the REGISTER")
+        }
+    }
+
+    private func signInFailed(_ s: ClientSession, code: String, message: String) {
+        if let user = s.user, sessionsByUser[user] === s {
+            sessionsByUser[user] = nil
+            sip.dropRegistration(user: user)
+        }
+        s.state = .new
+        s.user = nil
+        s.password = nil
+        s.error(code, message, request: "sign-in")
+    }
+
+    func registrationChanged(user: String, state: RegistrationClient.State) {
+        guard let s = sessionsByUser[user] else { return }
+        switch (state, s.state) {
+        case (.registered, .signingIn):
+            s.state = .signedIn
+            s.send(["type": "signed-in", "user": user, "session": s.id])
+        case (.failed(let code, let reason), .signingIn):
+            let why = switch code {
+            case 401, 403, 407: "wrong-password"
+            case 404: "unknown-user"
+            case 408: "server-unreachable"
+            default: "registration-failed"
+            }
+            signInFailed(s, code: why, message: "REGISTER failed: \(code) \(reason)")
+        case (.failed(let code, let reason), .signedIn):
+            // The registration client keeps trying with back-off; the client is told.
+            s.send(["type": "registration", "state": "lost", "code": code, "reason": reason])
+        case (.registered, .signedIn):
+            break
+        default:
+            break
+        }
+    }
+
+    // MARK: ending calls
+
+    /// Ends a call at the gateway and tells the client (the SIP side is dealt with by the caller).
+    func finish(_ call: BrowserCall, code: Int, reason: String, cause: String) {
+        guard call.state != .ended else { return }
+        call.state = .ended
+        if let leg = call.leg { leg.close() } else if let media = call.media { media.loop.execute { media.detach() } }
+        call.session.calls[call.id] = nil
+        calls[call.id] = nil
+        if let placed = call.placed { placedBySIPCallID[placed.callID] = nil }
+        if let key = call.inviteKey { ringingByInvite[key] = nil }
+        if let id = call.dialog?.id { sip.calls.close(id) }
+        let seconds = Double(SIPService.now() - call.startedAt) / 1e6
+        logger.info("call \(call.id) of \(call.session.user ?? "?") ended: \(code) \(reason) (\(cause)), \(String(format: "%.1f", seconds)) s")
+        call.session.send(["type": "ended", "call": call.id, "code": code, "reason": reason, "cause": cause])
+    }
+
+    /// The browser's side ends the call: CANCEL or BYE (outgoing), decline or BYE (incoming).
+    func hangUp(_ call: BrowserCall, cause: String, reason: String) {
+        guard call.state != .ended else { return }
+        if let placed = call.placed {
+            if let bye = placed.bye() {
+                sip.sendOutgoing(bye, for: placed)
+                sip.endOutgoing(placed.callID)
+            } else if let cancel = placed.cancel() {
+                sip.sendOutgoing(cancel, for: placed)   // its 487 (or a racing 200, then BYE) comes later
+            }
+        } else if call.direction == .incoming {
+            if call.dialog != nil, call.state == .answered {
+                sendInDialog(call, "BYE") { _, _ in }
+            } else if call.state == .ringing || call.state == .starting {
+                respondToInvite(call, 480, "Temporarily Unavailable")
+            }
+        }
+        sip.afterWork()
+        finish(call, code: 0, reason: reason, cause: cause)
+    }
+
+    /// The browser leg ended by itself: ICE consent lost, DTLS closed or failed.
+    func browserLegEnded(_ call: BrowserCall, reason: String) {
+        guard call.state != .ended else { return }
+        logger.warning("call \(call.id): browser media ended (\(reason)), hanging up the SIP side")
+        call.leg = nil
+        hangUp(call, cause: "media-lost", reason: reason)
+    }
+
+    /// What a SIP failure code means to the client (`call.answered` rejects with it).
+    static func cause(of code: Int) -> String {
+        switch code {
+        case 200: "hangup"
+        case 404, 484, 604: "not-found"
+        case 486, 600: "busy"
+        case 408, 480: "timeout"
+        case 487: "cancelled"
+        case 603: "rejected"
+        case 401, 403, 407: "forbidden"
+        case 488, 606, 415: "not-acceptable"
+        case 300..<400: "redirected"
+        case 500..<600: "server-error"
+        default: "failed"
+        }
+    }
+}

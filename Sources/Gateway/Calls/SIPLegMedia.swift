@@ -1,0 +1,84 @@
+import CGatewayMedia
+import MediaCore
+import SDP
+
+/// The SIP side's media description: what the gateway offers and answers
+/// there (plain RTP, G.711 and telephone-event), and how an agreed SDP sets
+/// leg B of the bridge.
+struct SIPLegMedia {
+    static let codecs: [AudioCodec] = [.pcmu, .pcma]
+
+    let address: String
+    let port: UInt16
+    let ssrc = Random.ssrc()
+    let cname = Random.token(12)
+    let sessionID = Random.digits(12)
+    private(set) var version: UInt64 = 1
+
+    init(address: String, port: UInt16) {
+        self.address = address
+        self.port = port
+    }
+
+    private mutating func parameters(_ direction: MediaDirection) -> LocalAudioParameters {
+        var local = LocalAudioParameters(address: address, port: port, codecs: Self.codecs, ssrc: ssrc, cname: cname,
+                                         sessionID: sessionID)
+        local.direction = direction
+        local.sessionVersion = version
+        version += 1    // every new description of the session gets a higher o= version (RFC 3264 §8)
+        return local
+    }
+
+    mutating func offer(_ direction: MediaDirection = .sendrecv) -> [UInt8] {
+        Array(AudioNegotiation.offer(local: parameters(direction)).text.utf8)
+    }
+
+    mutating func answer(_ offer: SessionDescription, agreed: NegotiatedAudio, direction: MediaDirection = .sendrecv)
+        -> [UInt8] {
+        Array(AudioNegotiation.answer(offer, agreed: agreed, local: parameters(direction)).text.utf8)
+    }
+
+    /// Reads a SIP peer's SDP (its offer, or its answer to ours).
+    static func negotiate(_ body: [UInt8], isAnswer: Bool) -> (SessionDescription, NegotiatedAudio)? {
+        guard !body.isEmpty, let sdp = try? SDPParser.parse(String(decoding: body, as: UTF8.self)),
+              let agreed = try? AudioNegotiation.negotiate(sdp, codecs: codecs, isAnswer: isAnswer),
+              agreed.security == .none, agreed.remoteAddress != nil else { return nil }
+        return (sdp, agreed)
+    }
+
+    /// Leg B of the bridge for what the SIP peer agreed.
+    func legConfig(_ agreed: NegotiatedAudio) -> gwm_leg_config {
+        var leg = MediaBridge.defaultConfig().legs.1
+        leg.codec = agreed.codec.mediaCodec
+        leg.payload_type = agreed.payloadType
+        leg.dtmf_payload_type = agreed.dtmfPayloadType.map { Int16($0) } ?? -1
+        leg.dtmf_clock_rate = agreed.dtmfClockRate ?? 0
+        if let ptime = agreed.ptime, [10, 20, 30, 40, 60].contains(ptime) { leg.ptime_ms = UInt32(ptime) }
+        leg.ssrc = ssrc
+        leg.require_srtp = 0
+        return leg
+    }
+
+    /// Leg B before the SIP peer has answered: PCMU, as we offer first.
+    func provisionalLegConfig() -> gwm_leg_config {
+        var leg = MediaBridge.defaultConfig().legs.1
+        leg.ssrc = ssrc
+        leg.initial_sequence = UInt16.random(in: 0...0x7fff)
+        leg.initial_timestamp = UInt32.random(in: 0...UInt32.max)
+        return leg
+    }
+
+    /// The bridge direction of leg B: the gateway sends there when it declared
+    /// sending and the peer receiving, and takes what the peer sends when
+    /// both declared that way round (RFC 3264 §6.1).
+    static func bridgeDirection(local: MediaDirection, remote: MediaDirection) -> gwm_direction {
+        let send = [.sendrecv, .sendonly].contains(local) && [.sendrecv, .recvonly].contains(remote)
+        let receive = [.sendrecv, .recvonly].contains(local) && [.sendrecv, .sendonly].contains(remote)
+        switch (send, receive) {
+        case (true, true): return GWM_SENDRECV
+        case (true, false): return GWM_SENDONLY
+        case (false, true): return GWM_RECVONLY
+        case (false, false): return GWM_INACTIVE
+        }
+    }
+}

@@ -1,0 +1,372 @@
+// webrtc-gateway client library: makes a browser a SIP endpoint through the
+// gateway. An ES module with no dependency and no build step; the wire
+// protocol it speaks is docs/SIGNALING.md.
+
+/** An error with a machine-readable `code` (see docs/SIGNALING.md). */
+export class GatewayError extends Error {
+  constructor(code, message) {
+    super(message || code);
+    this.name = "GatewayError";
+    this.code = code;
+  }
+}
+
+const ICE_GATHERING_LIMIT_MS = 3000;
+let nextCallNumber = 1;
+
+function callId() {
+  const random = crypto.getRandomValues(new Uint32Array(2));
+  return `c${nextCallNumber++}-${random[0].toString(36)}${random[1].toString(36)}`;
+}
+
+/** The offer once ICE gathering is complete (the gateway is ICE-lite; it needs no trickle). */
+async function completeOffer(pc) {
+  await pc.setLocalDescription(await pc.createOffer());
+  if (pc.iceGatheringState !== "complete") {
+    await new Promise((resolve) => {
+      const done = () => pc.iceGatheringState === "complete" && resolve();
+      pc.addEventListener("icegatheringstatechange", done);
+      setTimeout(resolve, ICE_GATHERING_LIMIT_MS);
+    });
+  }
+  return pc.localDescription.sdp;
+}
+
+/** JSON messages over one WebSocket (`/ws`). */
+class WebSocketTransport extends EventTarget {
+  constructor(server) {
+    super();
+    this.url = server.replace(/^http/, "ws").replace(/\/$/, "") + "/ws";
+  }
+
+  open() {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(this.url);
+      this.ws = ws;
+      let opened = false;
+      ws.onopen = () => { opened = true; resolve(); };
+      ws.onerror = () => { if (!opened) reject(new GatewayError("server-unreachable", `cannot open ${this.url}`)); };
+      ws.onclose = () => this.dispatchEvent(new Event("close"));
+      ws.onmessage = (e) => {
+        let message;
+        try { message = JSON.parse(e.data); } catch { return; }
+        this.dispatchEvent(new MessageEvent("message", { data: message }));
+      };
+    });
+  }
+
+  send(message) {
+    if (this.ws?.readyState !== WebSocket.OPEN) throw new GatewayError("disconnected", "not connected to the gateway");
+    this.ws.send(JSON.stringify(message));
+  }
+
+  close() { this.ws?.close(); }
+}
+
+/** The same messages over HTTP: POST /lp/send, and a hanging GET /lp/wait. */
+class LongPollTransport extends EventTarget {
+  constructor(server) {
+    super();
+    this.base = server.replace(/\/$/, "") + "/lp";
+    this.closed = false;
+  }
+
+  async open() {
+    let res;
+    try {
+      res = await fetch(`${this.base}/open`, { method: "POST", credentials: "include" });
+    } catch (e) {
+      throw new GatewayError("server-unreachable", `cannot reach ${this.base}: ${e.message}`);
+    }
+    if (!res.ok) throw new GatewayError("server-unreachable", `${this.base}/open answered ${res.status}`);
+    this.session = (await res.json()).session;
+    this.poll();
+  }
+
+  async poll() {
+    while (!this.closed) {
+      let res;
+      try {
+        res = await fetch(`${this.base}/wait?session=${this.session}`, { credentials: "include" });
+      } catch {
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      if (res.status === 204) continue;
+      if (!res.ok) break;
+      for (const message of await res.json()) this.dispatchEvent(new MessageEvent("message", { data: message }));
+    }
+    if (!this.closed) { this.closed = true; this.dispatchEvent(new Event("close")); }
+  }
+
+  send(message) {
+    if (this.closed) throw new GatewayError("disconnected", "not connected to the gateway");
+    fetch(`${this.base}/send?session=${this.session}`, {
+      method: "POST", credentials: "include", body: JSON.stringify(message),
+    }).then((res) => { if (!res.ok) this.close(); }, () => this.close());
+  }
+
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    fetch(`${this.base}/close?session=${this.session}`, { method: "POST", credentials: "include" }).catch(() => {});
+    this.dispatchEvent(new Event("close"));
+  }
+}
+
+/**
+ * One call. Events: "progress" (detail: code, reason, earlyMedia), "answered",
+ * "ended" (event.reason, event.code, event.cause), "held" / "resumed"
+ * (event.by: "local" or "remote"), "dtmf" (event.digit), "statechange", "track"
+ * (the far end's audio track arrived in remoteStream).
+ */
+export class Call extends EventTarget {
+  constructor(client, { id, direction, peer, fromName }) {
+    super();
+    this.client = client;
+    this.id = id;
+    this.direction = direction;     // "outgoing" or "incoming"
+    this.peer = peer;               // the number called, or the caller
+    this.from = direction === "incoming" ? peer : client.user;
+    this.to = direction === "incoming" ? client.user : peer;
+    this.fromName = fromName;
+    this.state = direction === "incoming" ? "ringing" : "connecting";
+    this.remoteStream = new MediaStream();
+    this.held = false;
+    this.timing = { createdAt: performance.now() };
+    this.answered = new Promise((resolve, reject) => { this._answered = { resolve, reject }; });
+    this.answered.catch(() => {});  // the caller may never await it
+    this._waiters = [];
+  }
+
+  _setState(state) {
+    if (this.state === state) return;
+    this.state = state;
+    this.dispatchEvent(new Event("statechange"));
+  }
+
+  async _startMedia(stream) {
+    const pc = new RTCPeerConnection({ iceServers: this.client.iceServers });
+    this.pc = pc;
+    this.localStream = stream;
+    if (stream) for (const track of stream.getAudioTracks()) pc.addTrack(track, stream);
+    else pc.addTransceiver("audio", { direction: "recvonly" });
+    pc.ontrack = (e) => {
+      this.remoteStream.addTrack(e.track);
+      this.dispatchEvent(Object.assign(new Event("track"), { track: e.track }));
+      e.track.addEventListener("unmute", () => { this.timing.firstAudioAt ??= performance.now(); }, { once: true });
+    };
+    return completeOffer(pc);
+  }
+
+  /** Answers an incoming call with `stream` (the microphone). Resolves once answered. */
+  async answer({ stream } = {}) {
+    if (this.direction !== "incoming" || this.state !== "ringing") throw new GatewayError("bad-state", "not a ringing incoming call");
+    this._setState("connecting");
+    const sdp = await this._startMedia(stream);
+    this.client._send({ type: "answer", call: this.id, sdp });
+    return this.answered;
+  }
+
+  /** Declines an incoming call (603). */
+  reject() {
+    if (this.direction !== "incoming" || this.state !== "ringing") throw new GatewayError("bad-state", "not a ringing incoming call");
+    this.client._send({ type: "reject", call: this.id });
+    return this._waitEnded();
+  }
+
+  /** CANCEL while ringing, BYE once answered. Resolves when the call has ended. */
+  hangup() {
+    if (this.state === "ended") return Promise.resolve();
+    this.client._send({ type: "hangup", call: this.id });
+    return this._waitEnded();
+  }
+
+  /** Sends DTMF: RFC 4733 in the media, and a message so the gateway can use SIP INFO where needed. */
+  sendDTMF(digits, { duration = 100, gap = 70 } = {}) {
+    const sender = this.pc?.getSenders().find((s) => s.track?.kind === "audio" || s.dtmf);
+    if (sender?.dtmf?.canInsertDTMF) sender.dtmf.insertDTMF(digits, duration, gap);
+    this.client._send({ type: "dtmf", call: this.id, digits });
+  }
+
+  /** Puts the far end on hold (a re-INVITE with sendonly). */
+  hold() { return this._hold(true); }
+
+  /** Takes the far end off hold (a re-INVITE with sendrecv). */
+  resume() { return this._hold(false); }
+
+  _hold(hold) {
+    if (this.state !== "answered") return Promise.reject(new GatewayError("bad-state", "the call is not answered"));
+    return new Promise((resolve, reject) => {
+      this._waiters.push({ event: hold ? "held" : "resumed", resolve, reject, request: hold ? "hold" : "resume" });
+      this.client._send({ type: hold ? "hold" : "resume", call: this.id });
+    }).then(() => {
+      for (const t of this.localStream?.getAudioTracks() || []) t.enabled = !hold;
+    });
+  }
+
+  _waitEnded() {
+    return new Promise((resolve) => {
+      if (this.state === "ended") return resolve();
+      this.addEventListener("ended", () => resolve(), { once: true });
+    });
+  }
+
+  /** The RTCPeerConnection's statistics. */
+  getStats() { return this.pc ? this.pc.getStats() : Promise.resolve(new Map()); }
+
+  _handle(m) {
+    switch (m.type) {
+      case "sdp":
+        this.pc?.setRemoteDescription({ type: "answer", sdp: m.sdp }).catch((e) => this._end(0, e.message, "media-failed"));
+        break;
+      case "progress":
+        this._setState(m.earlyMedia ? "early" : "ringing");
+        this.dispatchEvent(Object.assign(new Event("progress"), { code: m.code, reason: m.reason, earlyMedia: m.earlyMedia }));
+        break;
+      case "answered":
+        this.timing.answeredAt = performance.now();
+        this._setState("answered");
+        this._answered.resolve(this);
+        this.dispatchEvent(new Event("answered"));
+        break;
+      case "held":
+      case "resumed":
+        if (m.by === "local") this.held = m.type === "held";
+        this._settle(m.type);
+        this.dispatchEvent(Object.assign(new Event(m.type), { by: m.by }));
+        break;
+      case "dtmf":
+        this.dispatchEvent(Object.assign(new Event("dtmf"), { digit: m.digit }));
+        break;
+      case "error":
+        if (this._settle(null, m)) break;
+        if (["bad-sdp", "bad-number", "no-media-port", "too-many-calls"].includes(m.code)) this._end(0, m.message, m.code);
+        break;
+      case "ended":
+        this._end(m.code, m.reason, m.cause);
+        break;
+    }
+  }
+
+  /** Resolves (or with an error, rejects) the oldest hold/resume waiting. */
+  _settle(event, error) {
+    const i = this._waiters.findIndex((w) => (error ? w.request === error.request : w.event === event));
+    if (i < 0) return false;
+    const [w] = this._waiters.splice(i, 1);
+    if (error) w.reject(new GatewayError(error.code, error.message)); else w.resolve();
+    return true;
+  }
+
+  _end(code, reason, cause) {
+    if (this.state === "ended") return;
+    this._setState("ended");
+    this.pc?.close();
+    this.client.calls.delete(this.id);
+    this._answered.reject(new GatewayError(cause || "failed", reason || `call ended (${code})`));
+    for (const w of this._waiters.splice(0)) w.reject(new GatewayError("ended", "the call ended"));
+    this.dispatchEvent(Object.assign(new Event("ended"), { code, reason, cause }));
+  }
+}
+
+/**
+ * A browser's connection to the gateway: signs in as a SIP user, places and
+ * receives calls. Events: "incomingcall" (event.call), "registrationlost"
+ * (event.code, event.reason), "disconnected".
+ */
+export class GatewayClient extends EventTarget {
+  constructor({ server = location.origin, transport = "websocket", iceServers = [] } = {}) {
+    super();
+    if (!["websocket", "long-poll"].includes(transport)) throw new GatewayError("bad-transport", `unknown transport ${transport}`);
+    this.server = server;
+    this.transportName = transport;
+    this.iceServers = iceServers;
+    this.calls = new Map();
+    this.connected = false;
+  }
+
+  /** Signs in and registers `user` on the SIP server. Rejects with a GatewayError (.code) saying why. */
+  async connect({ user, password }) {
+    if (this.connected) throw new GatewayError("bad-state", "already connected");
+    const transport = this.transportName === "websocket" ? new WebSocketTransport(this.server) : new LongPollTransport(this.server);
+    await transport.open();
+    this.transport = transport;
+    const signedIn = new Promise((resolve, reject) => {
+      this._signIn = { resolve, reject };
+      transport.addEventListener("close", () => reject(new GatewayError("disconnected", "the gateway closed the connection")), { once: true });
+    });
+    transport.addEventListener("message", (e) => this._handle(e.data));
+    transport.addEventListener("close", () => this._closed());
+    this._send({ type: "sign-in", user, password });
+    try {
+      const m = await signedIn;
+      this.user = m.user;
+      this.session = m.session;
+      this.connected = true;
+      this._keepAlive = setInterval(() => this._send({ type: "ping" }), 25000);
+      return this;
+    } catch (e) {
+      transport.close();
+      throw e;
+    } finally {
+      this._signIn = null;
+    }
+  }
+
+  /** Calls `number`; returns the Call at once (await call.answered). */
+  call(number, { stream } = {}) {
+    if (!this.connected) throw new GatewayError("disconnected", "connect first");
+    const call = new Call(this, { id: callId(), direction: "outgoing", peer: String(number) });
+    this.calls.set(call.id, call);
+    call._startMedia(stream).then(
+      (sdp) => { if (call.state !== "ended") this._send({ type: "call", call: call.id, to: String(number), sdp }); },
+      (e) => call._end(0, e.message, "media-failed"));
+    return call;
+  }
+
+  /** Hangs up every call, unregisters, and closes the transport. */
+  async disconnect() {
+    if (!this.transport) return;
+    await Promise.all([...this.calls.values()].map((c) => c.hangup().catch(() => {})));
+    try { this._send({ type: "sign-out" }); } catch { /* already gone */ }
+    this.transport.close();
+    this._closed();
+  }
+
+  _send(message) { this.transport.send(message); }
+
+  _handle(m) {
+    if (m.call) {
+      let call = this.calls.get(m.call);
+      if (!call && m.type === "incoming") {
+        call = new Call(this, { id: m.call, direction: "incoming", peer: m.from, fromName: m.fromName });
+        this.calls.set(call.id, call);
+        this.dispatchEvent(Object.assign(new Event("incomingcall"), { call }));
+        return;
+      }
+      call?._handle(m);
+      return;
+    }
+    switch (m.type) {
+      case "signed-in":
+        this._signIn?.resolve(m);
+        break;
+      case "error":
+        if (m.request === "sign-in") this._signIn?.reject(new GatewayError(m.code, m.message));
+        else this.dispatchEvent(Object.assign(new Event("error"), { code: m.code, message: m.message }));
+        break;
+      case "registration":
+        this.dispatchEvent(Object.assign(new Event("registrationlost"), { code: m.code, reason: m.reason }));
+        break;
+    }
+  }
+
+  _closed() {
+    if (!this.transport) return;
+    clearInterval(this._keepAlive);
+    this.transport = null;
+    this.connected = false;
+    for (const call of this.calls.values()) call._end(0, "disconnected from the gateway", "disconnected");
+    this.dispatchEvent(new Event("disconnected"));
+  }
+}

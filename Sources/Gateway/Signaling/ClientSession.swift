@@ -1,0 +1,56 @@
+import Foundation
+
+/// How events reach a client: a WebSocket, or the queue a long-poll client
+/// takes them from. Called on the SIP service's loop.
+protocol SignalingTransport: AnyObject {
+    /// Hands one event to the client; false when it cannot take more (the
+    /// session is then ended: an event must not be lost silently).
+    func push(_ event: [String: Any]) -> Bool
+    /// Ends the transport (sign-out, expiry, too slow a reader).
+    func close()
+}
+
+/// One browser client of the gateway: who signed in, and its calls.
+/// Confined to the SIP service's event loop.
+final class ClientSession {
+    enum State { case new, signingIn, signedIn, closed }
+
+    let id = Random.token(20)
+    let transport: SignalingTransport
+    var state = State.new
+    var user: String?
+    var password: String?
+    var calls: [String: BrowserCall] = [:]
+    static let maxCalls = 4
+
+    init(transport: SignalingTransport) { self.transport = transport }
+
+    /// Sends an event; a transport that cannot take it ends the session.
+    func send(_ event: [String: Any]) {
+        guard state != .closed else { return }
+        if !transport.push(event) { transport.close() }
+    }
+
+    func error(_ code: String, _ message: String, call: String? = nil, request: String? = nil) {
+        var event: [String: Any] = ["type": "error", "code": code, "message": message]
+        if let call { event["call"] = call }
+        if let request { event["request"] = request }
+        send(event)
+    }
+}
+
+/// What the client may put in its names and ids: no SIP or JSON syntax can ride in.
+enum SignalingToken {
+    static func isUser(_ s: String) -> Bool { isToken(s, max: 64, extra: "._-+") }
+    static func isNumber(_ s: String) -> Bool { isToken(s, max: 64, extra: "._-+*#") }
+    static func isCallID(_ s: String) -> Bool { isToken(s, max: 40, extra: "-_") }
+    static func isDTMF(_ s: String) -> Bool {
+        !s.isEmpty && s.count <= 64 && s.allSatisfy { "0123456789*#ABCDabcd,".contains($0) }
+    }
+
+    private static func isToken(_ s: String, max: Int, extra: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= max && s.unicodeScalars.allSatisfy {
+            ($0.value < 128 && CharacterSet.alphanumerics.contains($0)) || extra.unicodeScalars.contains($0)
+        }
+    }
+}
