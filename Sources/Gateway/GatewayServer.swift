@@ -60,9 +60,11 @@ public final class GatewayServer {
         sip.callHandler = manager
         self.manager = manager
         let sipStatus = SIPStatusRoute(service: sip)
+        let status = StatusRoute(manager: manager, embedded: embeddedSIP, ports: ports)
         let callRoutes = config.testCallRoutes ? OutgoingCallRoutes(service: sip) : nil
         let channel = try HTTPServer.start(group: group, host: config.httpHost, port: config.httpPort, router: { request, loop in
-            echo.handle(request, on: loop) ?? sipStatus.handle(request, on: loop) ?? callRoutes?.handle(request, on: loop)
+            echo.handle(request, on: loop) ?? status.handle(request, on: loop) ?? sipStatus.handle(request, on: loop)
+                ?? callRoutes?.handle(request, on: loop)
                 ?? files.handle(request, on: loop)
                 ?? loop.makeSucceededFuture(.text("not found\n", status: .notFound))
         }, webSocketPath: WebSocketSignalingHandler.path, maxFrame: WebSocketSignalingHandler.maxMessage,

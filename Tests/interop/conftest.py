@@ -136,14 +136,14 @@ def write_tone(path, hz, seconds=10, rate=48000, level=0.5):
 BROWSER_TONE_HZ = 1000
 
 
-@pytest.fixture(scope="session")
-def chromium(workdir):
+def launch_chromium(workdir, tone_hz):
+    """Headless Chromium whose microphone plays a steady `tone_hz` tone."""
     os.environ["SE_OFFLINE"] = "true"
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    tone = os.path.join(workdir, "tone.wav")
-    write_tone(tone, BROWSER_TONE_HZ)
+    tone = os.path.join(workdir, f"tone-{tone_hz}.wav")
+    write_tone(tone, tone_hz)
     profile = tempfile.mkdtemp(prefix="gw-chromium-")
     opts = webdriver.ChromeOptions()
     opts.binary_location = "/usr/lib/chromium/chromium"
@@ -159,6 +159,24 @@ def chromium(workdir):
         opts.add_argument(a)
     driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=opts)
     driver.set_script_timeout(30)
+    return driver, profile
+
+
+@pytest.fixture(scope="session")
+def chromium(workdir):
+    driver, profile = launch_chromium(workdir, BROWSER_TONE_HZ)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+SECOND_BROWSER_TONE_HZ = 600
+
+
+@pytest.fixture(scope="session")
+def chromium_b(workdir):
+    """A second browser, with a different tone: what one hears cannot be its own echo."""
+    driver, profile = launch_chromium(workdir, SECOND_BROWSER_TONE_HZ)
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)

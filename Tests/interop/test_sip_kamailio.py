@@ -3,64 +3,12 @@ registration checked by kamailio's auth_db (over UDP and over TLS), a call
 routed by kamailio to the registered contact, and a wrong password refused
 cleanly."""
 import os
-import shutil
 import subprocess
-import tempfile
 
 import pytest
 
-from conftest import free_port, wait_until
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-DOMAIN = "example.com"
-USERS = {"1001": "alpha-secret", "1002": "bravo-secret"}
-
-
-def start_kamailio(tls=False):
-    if not shutil.which("kamailio"):
-        pytest.fail("kamailio is not installed (scripts/setup --test installs it)")
-    work = tempfile.mkdtemp(prefix="gw-kamailio-")
-    db = os.path.join(work, "db")
-    os.mkdir(db)
-    with open(os.path.join(db, "version"), "w") as f:
-        f.write("table_name(str) table_version(int)\nsubscriber:7\n")
-    with open(os.path.join(db, "subscriber"), "w") as f:
-        f.write("id(int,auto) username(str) domain(str) password(str) ha1(str,null) ha1b(str,null)\n")
-        for i, (user, password) in enumerate(USERS.items(), 1):
-            f.write(f"{i}:{user}:{DOMAIN}:{password}::\n")
-    with open(os.path.join(HERE, "kamailio", "kamailio.cfg.in")) as f:
-        cfg = f.read().replace("@DB_URL@", f"text://{db}").replace("@DOMAIN@", DOMAIN)
-    port = free_port()
-    listen = ["-l", f"udp:127.0.0.1:{port}"]
-    cert = os.path.join(work, "cert.pem")
-    if tls:
-        # A self-signed certificate for 127.0.0.1, which the gateway is told to trust.
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                        "-keyout", os.path.join(work, "key.pem"), "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
-                        "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
-        with open(os.path.join(HERE, "kamailio", "tls.cfg.in")) as f:
-            tls_cfg = f.read().replace("@CERT@", cert).replace("@KEY@", os.path.join(work, "key.pem"))
-        with open(os.path.join(work, "tls.cfg"), "w") as f:
-            f.write(tls_cfg)
-        cfg = cfg.replace("@TLS_CFG@", os.path.join(work, "tls.cfg"))
-        listen = ["-l", f"tls:127.0.0.1:{port}", "-A", "WITH_TLS"]
-    cfg_path = os.path.join(work, "kamailio.cfg")
-    with open(cfg_path, "w") as f:
-        f.write(cfg)
-    log = open(os.path.join(work, "kamailio.log"), "w")
-    proc = subprocess.Popen(["kamailio", "-f", cfg_path, *listen, "-DD", "-E", "-n", "1",
-                             "-P", os.path.join(work, "pid"), "-Y", work, "-w", work],
-                            stdout=log, stderr=subprocess.STDOUT)
-    wait_until(lambda: proc.poll() is not None or "INFO" in open(log.name).read(), 10, what="kamailio to start")
-    assert proc.poll() is None, open(log.name).read()[-3000:]
-    yield port, cert
-    proc.terminate()
-    try:
-        proc.wait(5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-    shutil.rmtree(work, ignore_errors=True)
+from conftest import wait_until
+from sip_peers import DOMAIN, HERE, USERS, start_kamailio
 
 
 @pytest.fixture

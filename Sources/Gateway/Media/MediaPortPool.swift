@@ -21,6 +21,8 @@ public final class MediaPortPool: Sendable {
         }
     }
 
+    public var freeCount: Int { state.withLockedValue { $0.free.count } }
+
     public func release(_ port: UInt16) {
         state.withLockedValue { s in
             if range.contains(port) && !s.free.contains(port) { s.free.append(port) }

@@ -11,7 +11,6 @@ export class GatewayError extends Error {
   }
 }
 
-const ICE_GATHERING_LIMIT_MS = 3000;
 let nextCallNumber = 1;
 
 function callId() {
@@ -19,16 +18,13 @@ function callId() {
   return `c${nextCallNumber++}-${random[0].toString(36)}${random[1].toString(36)}`;
 }
 
-/** The offer once ICE gathering is complete (the gateway is ICE-lite; it needs no trickle). */
-async function completeOffer(pc) {
+/**
+ * The offer, sent at once: the gateway is ICE-lite, so the browser's checks
+ * to the gateway's candidate are all it needs - no candidates, no trickle,
+ * no wait for gathering (which takes tens of milliseconds or more).
+ */
+async function makeOffer(pc) {
   await pc.setLocalDescription(await pc.createOffer());
-  if (pc.iceGatheringState !== "complete") {
-    await new Promise((resolve) => {
-      const done = () => pc.iceGatheringState === "complete" && resolve();
-      pc.addEventListener("icegatheringstatechange", done);
-      setTimeout(resolve, ICE_GATHERING_LIMIT_MS);
-    });
-  }
   return pc.localDescription.sdp;
 }
 
@@ -145,25 +141,31 @@ export class Call extends EventTarget {
     this.dispatchEvent(new Event("statechange"));
   }
 
-  async _startMedia(stream) {
+  async _startMedia(stream, codecs) {
     const pc = new RTCPeerConnection({ iceServers: this.client.iceServers });
     this.pc = pc;
     this.localStream = stream;
     if (stream) for (const track of stream.getAudioTracks()) pc.addTrack(track, stream);
     else pc.addTransceiver("audio", { direction: "recvonly" });
+    if (codecs) {
+      // Only these codecs (e.g. ["opus"] or ["PCMU"]), and telephone-event for DTMF.
+      const names = codecs.map((c) => `audio/${c}`.toLowerCase()).concat("audio/telephone-event");
+      const wanted = RTCRtpReceiver.getCapabilities("audio").codecs.filter((c) => names.includes(c.mimeType.toLowerCase()));
+      pc.getTransceivers()[0].setCodecPreferences(wanted);
+    }
     pc.ontrack = (e) => {
       this.remoteStream.addTrack(e.track);
       this.dispatchEvent(Object.assign(new Event("track"), { track: e.track }));
       e.track.addEventListener("unmute", () => { this.timing.firstAudioAt ??= performance.now(); }, { once: true });
     };
-    return completeOffer(pc);
+    return makeOffer(pc);
   }
 
-  /** Answers an incoming call with `stream` (the microphone). Resolves once answered. */
-  async answer({ stream } = {}) {
+  /** Answers an incoming call with `stream` (the microphone); `codecs` limits the browser's codecs. Resolves once answered. */
+  async answer({ stream, codecs } = {}) {
     if (this.direction !== "incoming" || this.state !== "ringing") throw new GatewayError("bad-state", "not a ringing incoming call");
     this._setState("connecting");
-    const sdp = await this._startMedia(stream);
+    const sdp = await this._startMedia(stream, codecs);
     this.client._send({ type: "answer", call: this.id, sdp });
     return this.answered;
   }
@@ -313,12 +315,12 @@ export class GatewayClient extends EventTarget {
     }
   }
 
-  /** Calls `number`; returns the Call at once (await call.answered). */
-  call(number, { stream } = {}) {
+  /** Calls `number`; returns the Call at once (await call.answered). `codecs` limits the browser's codecs (e.g. ["opus"]). */
+  call(number, { stream, codecs } = {}) {
     if (!this.connected) throw new GatewayError("disconnected", "connect first");
     const call = new Call(this, { id: callId(), direction: "outgoing", peer: String(number) });
     this.calls.set(call.id, call);
-    call._startMedia(stream).then(
+    call._startMedia(stream, codecs).then(
       (sdp) => { if (call.state !== "ended") this._send({ type: "call", call: call.id, to: String(number), sdp }); },
       (e) => call._end(0, e.message, "media-failed"));
     return call;

@@ -1,0 +1,30 @@
+import Foundation
+import NIOCore
+
+/// GET /status: counts of what the gateway holds (sessions, calls, SIP
+/// dialogs, media ports), for monitoring and for the tests' "nothing left
+/// open" checks. No names, numbers or addresses.
+struct StatusRoute {
+    let manager: CallManager
+    let embedded: SIPService?
+    let ports: MediaPortPool
+
+    func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
+        guard request.method == .GET, request.path == "/status" else { return nil }
+        let sip = manager.sip
+        let gateway = manager.loop.submit { () -> [String: Int] in
+            ["sessions": manager.sessions.count, "signedIn": manager.sessionsByUser.count, "calls": manager.calls.count,
+             "sipDialogs": sip.calls.calls.count,
+             "sipPlacedCalls": sip.outgoing.values.filter { if case .ended = $0.state { false } else { true } }.count,
+             "registrations": sip.clients.count]
+        }
+        let server = embedded.map { s in s.loop.submit { ["dialogs": s.calls.calls.count] } }
+            ?? loop.makeSucceededFuture([String: Int]())
+        return gateway.and(server).map { gateway, server in
+            var body: [String: Any] = ["gateway": gateway, "mediaPortsFree": ports.freeCount]
+            if embedded != nil { body["embeddedServer"] = server }
+            let json = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+            return HTTPResponse(contentType: "application/json", body: Array(json))
+        }
+    }
+}
