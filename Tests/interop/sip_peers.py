@@ -202,8 +202,9 @@ class RtpPeer:
 
 
 def run_sipp(target, scenario, *flags, timeout=60, background=False):
-    """Runs one sipp call with a scenario from sipp/; returns the CompletedProcess (or the Popen)."""
-    args = ["sipp", target, "-sf", os.path.join(HERE, "sipp", scenario), "-i", "127.0.0.1", "-m", "1",
+    """Runs one sipp call with a scenario from sipp/ (a UAS when `target` is
+    None); returns the CompletedProcess, or with `background` the Popen."""
+    args = ["sipp", *([target] if target else []), "-sf", os.path.join(HERE, "sipp", scenario), "-i", "127.0.0.1", "-m", "1",
             "-nostdin", "-timeout", f"{timeout}s", "-timeout_error", *flags]
     if background:
         return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -211,6 +211,10 @@ public final class TransactionLayer {
             if name == "To", let toTag, code > 100, (try? NameAddress(parsing: v))?.tag == nil { v += ";tag=\(toTag)" }
             h.add(name, v)
         }
+        // A response that makes a dialog carries the Record-Route of its request (§12.1.1).
+        if request.method == "INVITE", (101..<300).contains(code) {
+            for route in request.headers.all("Record-Route") { h.add("Record-Route", route) }
+        }
         return SIPResponse(statusCode: code, reason: reason, headers: h)
     }
 

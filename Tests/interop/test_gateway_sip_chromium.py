@@ -1,0 +1,181 @@
+"""Browsers as SIP endpoints on a real SIP network: kamailio is the registrar
+and proxy (the browsers' digest passwords are in its user table), sipp plays
+the SIP phones, and an RTP peer of the test plays their audio (a 600 Hz
+tone) and records what reaches them. Audio both ways is proved by content:
+the SIP side's recording decodes to the browser's 1 kHz, and the page hears
+600 Hz; a SIP peer that sends silence or nothing fails the same check."""
+import os
+import tempfile
+
+import pytest
+
+from conftest import BROWSER_TONE_HZ, free_port, wait_until
+from phone import Phone, heard, nothing_open
+from sip_peers import DOMAIN, USERS, RtpPeer, run_sipp, start_kamailio
+
+PEER_HZ = 600
+
+
+@pytest.fixture(scope="module")
+def network():
+    """kamailio, with numbers 9xxx routed to a trunk port where a sipp UAS listens."""
+    trunk = free_port()
+    for port, _ in start_kamailio(trunk_port=trunk):
+        yield {"kamailio": port, "trunk": trunk}
+
+
+@pytest.fixture(scope="module")
+def sip_gateway(network, workdir):
+    from conftest import Gateway
+    g = Gateway(tempfile.mkdtemp(dir=workdir), "--sip-server", f"127.0.0.1:{network['kamailio']}", "--sip-domain", DOMAIN)
+    yield g
+    g.stop()
+
+
+@pytest.fixture
+def rtp_peer():
+    peers = []
+
+    def make(**kw):
+        peers.append(RtpPeer(**kw))
+        return peers[-1]
+    yield make
+    for p in peers:
+        p.close()
+
+
+def uas(network, peer, scenario="uas_answer.xml", *flags, trace=None):
+    codec = {0: "PCMU", 8: "PCMA"}[peer.pt]
+    extra = ["-trace_msg", "-message_file", trace] if trace else []
+    return run_sipp(None, scenario, "-p", str(network["trunk"]), "-set", "rtpport", str(peer.port), "-set", "pt",
+                    str(peer.pt), "-set", "codec", codec, *extra, *flags, background=True)
+
+
+def signed_in(driver, gateway, user="1001"):
+    phone = Phone(driver, gateway)
+    result = phone.connect(user, USERS[user])
+    assert result == {"ok": True}, result
+    return phone
+
+
+def finished(sipp, timeout=20):
+    out, _ = sipp.communicate(timeout=timeout)
+    return sipp.returncode, out
+
+
+@pytest.mark.parametrize("mode", ["tone", "silence", "mute"])
+def test_browser_calls_a_sip_phone(chromium, sip_gateway, network, rtp_peer, mode, tmp_path):
+    peer = rtp_peer(hz=PEER_HZ, mode=mode)
+    trace = str(tmp_path / "sipp.log")
+    sipp = uas(network, peer, trace=trace)
+    a = signed_in(chromium, sip_gateway)
+    try:
+        a.call("9000")
+        a.wait_for("answered")
+        m = a.hears(PEER_HZ, seconds=6 if mode == "tone" else 3)
+        hz, level = wait_until(lambda: (t := peer.tone())[1] > -40 and t, 5, what="the browser's audio at the SIP peer")
+        assert abs(hz - BROWSER_TONE_HZ) <= 20, (hz, level)     # the SIP side received the browser's tone
+        if mode != "tone":
+            assert not heard(m, PEER_HZ), m                      # negative control: nothing to hear, nothing heard
+            return
+        assert heard(m, PEER_HZ), m
+        # DTMF from the browser reaches the SIP side as RFC 4733 events.
+        a.dtmf("123#")
+        wait_until(lambda: peer.digits() == "123#", 5, what=f"DTMF 123# at the SIP peer (got {peer.digits()!r})")
+        # Hold and resume: re-INVITEs with sendonly, then sendrecv.
+        assert a.hold() == {"ok": True}
+        assert a.resume() == {"ok": True}
+        a.hangup()
+        code, out = finished(sipp)
+        assert code == 0, out[-2000:]
+        log = open(trace).read()
+        invites = [m for m in log.split("-----") if "INVITE sip:" in m and "CSeq: 1 INVITE" not in m]
+        assert any("a=sendonly" in m for m in invites) and any("a=sendrecv" in m for m in invites[-1:]), log[-4000:]
+    finally:
+        a.hangup()
+        a.disconnect()
+        if sipp.poll() is None:
+            sipp.kill()
+    wait_until(lambda: nothing_open(sip_gateway), 5, what="no call left at the gateway")
+
+
+def test_a_sip_phone_calls_the_browser(chromium, sip_gateway, network, rtp_peer):
+    peer = rtp_peer(hz=PEER_HZ)
+    a = signed_in(chromium, sip_gateway)
+    a.auto_answer()
+    sipp = run_sipp(f"127.0.0.1:{network['kamailio']}", "uac_call_browser.xml", "-s", "1001", "-p", "0",
+                    "-set", "rtpport", str(peer.port), "-d", "6000", background=True)
+    try:
+        incoming = a.wait_for("incoming")
+        assert incoming["from"] == "9000"
+        a.wait_for("answered")
+        m = a.hears(PEER_HZ)
+        assert heard(m, PEER_HZ), m
+        hz, level = wait_until(lambda: (t := peer.tone())[1] > -40 and t, 5, what="the browser's audio at the SIP phone")
+        assert abs(hz - BROWSER_TONE_HZ) <= 20, (hz, level)
+        # The SIP phone hangs up: the browser's call ends.
+        try:
+            ended = a.wait_for("ended", timeout=15)
+        except AssertionError:
+            sipp.kill()
+            raise AssertionError(sipp.communicate()[0][-3000:] + sip_gateway.logs()[-4000:])
+        assert ended["cause"] == "hangup", ended
+        code, out = finished(sipp)
+        assert code == 0, out[-2000:]
+    finally:
+        a.disconnect()
+    wait_until(lambda: nothing_open(sip_gateway), 5, what="no call left at the gateway")
+
+
+def test_transcoding_opus_browser_to_pcma_phone(chromium, sip_gateway, network, rtp_peer):
+    peer = rtp_peer(hz=PEER_HZ, codec="PCMA")
+    sipp = uas(network, peer)
+    a = signed_in(chromium, sip_gateway)
+    try:
+        a.call("9000", ["opus"])
+        a.wait_for("answered")
+        hz, level = wait_until(lambda: (t := peer.tone(pt=8))[1] > -40 and t, 6, what="A-law audio at the SIP phone")
+        assert abs(hz - BROWSER_TONE_HZ) <= 20, (hz, level)
+        m = a.hears(PEER_HZ)
+        assert heard(m, PEER_HZ), m
+        assert "browser leg" in sip_gateway.logs() and " opus" in sip_gateway.logs()
+        a.hangup()
+        code, out = finished(sipp)
+        assert code == 0, out[-2000:]
+    finally:
+        a.disconnect()
+
+
+def test_the_sip_phone_hangs_up(chromium, sip_gateway, network, rtp_peer):
+    peer = rtp_peer(hz=PEER_HZ)
+    sipp = uas(network, peer, "uas_answer_then_bye.xml", "-d", "2000")
+    a = signed_in(chromium, sip_gateway)
+    try:
+        a.call("9000")
+        a.wait_for("answered")
+        ended = a.wait_for("ended", timeout=2 + 2)   # the phone hangs up 2 s after answering
+        assert ended["cause"] == "hangup", ended
+        code, out = finished(sipp)
+        assert code == 0, out[-2000:]
+    finally:
+        a.disconnect()
+    wait_until(lambda: nothing_open(sip_gateway), 5, what="no call left at the gateway")
+
+
+def test_failures(chromium, sip_gateway, network, start_gateway):
+    a = Phone(chromium, sip_gateway)
+    assert a.connect("1001", "not-the-password")["code"] == "wrong-password"
+    a = signed_in(chromium, sip_gateway)
+    a.call("4711")                                # kamailio knows no such user: 404
+    assert a.wait_for("failed")["code"] == "not-found"
+    busy = run_sipp(None, "uas_busy.xml", "-p", str(network["trunk"]), background=True)
+    a.driver.execute_script("window.phone.events.length = 0")
+    a.call("9000")
+    assert a.wait_for("failed")["code"] == "busy"
+    assert finished(busy)[0] == 0
+    a.disconnect()
+    wait_until(lambda: nothing_open(sip_gateway), 5, what="no call left at the gateway")
+    # A gateway whose SIP server is down: sign-in fails with a clear code, in bounded time.
+    down = start_gateway("--sip-server", f"127.0.0.1:{free_port()}", "--sip-domain", DOMAIN)
+    b = Phone(chromium, down)
+    assert b.connect("1001", USERS["1001"])["code"] == "server-unreachable"
