@@ -44,11 +44,13 @@ let package = Package(
         .target(name: "SIP", dependencies: ["CGatewayTLS"]),
         // The browser leg: ICE-lite, DTLS-SRTP, and the session tying them to the media bridge.
         .target(name: "WebRTC", dependencies: ["SDP", "STUN", "MediaCore", "CGatewayMedia", "CGatewayTLS"]),
+        // The signaling protocol's message syntax (long-poll words, tokens): no I/O.
+        .target(name: "SignalingProtocol"),
         // The NIO shells: HTTP server, media sockets, and what ties them to the cores.
         .target(
             name: "Gateway",
             dependencies: [
-                "WebRTC", "SDP", "SIP", "MediaCore", "CGatewayMedia",
+                "WebRTC", "SDP", "SIP", "SignalingProtocol", "MediaCore", "CGatewayMedia",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -70,11 +72,14 @@ let package = Package(
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "fuzz-sip", dependencies: ["SIP", "FuzzSupport"], path: "Tests/fuzz/sip",
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(name: "fuzz-signaling", dependencies: ["SignalingProtocol", "FuzzSupport"],
+                          path: "Tests/fuzz/signaling", swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "sip-bench", dependencies: ["SIP"], path: "Benchmarks/sip",
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "CGatewayMedia"]),
         .testTarget(name: "STUNTests", dependencies: ["STUN"]),
         .testTarget(name: "SIPTests", dependencies: ["SIP"]),
+        .testTarget(name: "SignalingProtocolTests", dependencies: ["SignalingProtocol"]),
         .testTarget(name: "WebRTCTests", dependencies: ["WebRTC", "STUN", "SDP", "MediaCore", "CGatewayMedia"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], resources: [.copy("Fixtures")]),
     ]

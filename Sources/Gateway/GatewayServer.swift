@@ -23,6 +23,8 @@ public final class GatewayServer {
         public var sipDomain: String?
         /// Accounts to register at start (until sign-in does it per browser user).
         public var sipAccounts: [(user: String, password: String)] = []
+        /// A long-poll client that has not polled for this long is signed out.
+        public var pollExpirySeconds = 30
         /// Send the browser's DTMF as SIP INFO too (always done when the SIP peer has no telephone-event).
         public var dtmfInfo = false
         /// Routes that make the gateway place SIP calls on request (for the tests);
@@ -61,9 +63,11 @@ public final class GatewayServer {
         self.manager = manager
         let sipStatus = SIPStatusRoute(service: sip)
         let status = StatusRoute(manager: manager, embedded: embeddedSIP, ports: ports)
+        let longPoll = LongPollRoutes(manager: manager, expiry: .seconds(Int64(config.pollExpirySeconds)))
         let callRoutes = config.testCallRoutes ? OutgoingCallRoutes(service: sip) : nil
         let channel = try HTTPServer.start(group: group, host: config.httpHost, port: config.httpPort, router: { request, loop in
-            echo.handle(request, on: loop) ?? status.handle(request, on: loop) ?? sipStatus.handle(request, on: loop)
+            longPoll.handle(request, on: loop) ?? echo.handle(request, on: loop) ?? status.handle(request, on: loop)
+                ?? sipStatus.handle(request, on: loop)
                 ?? callRoutes?.handle(request, on: loop)
                 ?? files.handle(request, on: loop)
                 ?? loop.makeSucceededFuture(.text("not found\n", status: .notFound))

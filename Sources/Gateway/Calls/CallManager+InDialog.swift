@@ -1,5 +1,7 @@
+import Foundation
 import NIOCore
 import SDP
+import SignalingProtocol
 import SIP
 
 /// Requests inside a bridged call's dialog, both ways: BYE, hold and resume
@@ -150,6 +152,41 @@ extension CallManager {
         logger.info("call \(call.id): \(hold ? "held" : "resumed") by the browser")
     }
 
+    /// Application data from the browser as SIP INFO: an INFO-MAP's key/value
+    /// pairs form-encoded, anything else as JSON (at most 4 KiB).
+    func sendInfo(_ call: BrowserCall, map: Bool, content: [String: Any]) {
+        guard call.state == .answered else {
+            return call.session.error("bad-state", "call \(call.id) is not answered", call: call.id, request: "info")
+        }
+        let body: [UInt8], type: String
+        if map {
+            var allowed = CharacterSet.alphanumerics
+            allowed.insert(charactersIn: "-._~")
+            body = Array(content.sorted { $0.key < $1.key }.map { key, value in
+                let k = key.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+                let v = "\(value)".addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+                return "\(k)=\(v)"
+            }.joined(separator: "&").utf8)
+            type = "application/x-www-form-urlencoded"
+        } else {
+            body = Array((try? JSONSerialization.data(withJSONObject: content, options: [.sortedKeys])) ?? Data())
+            type = "application/json"
+        }
+        guard body.count <= 4096 else {
+            return call.session.error("too-large", "INFO content over 4 KiB", call: call.id, request: "info")
+        }
+        sendInfo(call, body: body, contentType: type)
+    }
+
+    private func sendInfo(_ call: BrowserCall, body: [UInt8], contentType: String) {
+        if let placed = call.placed {
+            guard let info = placed.request("INFO", body: body, contentType: contentType) else { return }
+            sip.send(info, to: sip.nextHop(for: placed)) { _ in }
+        } else {
+            sendInDialog(call, "INFO", body: body, contentType: contentType) { _, _ in }
+        }
+    }
+
     /// DTMF the browser sent: it travels as RFC 4733 in the media already; as
     /// SIP INFO (application/dtmf-relay) too when configured, or when the SIP
     /// peer did not agree to telephone-event.
@@ -159,13 +196,7 @@ extension CallManager {
         }
         guard call.state == .answered, settings.dtmfInfo || call.dtmfByInfo else { return }
         for digit in digits where digit != "," {
-            let body = Array("Signal=\(digit)\r\nDuration=160\r\n".utf8)
-            if let placed = call.placed {
-                guard let info = placed.request("INFO", body: body, contentType: "application/dtmf-relay") else { continue }
-                sip.send(info, to: sip.nextHop(for: placed)) { _ in }
-            } else {
-                sendInDialog(call, "INFO", body: body, contentType: "application/dtmf-relay") { _, _ in }
-            }
+            sendInfo(call, body: Array("Signal=\(digit)\r\nDuration=160\r\n".utf8), contentType: "application/dtmf-relay")
         }
         logger.info("call \(call.id): DTMF \(digits) sent as SIP INFO")
     }

@@ -1,6 +1,7 @@
 import CGatewayMedia
 import NIOCore
 import SDP
+import SignalingProtocol
 import SIP
 
 /// Browser -> SIP: the browser offers, its leg opens at once (so ICE and

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import SDP
+import SignalingProtocol
 import SIP
 
 /// The call model: signed-in browser users as SIP endpoints (one
@@ -98,6 +99,7 @@ final class CallManager: SIPCallHandler {
         case "reject": reject(call)
         case "hangup": hangUp(call, cause: "hangup", reason: "hung up by the browser")
         case "dtmf": sendDTMF(call, digits: m["digits"] as? String ?? "")
+        case "info": sendInfo(call, map: m["map"] as? Bool ?? false, content: m["content"] as? [String: Any] ?? [:])
         case "hold", "resume": changeHold(call, hold: type == "hold")
         case "candidate": break  // ICE-lite learns the browser's addresses from its checks (RFC 8445 §2.5)
         default: s.error("bad-message", "unknown message type \(type)", call: id, request: type)
@@ -125,6 +127,18 @@ final class CallManager: SIPCallHandler {
             guard let self, let s, s.state == .signingIn else { return }
             self.signInFailed(s, code: "server-unreachable", message: "the SIP server did not answer the REGISTER")
         }
+    }
+
+    /// A long-poll client without a password (GET /sign_in?ID): it may place
+    /// calls as ID, unregistered, so it cannot be called. Returns the outcome event.
+    func signInAnonymously(_ s: ClientSession, user: String) -> [String: Any] {
+        guard s.state == .new, SignalingToken.isUser(user) else {
+            return ["type": "error", "code": "bad-user", "message": "a user name is 1-64 letters, digits, '.', '_', '-' or '+'"]
+        }
+        s.state = .signedIn
+        s.user = user
+        logger.info("\(user) signed in anonymously (calls out only)")
+        return ["type": "signed-in", "user": user, "session": s.id]
     }
 
     private func signInFailed(_ s: ClientSession, code: String, message: String) {

@@ -16,6 +16,10 @@ public struct HTTPResponse: Sendable {
     public var status: HTTPResponseStatus
     public var contentType: String
     public var body: [UInt8]
+    public var headers: [(String, String)] = []
+    /// Called (on the connection's loop) when the response could not be
+    /// written: the client went away first. A long-poll queues its message again.
+    public var onUndelivered: (@Sendable () -> Void)?
 
     public init(status: HTTPResponseStatus = .ok, contentType: String = "text/plain; charset=utf-8", body: [UInt8]) {
         self.status = status
@@ -112,12 +116,18 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         headers.add(name: "Content-Type", value: response.contentType)
         headers.add(name: "Content-Length", value: String(response.body.count))
         headers.add(name: "Cache-Control", value: "no-store")
+        for (name, value) in response.headers { headers.add(name: name, value: value) }
         let keepAlive = head.isKeepAlive
         headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        guard context.channel.isActive else {
+            response.onUndelivered?()
+            return
+        }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers))),
                       promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { result in
+            if case .failure = result { response.onUndelivered?() }
             if !keepAlive { context.close(promise: nil) }
         }
     }

@@ -160,7 +160,8 @@ final class SIPService {
             }
             Self.markReceived(&r, from: source)
             incoming = .request(r)
-            if let proxy, let registrar = endpoint.registrar {
+            // The proxy relays only what passes the request checks; the rest gets its 4xx/5xx from the endpoint.
+            if let proxy, let registrar = endpoint.registrar, endpoint.validator.validate(r) == nil {
                 switch proxy.route(r, registrar: registrar, transport: source.transport, now: now) {
                 case .local: break
                 case .forward(let forwarded, let peer):

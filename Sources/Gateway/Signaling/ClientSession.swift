@@ -38,19 +38,3 @@ final class ClientSession {
         send(event)
     }
 }
-
-/// What the client may put in its names and ids: no SIP or JSON syntax can ride in.
-enum SignalingToken {
-    static func isUser(_ s: String) -> Bool { isToken(s, max: 64, extra: "._-+") }
-    static func isNumber(_ s: String) -> Bool { isToken(s, max: 64, extra: "._-+*#") }
-    static func isCallID(_ s: String) -> Bool { isToken(s, max: 40, extra: "-_") }
-    static func isDTMF(_ s: String) -> Bool {
-        !s.isEmpty && s.count <= 64 && s.allSatisfy { "0123456789*#ABCDabcd,".contains($0) }
-    }
-
-    private static func isToken(_ s: String, max: Int, extra: String) -> Bool {
-        !s.isEmpty && s.utf8.count <= max && s.unicodeScalars.allSatisfy {
-            ($0.value < 128 && CharacterSet.alphanumerics.contains($0)) || extra.unicodeScalars.contains($0)
-        }
-    }
-}

@@ -59,53 +59,88 @@ class WebSocketTransport extends EventTarget {
   close() { this.ws?.close(); }
 }
 
-/** The same messages over HTTP: POST /lp/send, and a hanging GET /lp/wait. */
+/**
+ * The same messages over HTTP long-poll, for networks that block WebSockets:
+ * the Genesys gateway's endpoints (POST /sign_in, a hanging GET /wait,
+ * POST /message, GET /sign_out) with this library's messages in the word JSON.
+ */
 class LongPollTransport extends EventTarget {
   constructor(server) {
     super();
-    this.base = server.replace(/\/$/, "") + "/lp";
+    this.base = server.replace(/\/$/, "");
     this.closed = false;
+    this.sending = Promise.resolve();   // one POST at a time keeps the messages in order
   }
 
-  async open() {
-    let res;
-    try {
-      res = await fetch(`${this.base}/open`, { method: "POST", credentials: "include" });
-    } catch (e) {
-      throw new GatewayError("server-unreachable", `cannot reach ${this.base}: ${e.message}`);
-    }
-    if (!res.ok) throw new GatewayError("server-unreachable", `${this.base}/open answered ${res.status}`);
-    this.session = (await res.json()).session;
-    this.poll();
-  }
-
-  async poll() {
-    while (!this.closed) {
-      let res;
-      try {
-        res = await fetch(`${this.base}/wait?session=${this.session}`, { credentials: "include" });
-      } catch {
-        await new Promise((r) => setTimeout(r, 1000));
-        continue;
-      }
-      if (res.status === 204) continue;
-      if (!res.ok) break;
-      for (const message of await res.json()) this.dispatchEvent(new MessageEvent("message", { data: message }));
-    }
-    if (!this.closed) { this.closed = true; this.dispatchEvent(new Event("close")); }
-  }
+  async open() {}   // the sign-in opens the session
 
   send(message) {
     if (this.closed) throw new GatewayError("disconnected", "not connected to the gateway");
-    fetch(`${this.base}/send?session=${this.session}`, {
-      method: "POST", credentials: "include", body: JSON.stringify(message),
-    }).then((res) => { if (!res.ok) this.close(); }, () => this.close());
+    if (message.type === "sign-in") return void this._signIn(message);
+    if (!this.id) throw new GatewayError("disconnected", "not signed in");
+    if (message.type === "sign-out") {
+      this.sending = this.sending.then(() => fetch(`${this.base}/sign_out?id=${this.id}`, { credentials: "include" })).catch(() => {});
+      return;
+    }
+    const body = `JSON ${JSON.stringify(message)}`;
+    this.sending = this.sending
+      .then(() => fetch(`${this.base}/message?from=${this.id}&to=${encodeURIComponent(message.call || "")}`,
+        { method: "POST", body, credentials: "include" }))
+      .then((res) => { if (res.status === 404) this.close(); }, () => this.close());
+  }
+
+  _emit(message) { this.dispatchEvent(new MessageEvent("message", { data: message })); }
+
+  static fields(text) {
+    return Object.fromEntries(text.split("\n").filter((l) => l.includes("=")).map((l) => {
+      const i = l.indexOf("=");
+      return [l.slice(0, i), l.slice(i + 1)];
+    }));
+  }
+
+  async _signIn({ user, password }) {
+    let res, fields;
+    try {
+      res = await fetch(`${this.base}/sign_in?json`, { method: "POST", body: `${user}:${password}`, credentials: "include" });
+      fields = LongPollTransport.fields(await res.text());
+    } catch (e) {
+      return this._emit({ type: "error", request: "sign-in", code: "server-unreachable", message: e.message });
+    }
+    if (!res.ok) {
+      return this._emit({ type: "error", request: "sign-in", code: fields.error || "server-error", message: fields.message || `HTTP ${res.status}` });
+    }
+    this.id = fields.id;
+    this._poll();
+    this._emit({ type: "signed-in", user: fields.user, session: fields.id });
+  }
+
+  async _poll() {
+    let failures = 0, ack = 0;
+    while (!this.closed) {
+      let res;
+      try {
+        res = await fetch(`${this.base}/wait?id=${this.id}&ack=${ack}`, { credentials: "include" });
+      } catch {
+        if (++failures > 5) break;      // the gateway is gone
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      failures = 0;
+      if (res.status === 204) continue;
+      if (!res.ok) break;
+      let text;
+      try { text = await res.text(); } catch { continue; }   // lost on the way: it comes again, unacknowledged
+      ack = Number(res.headers.get("X-Seq")) || ack;
+      if (text.startsWith("JSON ")) {
+        try { this._emit(JSON.parse(text.slice(5))); } catch { /* not ours */ }
+      }
+    }
+    this.close();
   }
 
   close() {
     if (this.closed) return;
     this.closed = true;
-    fetch(`${this.base}/close?session=${this.session}`, { method: "POST", credentials: "include" }).catch(() => {});
     this.dispatchEvent(new Event("close"));
   }
 }

@@ -1,0 +1,173 @@
+import Foundation
+import NIOCore
+import SignalingProtocol
+
+/// The HTTP long-poll transport's routes (the Genesys WebRTC Gateway's wire
+/// protocol, docs/SIGNALING.md): /sign_in, /wait, /message, /sign_out. Each
+/// request hops to the call manager's loop, where the clients live.
+final class LongPollRoutes {
+    let manager: CallManager
+    /// A client that has not polled for this long is gone: its calls end, its registration goes.
+    let expiry: TimeAmount
+    let waitTimeout: TimeAmount
+    /// Set on sign-in so that a load balancer can keep a user on this instance.
+    let instanceCookie = "GWINSTANCE=\(Random.token(16)); Path=/; HttpOnly; SameSite=Lax"
+    private var clients: [String: LongPollClient] = [:]   // by session id, on the manager's loop
+
+    init(manager: CallManager, expiry: TimeAmount = .seconds(30), waitTimeout: TimeAmount = .seconds(25)) {
+        self.manager = manager
+        self.expiry = expiry
+        self.waitTimeout = min(waitTimeout, expiry)
+        let check = TimeAmount.nanoseconds(max(expiry.nanoseconds / 6, 100_000_000))
+        manager.loop.scheduleRepeatedTask(initialDelay: check, delay: check) { [weak self] _ in self?.expire() }
+    }
+
+    func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
+        let route: (HTTPRequest, EventLoopPromise<HTTPResponse>) -> Void
+        switch (request.method, request.path) {
+        case (.GET, "/sign_in"), (.POST, "/sign_in"): route = signIn
+        case (.GET, "/wait"): route = wait
+        case (.POST, "/message"): route = message
+        case (.GET, "/sign_out"), (.POST, "/sign_out"): route = signOut
+        default: return nil
+        }
+        let promise = manager.loop.makePromise(of: HTTPResponse.self)
+        manager.loop.execute { route(request, promise) }
+        return promise.futureResult
+    }
+
+    private func client(_ request: HTTPRequest, key: String) -> LongPollClient? {
+        guard let id = request.query[key], let client = clients[id], !client.closed else { return nil }
+        return client
+    }
+
+    private static func gone() -> HTTPResponse { .text("error=no-session\n", status: .notFound) }
+
+    /// GET /sign_in?ID signs in anonymously (calls out only); POST /sign_in
+    /// with `ID:PASSWORD` registers ID on the SIP server first. `?json` asks
+    /// for the JSON dialect (this gateway's library).
+    private func signIn(_ request: HTTPRequest, _ promise: EventLoopPromise<HTTPResponse>) {
+        let dialect: LongPollClient.Dialect = request.query["json"] != nil ? .json : .genesys
+        let client = LongPollClient(dialect: dialect, loop: manager.loop)
+        guard let session = manager.open(client) else {
+            return promise.succeed(.text("error=server-full\n", status: .serviceUnavailable))
+        }
+        client.session = session
+        clients[session.id] = client
+        let cookie = instanceCookie
+        promise.futureResult.whenSuccess { response in
+            if response.status != .ok { self.drop(client) }
+        }
+        let withCookie = manager.loop.makePromise(of: HTTPResponse.self)
+        withCookie.futureResult.map { response -> HTTPResponse in
+            var r = response
+            r.headers.append(("Set-Cookie", cookie))
+            return r
+        }.cascade(to: promise)
+        if request.method == .GET {
+            guard let user = request.query.first(where: { $0.key != "json" && $0.value.isEmpty })?.key else {
+                return withCookie.succeed(.text("error=bad-user\nmessage=GET /sign_in?ID\n", status: .badRequest))
+            }
+            let event = manager.signInAnonymously(session, user: user)
+            return withCookie.succeed(LongPollClient.signInResponse(event, ssid: session.id))
+        }
+        let body = String(decoding: request.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let colon = body.firstIndex(of: ":") else {
+            return withCookie.succeed(.text("error=bad-request\nmessage=the body is ID:PASSWORD\n", status: .badRequest))
+        }
+        client.signIn = withCookie
+        manager.receive(["type": "sign-in", "user": String(body[..<colon]), "password": String(body[body.index(after: colon)...])],
+                        from: session)
+    }
+
+    private func drop(_ client: LongPollClient) {
+        clients[client.session.id] = nil
+        manager.close(client.session, reason: "sign-in failed")
+    }
+
+    private func wait(_ request: HTTPRequest, _ promise: EventLoopPromise<HTTPResponse>) {
+        guard let client = client(request, key: "id") else { return promise.succeed(Self.gone()) }
+        client.wait(promise, ack: request.query["ack"].flatMap { UInt64($0) }, timeout: waitTimeout)
+    }
+
+    /// POST /message?from=SSID&to=PEER with one message word (and JSON).
+    private func message(_ request: HTTPRequest, _ promise: EventLoopPromise<HTTPResponse>) {
+        guard let client = client(request, key: "from") else { return promise.succeed(Self.gone()) }
+        let message: LongPollMessage
+        do { message = try LongPollMessage(parsing: request.body) } catch {
+            return promise.succeed(.text("error=bad-message\nmessage=\(error)\n", status: .badRequest))
+        }
+        let peer = request.query["to"] ?? ""
+        if let refusal = GenesysTranslation.apply(message, peer: peer, client: client, manager: manager) {
+            return promise.succeed(.text("error=bad-message\nmessage=\(refusal)\n", status: .badRequest))
+        }
+        promise.succeed(.text(""))
+    }
+
+    private func signOut(_ request: HTTPRequest, _ promise: EventLoopPromise<HTTPResponse>) {
+        guard let client = client(request, key: "id") else { return promise.succeed(Self.gone()) }
+        clients[client.session.id] = nil
+        manager.close(client.session, reason: "signed out")
+        client.close()
+        promise.succeed(.text(""))
+    }
+
+    private func expire() {
+        let now = SIPService.now()
+        let limit = UInt64(expiry.nanoseconds / 1000)
+        for (id, client) in clients where client.closed || (!client.isWaiting && now - client.lastSeen > limit) {
+            clients[id] = nil
+            if !client.closed { manager.close(client.session, reason: "stopped polling") }
+            client.close()
+        }
+    }
+}
+
+/// A long-poll message from the browser, as the call model's request.
+enum GenesysTranslation {
+    /// Returns why the message is refused, or nil when it was taken.
+    static func apply(_ m: LongPollMessage, peer: String, client: LongPollClient, manager: CallManager) -> String? {
+        let session = client.session!
+        if m.word == .json {
+            manager.receive(m.object ?? [:], from: session)
+            return nil
+        }
+        let call = client.callByPeer[peer]
+        func send(_ message: [String: Any]) -> String? {
+            manager.receive(message, from: session)
+            return nil
+        }
+        switch m.word {
+        case .rsmp:
+            switch (m.object?["messageType"] as? String)?.uppercased() {
+            case "OFFER":
+                let sdp = m.object?["sdp"] as? String ?? ""
+                if let call, session.calls[call]?.state == .ringing {
+                    return send(["type": "answer", "call": call, "sdp": sdp])   // the browser answers an INVITE by offering
+                }
+                let id = Random.token(16)
+                client.name(call: id, peer: peer)
+                return send(["type": "call", "call": id, "to": peer, "sdp": sdp])
+            case "OK":
+                return nil
+            default:
+                return "this gateway takes OFFER and OK (the browser always offers)"
+            }
+        case .bye:
+            guard let call, let state = session.calls[call]?.state else { return nil }   // already over
+            return send(["type": state == .ringing && session.calls[call]?.direction == .incoming ? "reject" : "hangup",
+                         "call": call])
+        case .eventHold, .eventTalk:
+            guard let call else { return "no call with \(peer)" }
+            return send(["type": m.word == .eventHold ? "hold" : "resume", "call": call])
+        case .infoPeer, .infoMap:
+            guard let call else { return "no call with \(peer)" }
+            return send(["type": "info", "call": call, "map": m.word == .infoMap, "content": m.object ?? [:]])
+        case .putStats:
+            manager.logger.info("call \(call ?? "?") statistics from the browser: \(m.text.prefix(512))")
+            return nil
+        default:
+            return "\(m.word.rawValue) is not a message a browser sends"
+        }
+    }
+}

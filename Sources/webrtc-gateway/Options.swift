@@ -1,0 +1,122 @@
+import Foundation
+import Gateway
+
+let usage = """
+usage: webrtc-gateway [options]
+
+  --http HOST:PORT        where the HTTP server listens: signaling (WebSocket /ws, long-poll), the
+                          JavaScript library (/sdk/gateway.js) and the softphone (/) (default 127.0.0.1:8080)
+  --media-ip ADDR         the address of the media ports, put in the SDP (default 127.0.0.1)
+  --rtp-ports LOW-HIGH    the UDP ports for media, one per call leg (default 40000-40999)
+  --sip-listen HOST:PORT  where the SIP stack listens, UDP and TCP (default 127.0.0.1:5060); without
+                          --sip-server the embedded SIP server listens here (the gateway's own user
+                          agent then takes a free port beside it)
+  --sip-server [tcp:|tls:]HOST:PORT  the SIP server / outbound proxy the browser users register with
+                          (UDP; TCP or TLS with the prefix); without it the embedded registrar/proxy runs,
+                          with the numbers echo, tone, busy and ring
+  --sip-tls-trust FILE    PEM CA certificates to trust for a tls: SIP server (default: the system's)
+  --sip-domain NAME       the SIP domain of the users (default: the --sip-listen host)
+  --register USER:PASS    register USER on the SIP server at start (repeatable; browser users are
+                          registered when they sign in)
+  --dtmf-info             send the browser's DTMF as SIP INFO too (it always goes as RFC 4733, and as
+                          INFO when the SIP peer has no telephone-event)
+  --poll-expiry SECONDS   sign out a long-poll client that stops polling for this long (default 30)
+  --config FILE           read options from FILE: one per line, `name = value` with the names above
+                          (without --), `#` comments; options on the command line come after it
+  --test-call-routes      enable POST /test/call and /test/hangup, which place and end SIP calls on
+                          request (for the test suite; never on an exposed gateway)
+  --media-demo [SECONDS]  instead of serving, run one simulated call through the media core and print it
+  --help                  this text
+"""
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write("webrtc-gateway: \(message)\n\(usage)\n".data(using: .utf8)!)
+    exit(2)
+}
+
+/// The options of a --config file, as command-line arguments.
+func configArguments(_ path: String) -> [String] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { fail("cannot read --config \(path)") }
+    var out: [String] = []
+    for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { continue }
+        let parts = trimmed.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let name = parts.first, !name.isEmpty, !["config", "help", "media-demo"].contains(name) else {
+            fail("\(path):\(number + 1): want `name = value`")
+        }
+        out.append("--" + name)
+        if parts.count == 2, !parts[1].isEmpty { out.append(parts[1]) }
+    }
+    return out
+}
+
+/// What the command line (and --config files) ask for: the gateway's
+/// configuration, or the media demo's length.
+func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo: Int?) {
+    var config = GatewayServer.Config()
+    var arguments = given
+    var mediaDemo: Int?
+    while !arguments.isEmpty {
+        let flag = arguments.removeFirst()
+        func value() -> String {
+            guard !arguments.isEmpty else { fail("\(flag) needs a value") }
+            return arguments.removeFirst()
+        }
+        func hostPort(_ v: String) -> (String, UInt16) {
+            guard let colon = v.lastIndex(of: ":"), let port = UInt16(v[v.index(after: colon)...]) else {
+                fail("\(flag) wants HOST:PORT, got \(v)")
+            }
+            return (String(v[..<colon]), port)
+        }
+        switch flag {
+        case "--help", "-h":
+            print(usage)
+            exit(0)
+        case "--config":
+            arguments = configArguments(value()) + arguments
+        case "--http":
+            (config.httpHost, config.httpPort) = { let (h, p) = hostPort(value()); return (h, Int(p)) }()
+        case "--sip-listen":
+            (config.sipListenHost, config.sipListenPort) = { let (h, p) = hostPort(value()); return (h, Int(p)) }()
+        case "--sip-server":
+            var v = value()
+            if let scheme = ["tcp:", "udp:", "tls:"].first(where: { v.lowercased().hasPrefix($0) }) {
+                config.sipServerTransport = String(scheme.dropLast())
+                v = String(v.dropFirst(scheme.count))
+            }
+            config.sipServer = hostPort(v)
+        case "--test-call-routes":
+            config.testCallRoutes = true
+        case "--dtmf-info":
+            config.dtmfInfo = true
+        case "--poll-expiry":
+            let v = value()
+            guard let seconds = Int(v), (1...3600).contains(seconds) else { fail("--poll-expiry wants 1-3600 seconds, got \(v)") }
+            config.pollExpirySeconds = seconds
+        case "--sip-tls-trust":
+            config.sipTLSTrust = value()
+        case "--sip-domain":
+            config.sipDomain = value()
+        case "--register":
+            let v = value()
+            guard let colon = v.firstIndex(of: ":") else { fail("--register wants USER:PASSWORD") }
+            config.sipAccounts.append((String(v[..<colon]), String(v[v.index(after: colon)...])))
+        case "--media-ip":
+            config.mediaIP = value()
+        case "--rtp-ports":
+            let v = value()
+            let parts = v.split(separator: "-")
+            guard parts.count == 2, let low = UInt16(parts[0]), let high = UInt16(parts[1]), low <= high, low > 0
+            else { fail("--rtp-ports wants LOW-HIGH, got \(v)") }
+            config.rtpPorts = low...high
+        case "--media-demo":
+            let seconds = arguments.first.flatMap { Int($0) }.map { s -> Int in arguments.removeFirst(); return s } ?? 3
+            mediaDemo = max(1, min(seconds, 3600))
+        default:
+            fail("unknown option \(flag)")
+        }
+    }
+    return (config, mediaDemo)
+}
