@@ -3,6 +3,7 @@ headless Chromium signs in through /sdk/gateway.js, and its calls go as SIP
 calls through the gateway's built-in registrar/proxy - to the `echo` and
 `tone` numbers, and from one browser to another. Audio is proved by content:
 the two browsers send different tones."""
+import os
 import statistics
 
 from conftest import BROWSER_TONE_HZ, SECOND_BROWSER_TONE_HZ, wait_until
@@ -107,3 +108,24 @@ def test_setup_times(chromium, gateway):
     print(f"\ncall() -> answered: median {statistics.median(answered):.1f} ms (min {min(answered):.1f}, "
           f"max {max(answered):.1f}); call() -> first audio: median {statistics.median(audio):.1f} ms "
           f"(min {min(audio):.1f}, max {max(audio):.1f}), 10 calls to echo through the embedded SIP server")
+
+
+CONCURRENT_CALLS = int(os.environ.get("GW_CONCURRENT_CALLS", "30"))
+
+
+def test_concurrent_calls(chromium, start_gateway):
+    """Many browser clients in one page (30; GW_CONCURRENT_CALLS), each in a call to echo at once: every one
+    answered and receiving audio. Each takes three media ports: browser leg, SIP leg, the echo number's."""
+    gateway = start_gateway("--rtp-ports", "20000-20999")
+    a = Phone(chromium, gateway)
+    answered = a.run("window.phone.many(arguments[0], 'echo').then(done);", CONCURRENT_CALLS)
+    assert answered == CONCURRENT_CALLS
+    assert status(gateway)["gateway"]["calls"] == CONCURRENT_CALLS
+    def all_hear():
+        stats = a.run("window.phone.manyStats().then(done);")
+        return all(s["packets"] > 50 and s["energy"] > 0 for s in stats) and stats
+    stats = wait_until(all_hear, 10, what="audio on every call")
+    a.run("window.phone.manyEnd().then(() => done(true));")
+    wait_until(lambda: nothing_open(gateway) and status(gateway)["gateway"]["signedIn"] == 0, 10, what="all calls closed")
+    print(f"\n{CONCURRENT_CALLS} concurrent browser calls held, fewest packets received on one: "
+          f"{min(s['packets'] for s in stats)}")

@@ -100,7 +100,7 @@ def test_torture_messages_over_udp(start_gateway):
     probe.bind(("127.0.0.1", 0))
     probe.settimeout(2)
     port = probe.getsockname()[1]
-    probe.sendto((f"OPTIONS sip:gw@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bKprobe\r\n"
+    probe.sendto((f"OPTIONS sip:127.0.0.1:{gw.sip_port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bKprobe\r\n"
                   "From: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:gw@127.0.0.1>\r\nCall-ID: probe\r\nCSeq: 1 OPTIONS\r\n"
                   "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n").encode(), ("127.0.0.1", gw.sip_port))
     assert code_of(probe.recv(65535)) == 200
