@@ -1,10 +1,10 @@
 @testable import SIP
-import XCTest
+import Testing
 
 /// The embedded server's proxy: relays only to registered contacts, keeps a
 /// stable branch for retransmissions and the CANCEL, and routes responses
 /// back by its Via.
-final class StatelessProxyTests: XCTestCase {
+@Suite struct StatelessProxyTests {
     let proxy = StatelessProxy(host: "127.0.0.1", port: 5060, domain: "example.com", localUsers: ["echo"])
     let registrar = Registrar()
 
@@ -43,56 +43,51 @@ final class StatelessProxyTests: XCTestCase {
 
 
             """) else { fatalError() }
-        XCTAssertEqual(registrar.register(r, from: SIPPeer(.udp, host: "127.0.0.1", port: 7000), now: 0, toTag: "t").statusCode, 200)
+        #expect(registrar.register(r, from: SIPPeer(.udp, host: "127.0.0.1", port: 7000), now: 0, toTag: "t").statusCode == 200)
     }
 
-    func testForwardsToTheRegisteredContactWithItsOwnVia() throws {
+    @Test func forwardsToTheRegisteredContactWithItsOwnVia() throws {
         register("1002", contact: "sip:1002@127.0.0.1:7000")
         guard case .forward(let out, let peer) = proxy.route(request("INVITE", to: "sip:1002@example.com"), registrar: registrar,
-                                                             transport: .udp, now: 1) else { return XCTFail("not forwarded") }
-        XCTAssertEqual(peer, SIPPeer(.udp, host: "127.0.0.1", port: 7000))
-        XCTAssertEqual(out.uri.description, "sip:1002@127.0.0.1:7000")
-        XCTAssertEqual(out.headers["Max-Forwards"], "69")
+                                                             transport: .udp, now: 1) else { Issue.record("not forwarded"); return }
+        #expect(peer == SIPPeer(.udp, host: "127.0.0.1", port: 7000))
+        #expect(out.uri.description == "sip:1002@127.0.0.1:7000")
+        #expect(out.headers["Max-Forwards"] == "69")
         let vias = out.headers.values("Via")
-        XCTAssertEqual(vias.count, 2)
-        XCTAssertTrue(try Via(parsing: vias[0]).branch!.hasPrefix(StatelessProxy.branchPrefix))
+        #expect(vias.count == 2)
+        #expect(try Via(parsing: vias[0]).branch!.hasPrefix(StatelessProxy.branchPrefix))
         // The same request again (a retransmission), and its CANCEL, get the same branch.
         guard case .forward(let again, _) = proxy.route(request("INVITE", to: "sip:1002@example.com"), registrar: registrar,
                                                         transport: .udp, now: 2),
               case .forward(let cancel, _) = proxy.route(request("CANCEL", to: "sip:1002@example.com"), registrar: registrar,
-                                                         transport: .udp, now: 2) else { return XCTFail() }
-        XCTAssertEqual(again.headers.values("Via")[0], vias[0])
-        XCTAssertEqual(cancel.headers.values("Via")[0], vias[0])
+                                                         transport: .udp, now: 2) else { Issue.record("unexpected decision"); return }
+        #expect(again.headers.values("Via")[0] == vias[0])
+        #expect(cancel.headers.values("Via")[0] == vias[0])
     }
 
-    func testInDialogRequestsReachRegisteredContactsOnly() {
+    @Test func inDialogRequestsReachRegisteredContactsOnly() {
         register("1002", contact: "sip:1002@127.0.0.1:7000")
         if case .forward = proxy.route(request("BYE", to: "sip:1002@127.0.0.1:7000", toTag: ";tag=x"), registrar: registrar,
-                                       transport: .udp, now: 1) {} else { XCTFail("BYE to a registered contact not relayed") }
-        XCTAssertEqual(proxy.route(request("BYE", to: "sip:victim@192.0.2.9:5060", toTag: ";tag=x"), registrar: registrar,
-                                   transport: .udp, now: 1), .reject(code: 403, reason: "Not Relaying"))
-        XCTAssertEqual(proxy.route(request("INVITE", to: "sip:4711@example.com"), registrar: registrar, transport: .udp, now: 1),
-                       .reject(code: 404, reason: "Not Found"))
-        XCTAssertEqual(proxy.route(request("ACK", to: "sip:4711@example.com"), registrar: registrar, transport: .udp, now: 1),
-                       .drop)
+                                       transport: .udp, now: 1) {} else { Issue.record("BYE to a registered contact not relayed") }
+        #expect(proxy.route(request("BYE", to: "sip:victim@192.0.2.9:5060", toTag: ";tag=x"), registrar: registrar,
+                                   transport: .udp, now: 1) == .reject(code: 403, reason: "Not Relaying"))
+        #expect(proxy.route(request("INVITE", to: "sip:4711@example.com"), registrar: registrar, transport: .udp, now: 1) == .reject(code: 404, reason: "Not Found"))
+        #expect(proxy.route(request("ACK", to: "sip:4711@example.com"), registrar: registrar, transport: .udp, now: 1) == .drop)
     }
 
-    func testItsOwnNumbersAndRegistrationsAreLocal() {
-        XCTAssertEqual(proxy.route(request("INVITE", to: "sip:echo@example.com"), registrar: registrar, transport: .udp, now: 0),
-                       .local)
-        XCTAssertEqual(proxy.route(request("OPTIONS", to: "sip:127.0.0.1:5060"), registrar: registrar, transport: .udp, now: 0),
-                       .local)
-        XCTAssertEqual(proxy.route(request("REGISTER", to: "sip:example.com"), registrar: registrar, transport: .udp, now: 0),
-                       .local)
+    @Test func itsOwnNumbersAndRegistrationsAreLocal() {
+        #expect(proxy.route(request("INVITE", to: "sip:echo@example.com"), registrar: registrar, transport: .udp, now: 0) == .local)
+        #expect(proxy.route(request("OPTIONS", to: "sip:127.0.0.1:5060"), registrar: registrar, transport: .udp, now: 0) == .local)
+        #expect(proxy.route(request("REGISTER", to: "sip:example.com"), registrar: registrar, transport: .udp, now: 0) == .local)
     }
 
-    func testLoopsEndAtMaxForwards() {
+    @Test func loopsEndAtMaxForwards() {
         register("1002", contact: "sip:1002@127.0.0.1:7000")
-        XCTAssertEqual(proxy.route(request("INVITE", to: "sip:1002@example.com", hops: 0), registrar: registrar, transport: .udp,
-                                   now: 1), .reject(code: 483, reason: "Too Many Hops"))
+        #expect(proxy.route(request("INVITE", to: "sip:1002@example.com", hops: 0), registrar: registrar, transport: .udp,
+                                   now: 1) == .reject(code: 483, reason: "Too Many Hops"))
     }
 
-    func testResponsesGoBackWithoutItsVia() throws {
+    @Test func responsesGoBackWithoutItsVia() throws {
         let mine = "SIP/2.0/UDP 127.0.0.1:5060;branch=\(StatelessProxy.branchPrefix)abc"
         guard case .response(let r) = message("""
             SIP/2.0 180 Ringing
@@ -105,12 +100,12 @@ final class StatelessProxyTests: XCTestCase {
             Content-Length: 0
 
 
-            """) else { return XCTFail() }
-        let back = try XCTUnwrap(proxy.route(r))
-        XCTAssertEqual(back.headers.values("Via"), ["SIP/2.0/UDP 127.0.0.1:6000;branch=z9hG4bKa1;rport=6000"])
+            """) else { Issue.record("unexpected decision"); return }
+        let back = try #require(proxy.route(r))
+        #expect(back.headers.values("Via") == ["SIP/2.0/UDP 127.0.0.1:6000;branch=z9hG4bKa1;rport=6000"])
         var notMine = r
         notMine.headers.remove("Via")
         notMine.headers.add("Via", "SIP/2.0/UDP 127.0.0.1:6000;branch=z9hG4bKa1")
-        XCTAssertNil(proxy.route(notMine))
+        #expect(proxy.route(notMine) == nil)
     }
 }
