@@ -23,6 +23,8 @@ public final class GatewayServer {
         public var sipDomain: String?
         /// Accounts to register at start (until sign-in does it per browser user).
         public var sipAccounts: [(user: String, password: String)] = []
+        /// How often to ping the SIP server (double CRLF) while users are registered; 0 = never.
+        public var sipKeepAliveSeconds = 30
         /// A long-poll client that has not polled for this long is signed out.
         public var pollExpirySeconds = 30
         /// Send the browser's DTMF as SIP INFO too (always done when the SIP peer has no telephone-event).
@@ -84,7 +86,8 @@ public final class GatewayServer {
         let domain = config.sipDomain ?? config.sipListenHost
         func settings(port: Int, server: SIPPeer?, accounts: [(user: String, password: String)]) throws -> SIPService.Settings {
             .init(listenHost: config.sipListenHost, listenPort: port, server: server, domain: domain, accounts: accounts,
-                  mediaIP: config.mediaIP, mediaPorts: ports, tls: try Self.sipTLS(config))
+                  mediaIP: config.mediaIP, mediaPorts: ports, tls: try Self.sipTLS(config),
+                  keepAliveSeconds: config.sipKeepAliveSeconds)
         }
         var server = config.sipServer.map {
             SIPPeer(SIPPeer.Transport(rawValue: config.sipServerTransport.uppercased()) ?? .udp, host: $0.host, port: $0.port)

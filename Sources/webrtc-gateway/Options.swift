@@ -18,6 +18,8 @@ usage: webrtc-gateway [options]
   --sip-domain NAME       the SIP domain of the users (default: the --sip-listen host)
   --register USER:PASS    register USER on the SIP server at start (repeatable; browser users are
                           registered when they sign in)
+  --sip-keepalive SECONDS ping the SIP server (CRLF CRLF, RFC 5626) this often while users are
+                          registered, to keep NAT bindings and TCP/TLS connections open; 0 = never (default 30)
   --dtmf-info             send the browser's DTMF as SIP INFO too (it always goes as RFC 4733, and as
                           INFO when the SIP peer has no telephone-event)
   --poll-expiry SECONDS   sign out a long-poll client that stops polling for this long (default 30)
@@ -89,6 +91,10 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
             config.sipServer = hostPort(v)
         case "--test-call-routes":
             config.testCallRoutes = true
+        case "--sip-keepalive":
+            let v = value()
+            guard let seconds = Int(v), (0...3600).contains(seconds) else { fail("--sip-keepalive wants 0-3600 seconds, got \(v)") }
+            config.sipKeepAliveSeconds = seconds
         case "--dtmf-info":
             config.dtmfInfo = true
         case "--poll-expiry":

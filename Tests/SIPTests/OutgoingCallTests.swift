@@ -55,4 +55,35 @@ import Testing
         #expect(cancel.headers["Via"] == call.invite.headers["Via"] && cancel.headers["CSeq"] == "1 CANCEL")
         #expect(call.bye() == nil)
     }
+
+    @Test func answersAChallengeToItsByeOnce() throws {
+        let call = OutgoingCall(settings: .init(from: try SIPURI(parsing: "sip:1001@example.com"),
+                                                to: try SIPURI(parsing: "sip:2000@192.0.2.9"),
+                                                contact: try SIPURI(parsing: "sip:1001@192.0.2.1:5060"),
+                                                credentials: DigestCredentials(username: "1001", password: "secret"),
+                                                via: ("UDP", "192.0.2.1", 5060)),
+                                offer: Array("v=0\r\n".utf8), token: counter())
+        _ = call.handle(reply(200, to: call.invite))
+        let bye = try #require(call.bye())
+        var challenge = reply(407, to: bye)
+        challenge.headers.add("Proxy-Authenticate", #"Digest realm="example.com", nonce="n1", qop="auth", algorithm=MD5"#)
+        let again = try #require(call.byeChallenged(challenge))
+        #expect(again.method == "BYE" && again.headers["CSeq"] == "3 BYE")
+        #expect(again.headers["Proxy-Authorization"]?.contains(#"username="1001""#) == true)
+        #expect(call.byeChallenged(challenge) == nil)          // a second challenge: the password is wrong, stop
+        #expect(call.byeChallenged(reply(200, to: again)) == nil)
+    }
+
+    @Test func largeRequestsGoOverTCP() throws {
+        var request = SIPRequest(method: "INVITE", uri: try SIPURI(parsing: "sip:2000@192.0.2.9"))
+        request.headers.add("Via", "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKbig;rport")
+        let udp = SIPPeer(.udp, host: "192.0.2.9", port: 5060)
+        let (small, same) = TransportChoice.fitting(request, to: udp)
+        #expect(same == udp && small == request)
+        request.body = Array(repeating: UInt8(ascii: "a"), count: 1400)
+        let (big, tcp) = TransportChoice.fitting(request, to: udp)
+        #expect(tcp == SIPPeer(.tcp, host: "192.0.2.9", port: 5060))
+        #expect(big.headers.values("Via") == ["SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bKbig;rport"])
+        #expect(big.body == request.body)
+    }
 }

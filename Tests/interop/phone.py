@@ -79,6 +79,14 @@ def heard(m, hz):
     return abs(m["peakHz"] - hz) <= 15 and m["peakDb"] > -50
 
 
+def hear_each_other(a, b):
+    """Browser `a` (1 kHz) and browser `b` (600 Hz) in a call hear each other's tone."""
+    from conftest import BROWSER_TONE_HZ, SECOND_BROWSER_TONE_HZ
+    for phone, hz in [(a, SECOND_BROWSER_TONE_HZ), (b, BROWSER_TONE_HZ)]:
+        m = phone.hears(hz)
+        assert heard(m, hz), m
+
+
 def status(gateway):
     with urllib.request.urlopen(gateway.url + "/status", timeout=5) as r:
         return json.loads(r.read())

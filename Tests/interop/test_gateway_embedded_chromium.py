@@ -6,8 +6,8 @@ the two browsers send different tones."""
 import os
 import statistics
 
-from conftest import BROWSER_TONE_HZ, SECOND_BROWSER_TONE_HZ, wait_until
-from phone import Phone, heard, nothing_open, status
+from conftest import BROWSER_TONE_HZ, wait_until
+from phone import Phone, hear_each_other, heard, nothing_open, status
 
 
 def test_call_echo_and_hang_up(chromium, gateway):
@@ -44,9 +44,7 @@ def test_browser_calls_browser_through_two_sip_calls(chromium, chromium_b, gatew
     b.wait_for("incoming")
     a.wait_for("answered")
     b.wait_for("answered")
-    heard_by_a, heard_by_b = a.hears(SECOND_BROWSER_TONE_HZ), b.hears(BROWSER_TONE_HZ)
-    assert heard(heard_by_a, SECOND_BROWSER_TONE_HZ), heard_by_a
-    assert heard(heard_by_b, BROWSER_TONE_HZ), heard_by_b
+    hear_each_other(a, b)
     assert status(gateway)["gateway"]["calls"] == 2   # the caller's call and the callee's, each a SIP call
     logs = gateway.logs()[log_before:]
     assert "1001 calls 1002, SIP call" in logs and "rings 1002" in logs, logs[-3000:]
@@ -129,3 +127,34 @@ def test_concurrent_calls(chromium, start_gateway):
     wait_until(lambda: nothing_open(gateway) and status(gateway)["gateway"]["signedIn"] == 0, 10, what="all calls closed")
     print(f"\n{CONCURRENT_CALLS} concurrent browser calls held, fewest packets received on one: "
           f"{min(s['packets'] for s in stats)}")
+
+
+def test_the_softphone_page(chromium, gateway):
+    """The demo at / with nothing but its own buttons: sign in, call echo, hear it on the meter, hang up."""
+    from selenium.webdriver.common.by import By
+    d = chromium
+
+    def type_into(field, text):
+        d.find_element(By.ID, field).clear()
+        d.find_element(By.ID, field).send_keys(text)
+
+    def shows(text):
+        return text in d.find_element(By.ID, "status").text
+
+    d.get(gateway.url + "/")
+    type_into("user", "1001")
+    d.find_element(By.ID, "signinButton").click()
+    wait_until(lambda: shows("Signed in as 1001"), 10, what="the sign-in")
+    type_into("number", "echo")
+    d.find_element(By.ID, "dial").click()
+    wait_until(lambda: shows("In call with echo"), 10, what="the answer")
+    wait_until(lambda: float(d.find_element(By.ID, "farLevel").get_attribute("value")) > 0.05, 10,
+               what="the far-end meter to move")
+    d.find_element(By.ID, "hangup").click()
+    wait_until(lambda: shows("ended"), 5, what="the hang-up")
+    type_into("number", "busy")
+    d.find_element(By.ID, "dial").click()
+    wait_until(lambda: shows("busy"), 5, what="a clear message for busy")
+    assert "error" in d.find_element(By.ID, "status").get_attribute("class")
+    d.find_element(By.ID, "signout").click()
+    wait_until(lambda: nothing_open(gateway) and status(gateway)["gateway"]["signedIn"] == 0, 5, what="the sign-out")

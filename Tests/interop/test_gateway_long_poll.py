@@ -12,8 +12,8 @@ import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from aiortc_peer import Tone, dominant
-from conftest import BROWSER_TONE_HZ, SECOND_BROWSER_TONE_HZ, wait_until
-from phone import Phone, heard, nothing_open, status
+from conftest import wait_until
+from phone import Phone, hear_each_other, heard, nothing_open, status
 
 aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
 GENESYS_TONE_HZ = 440
@@ -67,10 +67,7 @@ def test_the_library_over_long_poll_calls_a_websocket_browser(chromium, chromium
     b.auto_answer()
     a.call("1002")
     a.wait_for("answered")
-    m = a.hears(SECOND_BROWSER_TONE_HZ)
-    assert heard(m, SECOND_BROWSER_TONE_HZ), m
-    m = b.hears(BROWSER_TONE_HZ)
-    assert heard(m, BROWSER_TONE_HZ), m
+    hear_each_other(a, b)
     b.hangup()
     assert a.wait_for("ended", timeout=2)["cause"] == "hangup"
     a.disconnect()

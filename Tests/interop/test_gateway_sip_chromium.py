@@ -10,7 +10,7 @@ import tempfile
 import pytest
 
 from conftest import BROWSER_TONE_HZ, free_port, wait_until
-from phone import Phone, heard, nothing_open
+from phone import Phone, hear_each_other, heard, nothing_open
 from sip_peers import DOMAIN, USERS, RtpPeer, run_sipp, start_kamailio
 
 PEER_HZ = 600
@@ -179,3 +179,24 @@ def test_failures(chromium, sip_gateway, network, start_gateway):
     down = start_gateway("--sip-server", f"127.0.0.1:{free_port()}", "--sip-domain", DOMAIN)
     b = Phone(chromium, down)
     assert b.connect("1001", USERS["1001"])["code"] == "server-unreachable"
+
+
+def test_two_browsers_call_each_other_through_kamailio(chromium, chromium_b, sip_gateway):
+    a, b = signed_in(chromium, sip_gateway, "1001"), signed_in(chromium_b, sip_gateway, "1002")
+    b.auto_answer()
+    log_before = len(sip_gateway.logs())
+    try:
+        a.call("1002")
+        a.wait_for("answered")
+        b.wait_for("answered")
+        hear_each_other(a, b)
+        logs = sip_gateway.logs()[log_before:]
+        # Two SIP calls: the caller's INVITE out to kamailio, and kamailio's INVITE back in for 1002.
+        assert "1001 calls 1002, SIP call" in logs and "rings 1002" in logs, logs[-3000:]
+        assert "media: relay" in logs, logs[-3000:]      # G.711 on both legs of both calls: no transcoding
+        a.hangup()
+        assert b.wait_for("ended", timeout=2)["cause"] == "hangup"
+    finally:
+        a.disconnect()
+        b.disconnect()
+    wait_until(lambda: nothing_open(sip_gateway), 5, what="no call left at the gateway")

@@ -113,3 +113,10 @@ def test_hold_by_reinvite_retried_after_491(uas_gateway):
         assert post(uas_gateway, "/test/hold", id=cid).strip() == "ok"
         wait_until(lambda: "reinvite 200" in state(uas_gateway, cid), 10, what="the retried re-INVITE's 200")
         assert post(uas_gateway, "/test/hangup", id=cid).strip() == "ok"
+
+
+def test_a_challenged_bye_is_sent_again_with_credentials(uas_gateway):
+    with sipp_uas(*scenario("uas_challenge_bye.xml")) as (port, _):  # verifyauth checks the second BYE
+        cid = call(uas_gateway, port)
+        wait_until(lambda: state(uas_gateway, cid) == "confirmed", 10, what="the answer")
+        assert post(uas_gateway, "/test/hangup", id=cid).strip() == "ok"

@@ -40,8 +40,9 @@ extension CallManager {
         var legSettings = BrowserLegFactory.Settings(mediaIP: settings.mediaIP)
         legSettings.codecs = settings.browserCodecs
         let loop = self.loop
+        let owner = NIOLoopBound((manager: self, call: call), eventLoop: loop)
         factory.open(offer: offer, settings: legSettings, legB: legB, on: media.loop, otherLeg: { _ in media },
-                     onEnd: { reason in loop.execute { self.browserLegEnded(call, reason: reason) } })
+                     onEnd: { reason in loop.execute { owner.value.manager.browserLegEnded(owner.value.call, reason: reason) } })
             .hop(to: loop)
             .whenComplete { result in
                 switch result {
@@ -83,8 +84,7 @@ extension CallManager {
         if call.state == .ended {
             // Hung up while the INVITE was out, and the far end answered anyway: end it (§15).
             if placed.state == .confirmed, let bye = placed.bye() {
-                sip.sendOutgoing(bye, for: placed)
-                sip.endOutgoing(placed.callID)
+                sip.sendOutgoing(bye, for: placed)     // its answer (or timeout) ends the SIP call
             }
             return
         }
@@ -105,11 +105,21 @@ extension CallManager {
                 call.state = .answered
                 call.session.send(["type": "answered", "call": call.id])
                 logger.info("call \(call.id) answered")
+                logMedia(call)
             } else if let pending = call.pendingHold, !placed.hasPendingReinvite, placed.retryAt == nil {
                 holdAnswered(call, hold: pending, code: placed.lastReinviteResult ?? 0, body: placed.answerBody)
             }
         case .ended(let code, let reason):
             finish(call, code: code, reason: reason, cause: Self.cause(of: code))
+        }
+    }
+
+    /// Says in the log whether the bridge relays or transcodes the call (once the legs are set).
+    func logMedia(_ call: BrowserCall) {
+        guard let leg = call.leg else { return }
+        let logger = self.logger, id = call.id, codec = leg.agreed.codec.encodingName
+        leg.mediaSummary().whenSuccess { media in
+            logger.info("call \(id) media: \(media.relaying ? "relay" : "transcode"), browser leg \(codec)")
         }
     }
 

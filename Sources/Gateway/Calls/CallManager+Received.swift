@@ -95,6 +95,7 @@ extension CallManager {
             call.state = .answered
             call.session.send(["type": "answered", "call": call.id])
             self.logger.info("call \(call.id) answered by \(call.session.user ?? "?")")
+            self.logMedia(call)
         }
     }
 

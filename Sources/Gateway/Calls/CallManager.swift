@@ -198,8 +198,7 @@ final class CallManager: SIPCallHandler {
         guard call.state != .ended else { return }
         if let placed = call.placed {
             if let bye = placed.bye() {
-                sip.sendOutgoing(bye, for: placed)
-                sip.endOutgoing(placed.callID)
+                sip.sendOutgoing(bye, for: placed)     // its answer (or timeout) ends the SIP call
             } else if let cancel = placed.cancel() {
                 sip.sendOutgoing(cancel, for: placed)   // its 487 (or a racing 200, then BYE) comes later
             }

@@ -82,15 +82,21 @@ extension SIPService {
     func nextHop(for call: OutgoingCall) -> SIPPeer { routes[call.callID] ?? serverPeer }
 
     func sendOutgoing(_ request: SIPRequest, for call: OutgoingCall) {
-        let (key, outputs) = transactions.send(request, to: nextHop(for: call), now: Self.now())
+        let (key, outputs) = startTransaction(request, to: nextHop(for: call))
         outgoingByTransaction[key] = call.callID
         handle(outputs, now: Self.now())
     }
 
     /// A response for one of our calls' transactions, or a 2xx that outlived its transaction.
     func outgoingResponse(_ response: SIPResponse, callID: String) {
-        guard let call = outgoing[callID],
-              response.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) })?.method == "INVITE" else { return }
+        guard let call = outgoing[callID], let method = response.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) })?.method
+        else { return }
+        if method == "BYE", response.statusCode >= 200 {
+            // Our BYE is answered: again with credentials if challenged, else the call is over here.
+            if let retry = call.byeChallenged(response) { sendOutgoing(retry, for: call) } else { endOutgoing(callID) }
+            return
+        }
+        guard method == "INVITE" else { return }
         let before = call.state
         let (invite, ack) = call.handle(response, now: Self.now())
         if let invite { sendOutgoing(invite, for: call) }

@@ -24,6 +24,8 @@ final class SIPService {
         var mediaPorts: MediaPortPool
         /// Client TLS for `tls:` SIP servers (trust roots and verification).
         var tls: NIOSSLContext?
+        /// How often the user agent pings the SIP server while it has registrations; 0 = never.
+        var keepAliveSeconds = 30
     }
 
     let settings: Settings
@@ -90,6 +92,12 @@ final class SIPService {
                                                         localUsers: Set(TestNumber.allCases.map(\.rawValue)))
                         }
                         self.startRegistrations(localPort: UInt16(port))
+                        if !self.isServer, self.settings.keepAliveSeconds > 0 {
+                            let every = TimeAmount.seconds(Int64(self.settings.keepAliveSeconds))
+                            self.loop.scheduleRepeatedTask(initialDelay: every, delay: every) { [weak self] _ in
+                                self?.sendKeepAlive()
+                            }
+                        }
                     }
             }
     }
@@ -120,6 +128,21 @@ final class SIPService {
         clients[user] = nil
         clientByTransaction = clientByTransaction.filter { $0.value != user }
         status.withLockedValue { $0[user] = nil }
+    }
+
+    /// A double-CRLF ping to the SIP server (RFC 5626 §4.4.1) while there are
+    /// registrations: it keeps NAT bindings and the server connection open.
+    private func sendKeepAlive() {
+        guard !clients.isEmpty else { return }
+        let peer = serverPeer
+        let ping: [UInt8] = [13, 10, 13, 10]
+        if peer.transport == .udp {
+            guard let channel, let address = try? SocketAddress(ipAddress: peer.host, port: Int(peer.port)) else { return }
+            channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: ping)),
+                                  promise: nil)
+        } else if let connection = tcpConnections[Self.key(peer)] {
+            connection.writeAndFlush(connection.allocator.buffer(bytes: ping), promise: nil)
+        }
     }
 
     /// Removes `user`'s binding (sign-out) and forgets the account once answered.
@@ -363,7 +386,7 @@ final class SIPService {
     }
 
     private func send(_ request: SIPRequest, to peer: SIPPeer, for user: String) {
-        let (key, outputs) = transactions.send(request, to: peer, now: Self.now())
+        let (key, outputs) = startTransaction(request, to: peer)
         clientByTransaction[key] = user
         handle(outputs, now: Self.now())
     }
@@ -404,9 +427,15 @@ final class SIPService {
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
     }
 
+    /// A new client transaction for `request`, over TCP when it is too large for UDP (§18.1.1).
+    func startTransaction(_ request: SIPRequest, to peer: SIPPeer) -> (TransactionKey, [TransactionLayer.Output]) {
+        let (fitted, hop) = TransportChoice.fitting(request, to: peer)
+        return transactions.send(fitted, to: hop, now: Self.now())
+    }
+
     /// Sends a request of the call model through a new client transaction.
     func send(_ request: SIPRequest, to peer: SIPPeer, onFinal: @escaping (SIPResponse?) -> Void) {
-        let (key, outputs) = transactions.send(request, to: peer, now: Self.now())
+        let (key, outputs) = startTransaction(request, to: peer)
         requestCallbacks[key] = onFinal
         handle(outputs, now: Self.now())
         afterWork()

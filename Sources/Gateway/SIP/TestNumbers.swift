@@ -108,7 +108,7 @@ extension SIPService {
                                              port: UInt16(boundPort ?? settings.listenPort),
                                              branchToken: Random.token(12)).description)
         let target = SIPPeer(call.peer.transport, host: dialog.remoteTarget.host, port: dialog.remoteTarget.port ?? 5060)
-        let (_, outputs) = transactions.send(bye, to: call.peer.transport == .udp ? target : call.peer, now: Self.now())
+        let (_, outputs) = startTransaction(bye, to: call.peer.transport == .udp ? target : call.peer)
         handle(outputs, now: Self.now())
         logger.info("call \(dialog.callID): session expired without a refresh, sent BYE")
         endCall(dialogID)

@@ -43,6 +43,9 @@ public final class OutgoingCall {
     /// How the last re-INVITE ended: 200, or the failure code (the old session stays then).
     public private(set) var lastReinviteResult: Int?
     private var authTries = 0
+    /// Our BYE, kept to answer a digest challenge to it once.
+    private var lastBye: SIPRequest?
+    private var byeAuthTried = false
     private let token: () -> String
     private let offer: [UInt8]
 
@@ -151,6 +154,25 @@ public final class OutgoingCall {
         request.headers.prepend("Via", via())
         dialog = d
         state = .ended(code: 200, reason: "hung up")
+        lastBye = request
+        return request
+    }
+
+    /// A 401/407 to our BYE (proxies may challenge it, §22.2): the BYE again
+    /// with credentials, once; nil for any other response.
+    public func byeChallenged(_ response: SIPResponse) -> SIPRequest? {
+        let code = response.statusCode
+        guard code == 401 || code == 407, !byeAuthTried, let creds = settings.credentials, var d = dialog,
+              let challenge = response.headers.all(code == 401 ? "WWW-Authenticate" : "Proxy-Authenticate")
+                .compactMap(DigestChallenge.init).first(where: \.isSupported) else { return nil }
+        byeAuthTried = true
+        var request = d.request("BYE", contact: settings.contact)
+        request.headers.prepend("Via", via())
+        request.headers.add(code == 401 ? "Authorization" : "Proxy-Authorization",
+                            creds.authorization(for: challenge, method: "BYE", uri: request.uri.description, nonceCount: 1,
+                                                cnonce: token()))
+        dialog = d
+        lastBye = request
         return request
     }
 

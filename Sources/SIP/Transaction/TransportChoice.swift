@@ -1,0 +1,19 @@
+/// RFC 3261 §18.1.1: a request within 200 bytes of the path MTU (1500) goes
+/// over a congestion-controlled transport instead of UDP: TCP to the same
+/// address, with the Via saying so.
+public enum TransportChoice {
+    public static let udpLimit = 1300
+
+    /// The request and where to send it: unchanged unless it is too large for UDP.
+    public static func fitting(_ request: SIPRequest, to peer: SIPPeer) -> (SIPRequest, SIPPeer) {
+        guard peer.transport == .udp, request.method != "ACK", SIPMessage.request(request).bytes.count > udpLimit,
+              let top = request.headers.values("Via").first, var via = try? Via(parsing: top) else { return (request, peer) }
+        via.transport = "TCP"
+        var switched = request
+        var vias = request.headers.values("Via")
+        vias[0] = via.description
+        switched.headers.remove("Via")
+        for v in vias.reversed() { switched.headers.prepend("Via", v) }
+        return (switched, SIPPeer(.tcp, host: peer.host, port: peer.port))
+    }
+}
