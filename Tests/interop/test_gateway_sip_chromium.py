@@ -5,13 +5,15 @@ tone) and records what reaches them. Audio both ways is proved by content:
 the SIP side's recording decodes to the browser's 1 kHz, and the page hears
 600 Hz; a SIP peer that sends silence or nothing fails the same check."""
 import os
+import subprocess
+import sys
 import tempfile
 
 import pytest
 
 from conftest import BROWSER_TONE_HZ, free_port, wait_until
 from phone import Phone, hear_each_other, heard, nothing_open
-from sip_peers import DOMAIN, USERS, RtpPeer, run_sipp, start_kamailio
+from sip_peers import DOMAIN, HERE, USERS, RtpPeer, run_sipp, start_kamailio
 
 PEER_HZ = 600
 
@@ -200,3 +202,63 @@ def test_two_browsers_call_each_other_through_kamailio(chromium, chromium_b, sip
         a.disconnect()
         b.disconnect()
     wait_until(lambda: nothing_open(sip_gateway), 5, what="no call left at the gateway")
+
+
+def test_early_media_then_hold_and_resume_from_the_sip_side(chromium, sip_gateway, network, rtp_peer):
+    peer = rtp_peer(hz=PEER_HZ)
+    sipp = uas(network, peer, "uas_early_media_hold.xml", "-d", "4000")   # 183 with SDP, the 200 four seconds later
+    a = signed_in(chromium, sip_gateway)
+    try:
+        a.call("9000")
+        progress = a.wait_for("progress")
+        assert progress["code"] == 183 and progress["earlyMedia"], progress
+        m = a.hears(PEER_HZ, seconds=3)
+        assert heard(m, PEER_HZ) and a.event("answered") is None, m     # heard before the answer
+        a.wait_for("answered", timeout=5)
+        assert a.wait_for("held")["by"] == "remote"       # the phone's re-INVITE with sendonly (answered recvonly)
+        assert a.wait_for("resumed")["by"] == "remote"
+        a.hangup()
+        code, out = finished(sipp)
+        assert code == 0, out[-2000:]                     # its checks of our answers' directions passed
+    finally:
+        a.disconnect()
+    wait_until(lambda: nothing_open(sip_gateway), 5, what="no call left at the gateway")
+
+
+def test_dtmf_as_sip_info_both_ways(chromium, network, rtp_peer, start_gateway):
+    gw = start_gateway("--sip-server", f"127.0.0.1:{network['kamailio']}", "--sip-domain", DOMAIN, "--dtmf-info")
+    peer = rtp_peer(hz=PEER_HZ)
+    a = signed_in(chromium, gw)
+    a.auto_answer()
+    sipp = run_sipp(f"127.0.0.1:{network['kamailio']}", "uac_call_browser_dtmf.xml", "-s", "1001", "-p", "0",
+                    "-set", "rtpport", str(peer.port), "-d", "1000", background=True)
+    try:
+        assert a.wait_for("dtmf")["digit"] == "7"        # the phone's INFO reached the page
+        a.dtmf("5")                                      # and the page's digit goes back as INFO (and RFC 4733)
+        code, out = finished(sipp)
+        assert code == 0, out[-2000:]
+        wait_until(lambda: "5" in peer.digits(), 5, what="the digit as RFC 4733 too")
+    finally:
+        a.disconnect()
+
+
+def test_a_vanished_browser_is_hung_up_when_its_ice_consent_expires(network, rtp_peer, start_gateway):
+    """A WebRTC client killed mid-call (no BYE, no sign-out; its long-poll session outlives the test):
+    the gateway's ICE consent check ends the call, and the SIP phone gets a BYE."""
+    gw = start_gateway("--sip-server", f"127.0.0.1:{network['kamailio']}", "--sip-domain", DOMAIN, "--poll-expiry", "300")
+    peer = rtp_peer(hz=PEER_HZ)
+    sipp = uas(network, peer)
+    client = subprocess.Popen([sys.executable, os.path.join(HERE, "genesys_caller.py"), "--port", str(gw.port),
+                               "--user", "1001", "--password", USERS["1001"], "--to", "9000"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=HERE)
+    try:
+        assert client.stdout.readline().strip() == "answered"
+        wait_until(lambda: peer.tone()[1] > -40, 5, what="the client's audio at the SIP phone")
+        client.kill()
+        code, out = finished(sipp, timeout=45)    # consent expires 30 s after the last check
+        assert code == 0, out[-2000:]             # the phone got its BYE and answered it
+        assert "ICE consent expired" in gw.logs()
+        wait_until(lambda: nothing_open(gw), 5, what="no call left at the gateway")
+    finally:
+        if client.poll() is None:
+            client.kill()
