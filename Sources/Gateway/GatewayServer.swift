@@ -18,6 +18,10 @@ public final class GatewayServer {
         /// The SIP server / outbound proxy; nil starts the embedded registrar.
         public var sipServer: (host: String, port: UInt16)?
         public var sipServerTransport = "udp"   // "tcp" or "tls"
+        /// A TLS listener for SIP (on the --sip-listen host) with this certificate chain and key (PEM files).
+        public var sipTLSPort: Int?
+        public var sipTLSCertificate: String?
+        public var sipTLSKey: String?
         /// PEM file of the CA certificates trusted for TLS to the SIP server; nil = the system's.
         public var sipTLSTrust: String?
         public var sipDomain: String?
@@ -84,10 +88,12 @@ public final class GatewayServer {
     /// takes a free port beside it).
     private func startSIP(ports: MediaPortPool) throws -> SIPService {
         let domain = config.sipDomain ?? config.sipListenHost
+        let tlsListen = try Self.sipTLSListener(config)
+        // The TLS listener belongs to whoever listens on --sip-listen: the embedded server, or the user agent.
         func settings(port: Int, server: SIPPeer?, accounts: [(user: String, password: String)]) throws -> SIPService.Settings {
             .init(listenHost: config.sipListenHost, listenPort: port, server: server, domain: domain, accounts: accounts,
                   mediaIP: config.mediaIP, mediaPorts: ports, tls: try Self.sipTLS(config),
-                  keepAliveSeconds: config.sipKeepAliveSeconds)
+                  tlsListen: port == config.sipListenPort ? tlsListen : nil, keepAliveSeconds: config.sipKeepAliveSeconds)
         }
         var server = config.sipServer.map {
             SIPPeer(SIPPeer.Transport(rawValue: config.sipServerTransport.uppercased()) ?? .udp, host: $0.host, port: $0.port)
@@ -115,10 +121,31 @@ public final class GatewayServer {
         return try NIOSSLContext(configuration: tls)
     }
 
+    static func sipTLSListener(_ config: Config) throws -> (port: Int, context: NIOSSLContext)? {
+        guard let port = config.sipTLSPort else { return nil }
+        guard let cert = config.sipTLSCertificate, let key = config.sipTLSKey else {
+            throw GatewayError.configuration("--sip-tls-port needs --sip-tls-cert and --sip-tls-key")
+        }
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        tls.minimumTLSVersion = .tlsv12
+        return (port, try NIOSSLContext(configuration: tls))
+    }
+
     public func wait() throws { try channel?.closeFuture.wait() }
 
     public func shutdown() {
         try? channel?.close().wait()
         try? group.syncShutdownGracefully()
+    }
+}
+
+public enum GatewayError: Error, CustomStringConvertible {
+    case configuration(String)
+    public var description: String {
+        switch self {
+        case .configuration(let why): why
+        }
     }
 }

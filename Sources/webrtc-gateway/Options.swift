@@ -14,6 +14,9 @@ usage: webrtc-gateway [options]
   --sip-server [tcp:|tls:]HOST:PORT  the SIP server / outbound proxy the browser users register with
                           (UDP; TCP or TLS with the prefix); without it the embedded registrar/proxy runs,
                           with the numbers echo, tone, busy and ring
+  --sip-tls-port PORT     also listen for SIP over TLS on this port (the --sip-listen host), with
+  --sip-tls-cert FILE     this PEM certificate chain
+  --sip-tls-key FILE      and this PEM private key
   --sip-tls-trust FILE    PEM CA certificates to trust for a tls: SIP server (default: the system's)
   --sip-domain NAME       the SIP domain of the users (default: the --sip-listen host)
   --register USER:PASS    register USER on the SIP server at start (repeatable; browser users are
@@ -101,6 +104,14 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
             let v = value()
             guard let seconds = Int(v), (1...3600).contains(seconds) else { fail("--poll-expiry wants 1-3600 seconds, got \(v)") }
             config.pollExpirySeconds = seconds
+        case "--sip-tls-port":
+            let v = value()
+            guard let port = Int(v), (0...65535).contains(port) else { fail("--sip-tls-port wants a port, got \(v)") }
+            config.sipTLSPort = port
+        case "--sip-tls-cert":
+            config.sipTLSCertificate = value()
+        case "--sip-tls-key":
+            config.sipTLSKey = value()
         case "--sip-tls-trust":
             config.sipTLSTrust = value()
         case "--sip-domain":

@@ -48,8 +48,7 @@ import Testing
 
     @Test func forwardsToTheRegisteredContactWithItsOwnVia() throws {
         register("1002", contact: "sip:1002@127.0.0.1:7000")
-        guard case .forward(let out, let peer) = proxy.route(request("INVITE", to: "sip:1002@example.com"), registrar: registrar,
-                                                             transport: .udp, now: 1) else { Issue.record("not forwarded"); return }
+        guard case .forward(let out, let peer) = proxy.route(request("INVITE", to: "sip:1002@example.com"), registrar: registrar, now: 1) else { Issue.record("not forwarded"); return }
         #expect(peer == SIPPeer(.udp, host: "127.0.0.1", port: 7000))
         #expect(out.uri.description == "sip:1002@127.0.0.1:7000")
         #expect(out.headers["Max-Forwards"] == "69")
@@ -57,34 +56,29 @@ import Testing
         #expect(vias.count == 2)
         #expect(try Via(parsing: vias[0]).branch!.hasPrefix(StatelessProxy.branchPrefix))
         // The same request again (a retransmission), and its CANCEL, get the same branch.
-        guard case .forward(let again, _) = proxy.route(request("INVITE", to: "sip:1002@example.com"), registrar: registrar,
-                                                        transport: .udp, now: 2),
-              case .forward(let cancel, _) = proxy.route(request("CANCEL", to: "sip:1002@example.com"), registrar: registrar,
-                                                         transport: .udp, now: 2) else { Issue.record("unexpected decision"); return }
+        guard case .forward(let again, _) = proxy.route(request("INVITE", to: "sip:1002@example.com"), registrar: registrar, now: 2),
+              case .forward(let cancel, _) = proxy.route(request("CANCEL", to: "sip:1002@example.com"), registrar: registrar, now: 2) else { Issue.record("unexpected decision"); return }
         #expect(again.headers.values("Via")[0] == vias[0])
         #expect(cancel.headers.values("Via")[0] == vias[0])
     }
 
     @Test func inDialogRequestsReachRegisteredContactsOnly() {
         register("1002", contact: "sip:1002@127.0.0.1:7000")
-        if case .forward = proxy.route(request("BYE", to: "sip:1002@127.0.0.1:7000", toTag: ";tag=x"), registrar: registrar,
-                                       transport: .udp, now: 1) {} else { Issue.record("BYE to a registered contact not relayed") }
-        #expect(proxy.route(request("BYE", to: "sip:victim@192.0.2.9:5060", toTag: ";tag=x"), registrar: registrar,
-                                   transport: .udp, now: 1) == .reject(code: 403, reason: "Not Relaying"))
-        #expect(proxy.route(request("INVITE", to: "sip:4711@example.com"), registrar: registrar, transport: .udp, now: 1) == .reject(code: 404, reason: "Not Found"))
-        #expect(proxy.route(request("ACK", to: "sip:4711@example.com"), registrar: registrar, transport: .udp, now: 1) == .drop)
+        if case .forward = proxy.route(request("BYE", to: "sip:1002@127.0.0.1:7000", toTag: ";tag=x"), registrar: registrar, now: 1) {} else { Issue.record("BYE to a registered contact not relayed") }
+        #expect(proxy.route(request("BYE", to: "sip:victim@192.0.2.9:5060", toTag: ";tag=x"), registrar: registrar, now: 1) == .reject(code: 403, reason: "Not Relaying"))
+        #expect(proxy.route(request("INVITE", to: "sip:4711@example.com"), registrar: registrar, now: 1) == .reject(code: 404, reason: "Not Found"))
+        #expect(proxy.route(request("ACK", to: "sip:4711@example.com"), registrar: registrar, now: 1) == .drop)
     }
 
     @Test func itsOwnNumbersAndRegistrationsAreLocal() {
-        #expect(proxy.route(request("INVITE", to: "sip:echo@example.com"), registrar: registrar, transport: .udp, now: 0) == .local)
-        #expect(proxy.route(request("OPTIONS", to: "sip:127.0.0.1:5060"), registrar: registrar, transport: .udp, now: 0) == .local)
-        #expect(proxy.route(request("REGISTER", to: "sip:example.com"), registrar: registrar, transport: .udp, now: 0) == .local)
+        #expect(proxy.route(request("INVITE", to: "sip:echo@example.com"), registrar: registrar, now: 0) == .local)
+        #expect(proxy.route(request("OPTIONS", to: "sip:127.0.0.1:5060"), registrar: registrar, now: 0) == .local)
+        #expect(proxy.route(request("REGISTER", to: "sip:example.com"), registrar: registrar, now: 0) == .local)
     }
 
     @Test func loopsEndAtMaxForwards() {
         register("1002", contact: "sip:1002@127.0.0.1:7000")
-        #expect(proxy.route(request("INVITE", to: "sip:1002@example.com", hops: 0), registrar: registrar, transport: .udp,
-                                   now: 1) == .reject(code: 483, reason: "Too Many Hops"))
+        #expect(proxy.route(request("INVITE", to: "sip:1002@example.com", hops: 0), registrar: registrar, now: 1) == .reject(code: 483, reason: "Too Many Hops"))
     }
 
     @Test func responsesGoBackWithoutItsVia() throws {

@@ -24,6 +24,8 @@ final class SIPService {
         var mediaPorts: MediaPortPool
         /// Client TLS for `tls:` SIP servers (trust roots and verification).
         var tls: NIOSSLContext?
+        /// A TLS listener for incoming connections: its port (on listenHost) and server certificate.
+        var tlsListen: (port: Int, context: NIOSSLContext)?
         /// How often the user agent pings the SIP server while it has registrations; 0 = never.
         var keepAliveSeconds = 30
     }
@@ -33,6 +35,7 @@ final class SIPService {
     let logger: Logger
     private var channel: Channel?
     private var tcpListener: Channel?
+    private var tlsListener: Channel?
     /// Open TCP connections by remote "host:port", reused both ways (RFC 3261 §18).
     var tcpConnections: [String: Channel] = [:]
     static let maxTCPConnections = 1024
@@ -92,6 +95,7 @@ final class SIPService {
                                                         localUsers: Set(TestNumber.allCases.map(\.rawValue)))
                         }
                         self.startRegistrations(localPort: UInt16(port))
+                        self.startTLSListener()
                         if !self.isServer, self.settings.keepAliveSeconds > 0 {
                             let every = TimeAmount.seconds(Int64(self.settings.keepAliveSeconds))
                             self.loop.scheduleRepeatedTask(initialDelay: every, delay: every) { [weak self] _ in
@@ -103,6 +107,31 @@ final class SIPService {
     }
 
     var boundPort: Int? { channel?.localAddress?.port }
+
+    /// SIP over TLS from peers that connect to us (RFC 3261 §26.3.1): the
+    /// connection, once up, is reused both ways like the ones we open.
+    private func startTLSListener() {
+        guard let (port, context) = settings.tlsListen else { return }
+        ServerBootstrap(group: loop)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                    try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(service: self, transport: .tls))
+                }
+            }
+            .bind(host: settings.listenHost, port: port)
+            .whenComplete { result in
+                switch result {
+                case .success(let listener):
+                    self.tlsListener = listener
+                    self.proxy?.tlsPort = listener.localAddress?.port.map(UInt16.init)
+                    self.logger.info("SIP listening on tls \(self.settings.listenHost):\(listener.localAddress?.port ?? port)")
+                case .failure(let error):
+                    self.logger.error("cannot listen for SIP over TLS on port \(port): \(error)")
+                }
+            }
+    }
     var isServer: Bool { settings.server == nil }
 
     private func startRegistrations(localPort: UInt16) {
@@ -185,7 +214,7 @@ final class SIPService {
             incoming = .request(r)
             // The proxy relays only what passes the request checks; the rest gets its 4xx/5xx from the endpoint.
             if let proxy, let registrar = endpoint.registrar, endpoint.validator.validate(r) == nil {
-                switch proxy.route(r, registrar: registrar, transport: source.transport, now: now) {
+                switch proxy.route(r, registrar: registrar, now: now) {
                 case .local: break
                 case .forward(let forwarded, let peer):
                     write(.request(forwarded), to: peer)

@@ -16,6 +16,8 @@ public struct StatelessProxy: Sendable {
     /// The transport address this server listens on (its Via and Contact).
     public var host: String
     public var port: UInt16
+    /// Its TLS listener's port, if it has one.
+    public var tlsPort: UInt16?
     /// The domain its users register in.
     public var domain: String
     /// Request-URI users the server answers itself (its test numbers).
@@ -37,7 +39,7 @@ public struct StatelessProxy: Sendable {
         return (h == domain.lowercased() || h == host.lowercased()) && (uri.port == nil || uri.port == port)
     }
 
-    public func route(_ r: SIPRequest, registrar: Registrar, transport: SIPPeer.Transport, now: UInt64) -> Decision {
+    public func route(_ r: SIPRequest, registrar: Registrar, now: UInt64) -> Decision {
         if r.method == "REGISTER" { return .local }
         if isUs(r.uri), r.uri.user == nil || localUsers.contains(r.uri.user!.lowercased()) { return .local }
         var target: (uri: SIPURI, peer: SIPPeer?)?
@@ -57,9 +59,6 @@ public struct StatelessProxy: Sendable {
         forwarded.headers.set("Max-Forwards", String(hops - 1))
         forwarded.uri = target.uri
         guard let top = r.headers.values("Via").first else { return .drop }
-        let via = Via(transport: transport.rawValue, host: host, port: port,
-                      parameters: [SIPParameter(name: "branch", value: Self.branchPrefix + Self.digest(top))])
-        forwarded.headers.prepend("Via", via.description)
         let uriTransport = target.uri.parameters.value("transport")?.uppercased()
         let peer: SIPPeer
         if let registeredFrom = target.peer, registeredFrom.transport != .udp {
@@ -68,6 +67,10 @@ public struct StatelessProxy: Sendable {
             peer = SIPPeer(uriTransport.flatMap(SIPPeer.Transport.init) ?? .udp, host: target.uri.host,
                            port: target.uri.port ?? 5060)
         }
+        // Our Via names the transport the request leaves on, and our port for it.
+        let via = Via(transport: peer.transport.rawValue, host: host, port: peer.transport == .tls ? tlsPort ?? port : port,
+                      parameters: [SIPParameter(name: "branch", value: Self.branchPrefix + Self.digest(top))])
+        forwarded.headers.prepend("Via", via.description)
         return .forward(forwarded, to: peer)
     }
 
@@ -75,7 +78,7 @@ public struct StatelessProxy: Sendable {
     public func route(_ response: SIPResponse) -> SIPResponse? {
         let vias = response.headers.values("Via")
         guard vias.count >= 2, let top = try? Via(parsing: vias[0]), top.branch?.hasPrefix(Self.branchPrefix) == true,
-              top.host == host, top.port == port else { return nil }
+              top.host == host, top.port == port || (tlsPort != nil && top.port == tlsPort) else { return nil }
         var out = response
         out.headers.remove("Via")
         for v in vias.dropFirst() { out.headers.add("Via", v) }
