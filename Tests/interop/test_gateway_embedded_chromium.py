@@ -86,6 +86,9 @@ def test_closing_the_page_mid_call_hangs_up(chromium, chromium_b, gateway):
     assert ended["cause"] == "hangup", ended
     wait_until(lambda: nothing_open(gateway) and status(gateway)["gateway"]["signedIn"] == 1, 5,
                what="the closed page's session, call and registration to go")
+    a.driver.execute_script("window.phone.events.length = 0")
+    a.call("1002")                     # its binding is gone from the SIP server too
+    assert a.wait_for("failed")["code"] == "not-found"
     a.disconnect()
 
 

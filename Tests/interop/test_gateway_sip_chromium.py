@@ -12,7 +12,7 @@ import tempfile
 import pytest
 
 from conftest import BROWSER_TONE_HZ, free_port, wait_until
-from phone import Phone, hear_each_other, heard, nothing_open
+from phone import Phone, hear_each_other, heard, nothing_open, status
 from sip_peers import DOMAIN, HERE, USERS, RtpPeer, run_sipp, start_kamailio
 
 PEER_HZ = 600
@@ -262,3 +262,18 @@ def test_a_vanished_browser_is_hung_up_when_its_ice_consent_expires(network, rtp
     finally:
         if client.poll() is None:
             client.kill()
+
+
+def test_sign_in_with_an_account_from_the_configuration(chromium, network, start_gateway):
+    """--register accounts are the gateway's: a browser signs in with the configured password and shares
+    the registration, which stays when the browser signs out."""
+    gw = start_gateway("--sip-server", f"127.0.0.1:{network['kamailio']}", "--sip-domain", DOMAIN,
+                       "--register", f"1002:{USERS['1002']}")
+    registered = lambda: gw.sip_status()["registrations"].get("1002", "").startswith("registered")
+    wait_until(registered, 10, what="the configured account's registration")
+    a = Phone(chromium, gw)
+    assert a.connect("1002", "not-it")["code"] == "wrong-password"
+    assert a.connect("1002", USERS["1002"]) == {"ok": True}
+    a.disconnect()
+    wait_until(lambda: nothing_open(gw) and status(gw)["gateway"]["signedIn"] == 0, 5, what="the sign-out")
+    assert registered()

@@ -65,7 +65,13 @@ final class CallManager: SIPCallHandler {
         for call in session.calls.values { hangUp(call, cause: "signed-out", reason: reason) }
         if let user = session.user, sessionsByUser[user] === session {
             sessionsByUser[user] = nil
-            if session.state == .signedIn { sip.unregister(user: user) } else { sip.dropRegistration(user: user) }
+            if configuredPassword(user) != nil {
+                // A configured account stays registered: it is the gateway's, not the browser's.
+            } else if session.state == .signedIn {
+                sip.unregister(user: user)
+            } else {
+                sip.dropRegistration(user: user)
+            }
             logger.info("\(user) signed out: \(reason)")
         }
         session.state = .closed
@@ -117,12 +123,27 @@ final class CallManager: SIPCallHandler {
         guard sessionsByUser[user] == nil else {
             return s.error("in-use", "\(user) is signed in elsewhere on this gateway", request: "sign-in")
         }
-        s.state = .signingIn
-        s.user = user
-        s.password = password
-        sessionsByUser[user] = s
-        sip.register(user: user, password: password)
-        sip.afterWork()
+        if let configured = configuredPassword(user) {
+            // The gateway's own account (--register): the browser proves its password and shares its registration.
+            guard Self.sameSecret(password, configured) else {
+                return s.error("wrong-password", "not the password configured for \(user)", request: "sign-in")
+            }
+            s.user = user
+            s.password = password
+            sessionsByUser[user] = s
+            if case .registered = sip.clients[user]?.state {
+                s.state = .signedIn
+                return s.send(["type": "signed-in", "user": user, "session": s.id])
+            }
+            s.state = .signingIn     // its registration is under way: signed in when it succeeds
+        } else {
+            s.state = .signingIn
+            s.user = user
+            s.password = password
+            sessionsByUser[user] = s
+            sip.register(user: user, password: password)
+            sip.afterWork()
+        }
         loop.scheduleTask(in: settings.signInTimeout) { [weak self, weak s] in
             guard let self, let s, s.state == .signingIn else { return }
             self.signInFailed(s, code: "server-unreachable", message: "the SIP server did not answer the REGISTER")
@@ -144,7 +165,7 @@ final class CallManager: SIPCallHandler {
     private func signInFailed(_ s: ClientSession, code: String, message: String) {
         if let user = s.user, sessionsByUser[user] === s {
             sessionsByUser[user] = nil
-            sip.dropRegistration(user: user)
+            if configuredPassword(user) == nil { sip.dropRegistration(user: user) }
         }
         s.state = .new
         s.user = nil
@@ -174,6 +195,19 @@ final class CallManager: SIPCallHandler {
         default:
             break
         }
+    }
+
+    /// The password of an account from the configuration (--register), if `user` is one.
+    private func configuredPassword(_ user: String) -> String? {
+        sip.settings.accounts.first { $0.user == user }?.password
+    }
+
+    /// Compares secrets in time independent of where they differ.
+    static func sameSecret(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var difference = UInt8(x.count == y.count ? 0 : 1)
+        for i in 0..<max(x.count, y.count) { difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0) }
+        return difference == 0
     }
 
     // MARK: ending calls
