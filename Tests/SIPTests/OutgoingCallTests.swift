@@ -86,4 +86,35 @@ import Testing
         #expect(big.headers.values("Via") == ["SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bKbig;rport"])
         #expect(big.body == request.body)
     }
+
+    @Test func retransmitsItsAnswerToTheFarEndsReinviteUntilTheAck() throws {
+        let call = OutgoingCall(settings: .init(from: try SIPURI(parsing: "sip:1001@example.com"),
+                                                to: try SIPURI(parsing: "sip:2000@192.0.2.9"),
+                                                contact: try SIPURI(parsing: "sip:1001@192.0.2.1:5060"),
+                                                credentials: nil, via: ("UDP", "192.0.2.1", 5060)),
+                                offer: Array("v=0\r\n".utf8), token: counter())
+        _ = call.handle(reply(200, to: call.invite))
+        let dialog = try #require(call.dialog)
+        // The far end's re-INVITE, as it would arrive: its tag in From, ours in To.
+        var h = SIPHeaders()
+        h.add("Via", "SIP/2.0/UDP 192.0.2.9:5070;branch=z9hG4bKre")
+        h.add("From", "<sip:2000@192.0.2.9>;tag=far")
+        h.add("To", "<sip:1001@example.com>;tag=\(call.fromTag)")
+        h.add("Call-ID", call.callID)
+        h.add("CSeq", "7 INVITE")
+        let reinvite = SIPRequest(method: "INVITE", uri: try SIPURI(parsing: "sip:1001@192.0.2.1:5060"), headers: h)
+        #expect(dialog.matches(reinvite))
+        let core = InviteServerCore()
+        let peer = SIPPeer(.udp, host: "192.0.2.9", port: 5070)
+        let ok = TransactionLayer.response(to: reinvite, code: 200, reason: "OK")
+        core.sent2xx(ok, in: dialog, peer: peer, now: 0)
+        #expect(core.poll(now: 499_999).isEmpty)
+        #expect(core.poll(now: 500_000) == [.send(ok, to: peer)])       // T1 later, again
+        var ack = reinvite
+        ack.method = "ACK"
+        ack.headers.set("CSeq", "7 ACK")
+        #expect(core.ack(ack) && core.calls.isEmpty)                    // the ACK ends it, and the dialog is not kept
+        core.sent2xx(ok, in: dialog, peer: peer, now: 0)
+        #expect(core.poll(now: 64 * 500_000).contains(.ackTimeout(dialogID: dialog.id)))
+    }
 }

@@ -75,7 +75,11 @@ extension CallManager {
         response.headers.add("Content-Type", "application/sdp")
         response.body = call.sipMedia.answer(offer, agreed: agreed, direction: local)
         sip.respond(key, response, now: now)
-        if let id = call.dialog?.id { sip.calls.sent2xx(response, dialogID: id, now: now) }
+        if let id = call.dialog?.id {
+            sip.calls.sent2xx(response, dialogID: id, now: now)
+        } else if let placed = call.placed, let dialog = placed.dialog {
+            sip.calls.sent2xx(response, in: dialog, peer: sip.nextHop(for: placed), now: now)
+        }
         let held = agreed.remoteDirection == .sendonly || agreed.remoteDirection == .inactive
         if held != call.heldByPeer {
             call.heldByPeer = held

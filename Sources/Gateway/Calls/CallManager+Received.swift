@@ -115,7 +115,7 @@ extension CallManager {
     }
 
     func dialogFailed(_ dialogID: String, reason: String) -> Bool {
-        guard let call = calls.values.first(where: { $0.dialog?.id == dialogID }) else { return false }
+        guard let call = calls.values.first(where: { $0.dialogID == dialogID }) else { return false }
         hangUp(call, cause: "failed", reason: reason)
         return true
     }

@@ -375,6 +375,7 @@ final class SIPService {
         ok.headers.add("Content-Type", "application/sdp")
         ok.body = Array(AudioNegotiation.answer(offer, agreed: agreed, local: local).text.utf8)
         respond(key, ok, now: now)
+        if let dialog = call.dialog { calls.sent2xx(ok, in: dialog, peer: nextHop(for: call), now: now) }
     }
 
     private func answerReInvite(_ r: SIPRequest, key: TransactionKey, dialog: Dialog, now: UInt64) {

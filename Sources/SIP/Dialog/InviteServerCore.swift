@@ -24,6 +24,9 @@ public final class InviteServerCore {
         var giveUpAt: UInt64?
         /// When the session expires unless the peer refreshes it (RFC 4028 §10).
         var expiresAt: UInt64?
+        /// A dialog we did not answer (a call we placed) kept here only while
+        /// the 2xx to the far end's re-INVITE waits for its ACK.
+        var borrowed = false
     }
 
     public var timers: TransactionTimers
@@ -76,6 +79,19 @@ public final class InviteServerCore {
         calls[dialogID] = call
     }
 
+    /// Our 2xx to a re-INVITE in a dialog we created as the caller: the UAS
+    /// side of that transaction retransmits it until the ACK all the same (§13.3.1.4).
+    public func sent2xx(_ response: SIPResponse, in dialog: Dialog, peer: SIPPeer, now: UInt64) {
+        if calls[dialog.id] == nil {
+            guard calls.count < maxCalls else { return }
+            var call = Call(dialog: dialog, peer: peer)
+            call.confirmed = true
+            call.borrowed = true
+            calls[dialog.id] = call
+        }
+        sent2xx(response, dialogID: dialog.id, now: now)
+    }
+
     /// The dialog an in-dialog request belongs to.
     public func dialog(for request: SIPRequest) -> Dialog? { calls.values.first { $0.dialog.matches(request) }?.dialog }
 
@@ -86,7 +102,7 @@ public final class InviteServerCore {
         call.pending2xx = nil
         call.retransmitAt = nil
         call.giveUpAt = nil
-        calls[call.dialog.id] = call
+        calls[call.dialog.id] = call.borrowed ? nil : call
         return true
     }
 
@@ -100,7 +116,7 @@ public final class InviteServerCore {
         call.pending2xx = nil
         call.retransmitAt = nil
         call.giveUpAt = nil
-        calls[call.dialog.id] = call
+        calls[call.dialog.id] = call.borrowed ? nil : call
     }
 
     /// Forgets a call (after BYE either way, or a failed INVITE).
