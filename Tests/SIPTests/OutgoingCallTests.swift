@@ -117,4 +117,47 @@ import Testing
         core.sent2xx(ok, in: dialog, peer: peer, now: 0)
         #expect(core.poll(now: 64 * 500_000).contains(.ackTimeout(dialogID: dialog.id)))
     }
+
+    private func placed() throws -> OutgoingCall {
+        OutgoingCall(settings: .init(from: try SIPURI(parsing: "sip:1001@example.com"), to: try SIPURI(parsing: "sip:2000@192.0.2.9"),
+                                     contact: try SIPURI(parsing: "sip:1001@192.0.2.1:5060"), credentials: nil,
+                                     via: ("UDP", "192.0.2.1", 5060)),
+                     offer: Array("v=0\r\n".utf8), token: counter())
+    }
+
+    @Test func asksForSessionTimersAndRefreshesWhenItIsTheRefresher() throws {
+        let call = try placed()
+        #expect(call.invite.headers["Session-Expires"] == "1800" && call.invite.headers["Supported"] == "timer")
+        var ok = reply(200, to: call.invite)
+        ok.headers.add("Session-Expires", "90;refresher=uac")
+        _ = call.handle(ok, now: 0)
+        #expect(call.nextTimeout == 45_000_000)
+        #expect(call.poll(now: 44_999_999) == nil)
+        let update = try #require(call.poll(now: 45_000_000))
+        #expect(update.method == "UPDATE" && update.headers["Session-Expires"] == "90;refresher=uac")
+        call.refreshAnswered(reply(200, to: update), now: 46_000_000)
+        #expect(call.nextTimeout == 91_000_000)
+        #expect(call.state == .confirmed)
+    }
+
+    @Test func endsTheCallWhenTheFarEndStopsRefreshing() throws {
+        let call = try placed()
+        var ok = reply(200, to: call.invite)
+        ok.headers.add("Session-Expires", "90;refresher=uas")
+        _ = call.handle(ok, now: 0)
+        #expect(call.poll(now: 59_000_000) == nil)
+        call.peerRefreshed(now: 59_000_000)                  // its re-INVITE came: the interval starts again
+        #expect(call.poll(now: 118_999_999) == nil)
+        let bye = try #require(call.poll(now: 119_000_000))  // 90 s less the 30 s margin, and nothing came
+        #expect(bye.method == "BYE" && call.state == .ended(code: 408, reason: "session expired without a refresh"))
+    }
+
+    @Test func asksAgainWithTheMinimumAfter422() throws {
+        let call = try placed()
+        var tooSmall = reply(422, to: call.invite)
+        tooSmall.headers.add("Min-SE", "3600")
+        let again = try #require(call.handle(tooSmall).invite)
+        #expect(again.headers["Session-Expires"] == "3600" && again.headers["CSeq"] == "2 INVITE")
+        #expect(call.handle(tooSmall).invite == nil)         // once only
+    }
 }

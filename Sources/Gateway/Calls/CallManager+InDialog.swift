@@ -19,6 +19,7 @@ extension CallManager {
             }
             return response
         }
+        if r.method == "INVITE" || r.method == "UPDATE" { call.placed?.peerRefreshed(now: now) }   // RFC 4028 refresh
         switch r.method {
         case "BYE":
             sip.respond(key, ok(), now: now)

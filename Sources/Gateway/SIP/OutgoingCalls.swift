@@ -96,6 +96,10 @@ extension SIPService {
             if let retry = call.byeChallenged(response) { sendOutgoing(retry, for: call) } else { endOutgoing(callID) }
             return
         }
+        if method == "UPDATE", response.statusCode >= 200 {
+            call.refreshAnswered(response, now: Self.now())
+            return
+        }
         guard method == "INVITE" else { return }
         let before = call.state
         let (invite, ack) = call.handle(response, now: Self.now())

@@ -376,6 +376,7 @@ final class SIPService {
         ok.body = Array(AudioNegotiation.answer(offer, agreed: agreed, local: local).text.utf8)
         respond(key, ok, now: now)
         if let dialog = call.dialog { calls.sent2xx(ok, in: dialog, peer: nextHop(for: call), now: now) }
+        call.peerRefreshed(now: now)
     }
 
     private func answerReInvite(_ r: SIPRequest, key: TransactionKey, dialog: Dialog, now: UInt64) {
@@ -488,7 +489,7 @@ final class SIPService {
     func afterWork() {
         timer?.cancel()
         let due = ([transactions.nextTimeout, calls.nextTimeout] + clients.values.map(\.nextTimeout)
-            + outgoing.values.map(\.retryAt)).compactMap { $0 }.min()
+            + outgoing.values.map(\.nextTimeout)).compactMap { $0 }.min()
         guard let due else { return }
         let now = Self.now()
         timer = loop.scheduleTask(in: .microseconds(Int64(due > now ? due - now : 0))) { [weak self] in
@@ -509,7 +510,9 @@ final class SIPService {
                 if let request = client.poll(now: now) { self.send(request, to: self.serverPeer, for: user) }
             }
             for call in self.outgoing.values {
-                if let retry = call.poll(now: now) { self.sendOutgoing(retry, for: call) }
+                guard let due = call.poll(now: now) else { continue }
+                self.sendOutgoing(due, for: call)
+                if case .ended = call.state { self.callHandler?.placedCallChanged(call, response: nil) } // session expired
             }
             self.afterWork()
         }

@@ -43,6 +43,10 @@ public final class OutgoingCall {
     /// How the last re-INVITE ended: 200, or the failure code (the old session stays then).
     public private(set) var lastReinviteResult: Int?
     private var authTries = 0
+    /// RFC 4028: the interval we ask for (raised by a 422's Min-SE), and the timers once answered.
+    private var sessionInterval = SessionRefresh.requested
+    private var sessionRetried = false
+    public private(set) var sessionTimer = SessionRefresh()
     /// Our BYE, kept to answer a digest challenge to it once.
     private var lastBye: SIPRequest?
     private var byeAuthTried = false
@@ -74,6 +78,7 @@ public final class OutgoingCall {
         h.add("CSeq", "\(cseq) INVITE")
         h.add("Contact", "<\(settings.contact)>")
         h.add("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE")
+        for (name, value) in SessionRefresh.requestHeaders(interval: sessionInterval) { h.add(name, value) }
         if let (name, value) = authorization { h.add(name, value) }
         h.add("Content-Type", "application/sdp")
         return SIPRequest(method: "INVITE", uri: settings.to, headers: h, body: offer)
@@ -104,12 +109,22 @@ public final class OutgoingCall {
             dialog = d
             answerBody = response.body
             state = .confirmed
+            sessionTimer.established(response, now: now)
             var a = d
             var request = a.request("ACK", contact: settings.contact)
             request.headers.set("CSeq", "\(cseq) ACK")
             request.headers.prepend("Via", via())
             ack = request
             return (nil, request)
+        }
+        if code == 422, !sessionRetried, let minimum = response.headers["Min-SE"].flatMap({ Int(SIPText.trim(Substring($0))) }),
+           minimum > sessionInterval, minimum <= 86_400 {
+            // Interval too small for the far end (§6): ask again with its minimum.
+            sessionRetried = true
+            sessionInterval = minimum
+            cseq += 1
+            invite = makeInvite(authorization: nil)
+            return (invite, nil)
         }
         if (code == 401 || code == 407), let creds = settings.credentials, authTries == 0 {
             let header = code == 401 ? "WWW-Authenticate" : "Proxy-Authenticate"
@@ -217,13 +232,42 @@ public final class OutgoingCall {
         return ackRequest
     }
 
-    /// The re-INVITE to send again once a 491's wait is over (a new transaction, a new CSeq).
+    /// What is due at `now`: the re-INVITE to send again once a 491's wait
+    /// is over (a new transaction, a new CSeq), our session refresh (UPDATE),
+    /// or the BYE of a session the far end let expire (the call is then over).
     public func poll(now: UInt64) -> SIPRequest? {
-        guard let at = retryAt, now >= at, let pending = reinvite else { return nil }
-        retryAt = nil
-        reinvite = nil
-        return reinvite(offer: pending.request.body)
+        if let at = retryAt, now >= at, let pending = reinvite {
+            retryAt = nil
+            reinvite = nil
+            return reinvite(offer: pending.request.body)
+        }
+        guard state == .confirmed else { return nil }
+        switch sessionTimer.due(now: now) {
+        case .refresh:
+            var update = request("UPDATE")
+            update?.headers.add("Session-Expires", "\(sessionTimer.interval ?? sessionInterval);refresher=uac")
+            update?.headers.add("Supported", "timer")
+            return update
+        case .expired:
+            let byeRequest = bye()
+            state = .ended(code: 408, reason: "session expired without a refresh")
+            return byeRequest
+        case nil:
+            return nil
+        }
     }
+
+    /// The answer to our refresh UPDATE: a 2xx restarts the interval (a
+    /// failure lets it run out, and the call ends then).
+    public func refreshAnswered(_ response: SIPResponse, now: UInt64) {
+        if (200..<300).contains(response.statusCode) { sessionTimer.refreshed(now: now) }
+    }
+
+    /// The far end refreshed the session (its re-INVITE or UPDATE).
+    public func peerRefreshed(now: UInt64) { sessionTimer.refreshed(now: now) }
+
+    /// When `poll` has something to do next.
+    public var nextTimeout: UInt64? { [retryAt, sessionTimer.nextTimeout].compactMap { $0 }.min() }
 
     /// A BYE from the far end ends the call.
     public func remoteHungUp() { state = .ended(code: 200, reason: "far end hung up") }
