@@ -135,9 +135,12 @@ public enum SIPParser {
         return SIPResponse(statusCode: code, reason: parts.count == 3 ? string(parts[2]) : "", headers: headers, body: body)
     }
 
+    private static let version = Array("sip/2.0".utf8)
+
     private static func checkVersion(_ v: ArraySlice<UInt8>) throws(SIPParseError) {
+        // Compared as bytes, case-insensitively: no string on the good path.
+        if v.count == version.count, zip(v, version).allSatisfy({ SIPHeaders.lower($0) == $1 }) { return }
         let text = string(v)
-        if text.uppercased() == "SIP/2.0" { return }
         if text.uppercased().hasPrefix("SIP/") { throw .unsupportedVersion(text) }
         throw .badStartLine("bad SIP version '\(text.prefix(20))'")
     }
@@ -168,7 +171,11 @@ extension SIPMessage {
             headers = r.headers
             body = r.body
         case .response(let r):
-            out += "SIP/2.0 \(r.statusCode) \(r.reason)\r\n".utf8
+            out += "SIP/2.0 ".utf8
+            appendDecimal(r.statusCode, to: &out)
+            out.append(UInt8(ascii: " "))
+            out += r.reason.utf8
+            out += "\r\n".utf8
             headers = r.headers
             body = r.body
         }
@@ -178,8 +185,13 @@ extension SIPMessage {
             out += f.value.utf8
             out += "\r\n".utf8
         }
-        out += "Content-Length: \(body.count)\r\n\r\n".utf8
+        out += "Content-Length: ".utf8
+        appendDecimal(body.count, to: &out)
+        out += "\r\n\r\n".utf8
         out += body
         return out
     }
+
+    /// A number's digits: a string this short lives inline, so nothing is allocated.
+    private func appendDecimal(_ n: Int, to out: inout [UInt8]) { out += String(n).utf8 }
 }
