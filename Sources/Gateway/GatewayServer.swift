@@ -31,6 +31,8 @@ public final class GatewayServer {
         public var sipKeepAliveSeconds = 30
         /// A long-poll client that has not polled for this long is signed out.
         public var pollExpirySeconds = 30
+        /// Offer SDES-SRTP (RTP/SAVP, a=crypto) on the SIP leg of browser calls.
+        public var sipSRTP = false
         /// Send the browser's DTMF as SIP INFO too (always done when the SIP peer has no telephone-event).
         public var dtmfInfo = false
         /// Routes that make the gateway place SIP calls on request (for the tests);
@@ -64,7 +66,8 @@ public final class GatewayServer {
         let files = StaticFiles()
         let sip = try startSIP(ports: ports)
         let manager = CallManager(sip: sip, factory: factory, ports: ports, group: group,
-                                  settings: .init(mediaIP: config.mediaIP, dtmfInfo: config.dtmfInfo), logger: logger)
+                                  settings: .init(mediaIP: config.mediaIP, offerSRTP: config.sipSRTP, dtmfInfo: config.dtmfInfo),
+                                  logger: logger)
         sip.callHandler = manager
         self.manager = manager
         let sipStatus = SIPStatusRoute(service: sip)

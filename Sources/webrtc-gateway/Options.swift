@@ -23,6 +23,8 @@ usage: webrtc-gateway [options]
                           registered when they sign in)
   --sip-keepalive SECONDS ping the SIP server (CRLF CRLF, RFC 5626) this often while users are
                           registered, to keep NAT bindings and TCP/TLS connections open; 0 = never (default 30)
+  --sip-srtp              offer SDES-SRTP (RTP/SAVP with a=crypto) on the SIP leg of the browsers' calls
+                          (default plain RTP; SDES offers from SIP peers are always taken)
   --dtmf-info             send the browser's DTMF as SIP INFO too (it always goes as RFC 4733, and as
                           INFO when the SIP peer has no telephone-event)
   --poll-expiry SECONDS   sign out a long-poll client that stops polling for this long (default 30)
@@ -98,6 +100,8 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
             let v = value()
             guard let seconds = Int(v), (0...3600).contains(seconds) else { fail("--sip-keepalive wants 0-3600 seconds, got \(v)") }
             config.sipKeepAliveSeconds = seconds
+        case "--sip-srtp":
+            config.sipSRTP = true
         case "--dtmf-info":
             config.dtmfInfo = true
         case "--poll-expiry":

@@ -112,9 +112,12 @@ def _encoder(table):
 class RtpPeer:
     """The media of a SIP test peer: plays a G.711 tone (or silence, or
     nothing) to the gateway, from the first packet's source on (symmetric
-    RTP), and records what the gateway sends: audio and RFC 4733 events."""
+    RTP), and records what the gateway sends: audio and RFC 4733 events.
+    With `srtp`, it speaks SDES-SRTP (libsrtp through pylibsrtp): `key` is its
+    own, and the gateway's is given with `set_remote_key` (what arrives
+    before is kept and decrypted then)."""
 
-    def __init__(self, hz=600, codec="PCMU", mode="tone", event_pt=101):
+    def __init__(self, hz=600, codec="PCMU", mode="tone", event_pt=101, srtp=False):
         self.codec, self.pt = codec, 0 if codec == "PCMU" else 8
         self.table = ULAW if codec == "PCMU" else ALAW
         self.hz, self.mode, self.event_pt = hz, mode, event_pt
@@ -126,6 +129,12 @@ class RtpPeer:
         self.audio = {}          # payload type -> bytearray of payloads
         self.events = []         # (timestamp, event code, end bit)
         self.first_packet_at = None
+        self.tx = self.rx = None
+        self.pending = []
+        if srtp:
+            from pylibsrtp import Policy, Session
+            self.key = os.urandom(30)
+            self.tx = Session(policy=Policy(key=self.key, ssrc_type=Policy.SSRC_ANY_OUTBOUND))
         self.running = True
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -151,16 +160,32 @@ class RtpPeer:
                 samples = (level * np.sin(2 * np.pi * self.hz * n / 8000)).astype(np.int32)
                 header = struct.pack("!BBHII", 0x80, self.pt, seq & 0xFFFF, ts & 0xFFFFFFFF, 0x5eed)
                 seq, ts = seq + 1, ts + 160
+                packet = header + encode(samples)
                 try:
-                    self.sock.sendto(header + encode(samples), self.remote)
+                    self.sock.sendto(self.tx.protect(packet) if self.tx else packet, self.remote)
                 except OSError:
                     pass
+
+    def set_remote_key(self, key):
+        from pylibsrtp import Policy, Session
+        self.rx = Session(policy=Policy(key=key, ssrc_type=Policy.SSRC_ANY_INBOUND))
+        pending, self.pending = self.pending, []
+        for data in pending:
+            self._record(data, self.remote)
 
     def _record(self, data, addr):
         if len(data) < 12 or data[0] >> 6 != 2 or 72 <= (data[1] & 0x7F) <= 76:
             return  # not RTP (RTCP shares the port when muxed)
         self.remote = self.remote or addr
         self.first_packet_at = self.first_packet_at or time.monotonic()
+        if self.tx:
+            if not self.rx:
+                self.pending.append(data)
+                return
+            try:
+                data = self.rx.unprotect(data)
+            except Exception:
+                return   # fails authentication: not counted as audio
         pt = data[1] & 0x7F
         cc = data[0] & 0x0F
         offset = 12 + 4 * cc
@@ -204,6 +229,7 @@ class RtpPeer:
 def run_sipp(target, scenario, *flags, timeout=60, background=False):
     """Runs one sipp call with a scenario from sipp/ (a UAS when `target` is
     None); returns the CompletedProcess, or with `background` the Popen."""
+    # os.path.join keeps an absolute path: a scenario written by the test runs too.
     args = ["sipp", *([target] if target else []), "-sf", os.path.join(HERE, "sipp", scenario), "-i", "127.0.0.1", "-m", "1",
             "-nostdin", "-timeout", f"{timeout}s", "-timeout_error", *flags]
     if background:

@@ -277,3 +277,37 @@ def test_sign_in_with_an_account_from_the_configuration(chromium, network, start
     a.disconnect()
     wait_until(lambda: nothing_open(gw) and status(gw)["gateway"]["signedIn"] == 0, 5, what="the sign-out")
     assert registered()
+
+
+def test_sdes_srtp_on_the_sip_leg(chromium, network, rtp_peer, start_gateway, tmp_path):
+    """--sip-srtp: the gateway offers RTP/SAVP with a=crypto; the phone answers with its own key, and the
+    media both ways is SRTP that libsrtp (in the test's RTP peer) encrypts and authenticates."""
+    import base64
+    import re
+    gw = start_gateway("--sip-server", f"127.0.0.1:{network['kamailio']}", "--sip-domain", DOMAIN, "--sip-srtp")
+    peer = rtp_peer(hz=PEER_HZ, srtp=True)
+    with open(os.path.join(HERE, "sipp", "uas_answer.xml")) as f:
+        scenario = f.read().replace('"rtpport,pt,codec"', '"rtpport,pt,codec,key"').replace(
+            "RTP/AVP [$pt] 101", "RTP/SAVP [$pt] 101").replace(
+            "a=rtpmap:[$pt] [$codec]/8000", "a=rtpmap:[$pt] [$codec]/8000\n      a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:[$key]")
+    (tmp_path / "uas_answer_srtp.xml").write_text(scenario)
+    trace = str(tmp_path / "sipp.log")
+    sipp = run_sipp(None, str(tmp_path / "uas_answer_srtp.xml"), "-p", str(network["trunk"]), "-set", "rtpport",
+                    str(peer.port), "-set", "pt", "0", "-set", "codec", "PCMU", "-set", "key",
+                    base64.b64encode(peer.key).decode(), "-trace_msg", "-message_file", trace, background=True)
+    a = signed_in(chromium, gw)
+    try:
+        a.call("9000")
+        a.wait_for("answered")
+        invite = open(trace).read()
+        assert "m=audio" in invite and "RTP/SAVP" in invite, invite[-2000:]
+        peer.set_remote_key(base64.b64decode(re.search(r"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:([A-Za-z0-9+/=]+)",
+                                                       invite).group(1)))
+        hz, level = wait_until(lambda: (t := peer.tone())[1] > -40 and t, 5, what="decrypted audio at the SIP phone")
+        assert abs(hz - BROWSER_TONE_HZ) <= 20, (hz, level)
+        m = a.hears(PEER_HZ)
+        assert heard(m, PEER_HZ), m                      # the phone's SRTP, decrypted by the gateway
+        a.hangup()
+        assert finished(sipp)[0] == 0
+    finally:
+        a.disconnect()

@@ -67,10 +67,9 @@ extension CallManager {
             return sip.respond(key, TransactionLayer.response(to: r, code: 491, reason: "Request Pending"), now: now)
         }
         let local: MediaDirection = call.heldByBrowser ? .sendonly : .sendrecv
-        guard let (offer, agreed) = SIPLegMedia.negotiate(r.body, isAnswer: false) else {
+        guard let (offer, agreed) = SIPLegMedia.negotiate(r.body, isAnswer: false), apply(agreed, to: call, local: local) else {
             return sip.respond(key, TransactionLayer.response(to: r, code: 488, reason: "Not Acceptable Here"), now: now)
         }
-        apply(agreed, to: call, local: local)
         var response = TransactionLayer.response(to: r, code: 200, reason: "OK")
         response.headers.add("Contact", "<\(contact(for: call))>")
         response.headers.add("Content-Type", "application/sdp")

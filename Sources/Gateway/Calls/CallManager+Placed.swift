@@ -18,7 +18,7 @@ extension CallManager {
         guard let offer = Self.browserOffer(sdp) else { return s.error("bad-sdp", "call needs the browser's SDP offer", call: id) }
         guard let port = ports.acquire() else { return s.error("no-media-port", "the gateway has no free media port", call: id) }
         let call = BrowserCall(id: id, session: s, direction: .outgoing, peer: to,
-                               sipMedia: SIPLegMedia(address: settings.mediaIP, port: port))
+                               sipMedia: SIPLegMedia(address: settings.mediaIP, port: port, offersSRTP: settings.offerSRTP))
         call.media = SIPMediaLeg(loop: group.next(), host: settings.mediaIP, port: port, ports: ports)
         s.calls[id] = call
         calls[id] = call
@@ -127,15 +127,19 @@ extension CallManager {
     @discardableResult
     func applySIPAnswer(_ call: BrowserCall, _ body: [UInt8], local: MediaDirection = .sendrecv) -> Bool {
         guard let (_, agreed) = SIPLegMedia.negotiate(body, isAnswer: true) else { return false }
-        apply(agreed, to: call, local: local)
-        return true
+        return apply(agreed, to: call, local: local)
     }
 
-    /// Points leg B of the bridge and the SIP media socket at what the SIP peer agreed.
-    func apply(_ agreed: NegotiatedAudio, to call: BrowserCall, local: MediaDirection) {
+    /// Points leg B of the bridge (codec, direction, SDES keys) and the SIP
+    /// media socket at what the SIP peer agreed; false when its security is unusable.
+    @discardableResult
+    func apply(_ agreed: NegotiatedAudio, to call: BrowserCall, local: MediaDirection) -> Bool {
+        guard call.sipMedia.adopt(agreed) else { return false }
         call.media?.setRemote(host: agreed.remoteAddress ?? "", port: agreed.remotePort, rtcpMux: agreed.rtcpMux)
         call.dtmfByInfo = agreed.dtmfPayloadType == nil
         call.leg?.configureOtherLeg(call.sipMedia.legConfig(agreed),
                                     direction: SIPLegMedia.bridgeDirection(local: local, remote: agreed.remoteDirection))
+        if let keys = call.sipMedia.sdes { call.leg?.setOtherLegSRTP(keys) }
+        return true
     }
 }

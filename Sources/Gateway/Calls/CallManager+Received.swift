@@ -14,7 +14,7 @@ extension CallManager {
             sip.respond(key, TransactionLayer.response(to: r, code: code, reason: reason, toTag: tag), now: SIPService.now())
         }
         guard s.calls.count < ClientSession.maxCalls else { reply(486, "Busy Here"); return true }
-        guard let offer = SIPLegMedia.negotiate(r.body, isAnswer: false) else {
+        guard let offer = SIPLegMedia.negotiate(r.body, isAnswer: false), offer.1.security.isUsableOnSIPLeg else {
             reply(488, "Not Acceptable Here")    // also an INVITE without an offer: this gateway needs one
             return true
         }
@@ -82,15 +82,17 @@ extension CallManager {
         guard let offer = Self.browserOffer(sdp) else {
             return s.error("bad-sdp", "answer needs the browser's SDP offer", call: call.id, request: "answer")
         }
+        guard call.sipMedia.adopt(agreed) else {   // checked at the INVITE; keys made now
+            respondToInvite(call, 488, "Not Acceptable Here")
+            return finish(call, code: 488, reason: "the SIP offer's security is not usable", cause: "not-acceptable")
+        }
         call.state = .starting
-        call.media?.setRemote(host: agreed.remoteAddress ?? "", port: agreed.remotePort, rtcpMux: agreed.rtcpMux)
-        call.dtmfByInfo = agreed.dtmfPayloadType == nil
         var legB = call.sipMedia.legConfig(agreed)
         legB.initial_sequence = UInt16.random(in: 0...0x7fff)
         legB.initial_timestamp = UInt32.random(in: 0...UInt32.max)
-        openBrowserLeg(call, offer: offer, legB: legB,
-                       direction: SIPLegMedia.bridgeDirection(local: .sendrecv, remote: agreed.remoteDirection)) {
+        openBrowserLeg(call, offer: offer, legB: legB, direction: GWM_SENDRECV) {
             guard call.state == .starting else { return }
+            self.apply(agreed, to: call, local: .sendrecv)
             self.respondToInvite(call, 200, "OK", body: call.sipMedia.answer(sipOffer, agreed: agreed))
             call.state = .answered
             call.session.send(["type": "answered", "call": call.id])

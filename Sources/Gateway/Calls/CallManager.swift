@@ -17,6 +17,9 @@ final class CallManager: SIPCallHandler {
         var ringTimeout: TimeAmount = .seconds(120)
         var signInTimeout: TimeAmount = .seconds(10)
         var maxSessions = 1000
+        /// Offer SDES-SRTP on the SIP leg of the calls browsers place (SDES offers
+        /// from SIP peers are always taken).
+        var offerSRTP = false
         /// Send DTMF as SIP INFO as well as RFC 4733 (INFO is always used when
         /// the SIP peer has no telephone-event).
         var dtmfInfo = false

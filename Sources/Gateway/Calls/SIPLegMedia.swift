@@ -3,8 +3,8 @@ import MediaCore
 import SDP
 
 /// The SIP side's media description: what the gateway offers and answers
-/// there (plain RTP, G.711 and telephone-event), and how an agreed SDP sets
-/// leg B of the bridge.
+/// there (G.711 and telephone-event over plain RTP, or SDES-SRTP), and how an
+/// agreed SDP sets leg B of the bridge.
 struct SIPLegMedia {
     static let codecs: [AudioCodec] = [.pcmu, .pcma]
 
@@ -14,16 +14,36 @@ struct SIPLegMedia {
     let cname = Random.token(12)
     let sessionID = Random.digits(12)
     private(set) var version: UInt64 = 1
+    /// SDES keys: ours from the start when we offer SRTP, else made when the peer offers it.
+    private(set) var sdes: SDESKeys?
 
-    init(address: String, port: UInt16) {
+    init(address: String, port: UInt16, offersSRTP: Bool = false) {
         self.address = address
         self.port = port
+        if offersSRTP { sdes = .offering() }
+    }
+
+    /// Takes the peer's keys from what it agreed (its answer to our offer, or
+    /// its offer); false when its security cannot be used - DTLS, a bad key,
+    /// or plain RTP in answer to our SRTP offer (no downgrade).
+    mutating func adopt(_ agreed: NegotiatedAudio) -> Bool {
+        switch agreed.security {
+        case .none:
+            return sdes == nil
+        case .sdes(let crypto):
+            guard let keys = sdes.map({ $0.answered(by: crypto) }) ?? SDESKeys.answering(crypto) else { return false }
+            sdes = keys
+            return true
+        case .dtls:
+            return false
+        }
     }
 
     private mutating func parameters(_ direction: MediaDirection) -> LocalAudioParameters {
         var local = LocalAudioParameters(address: address, port: port, codecs: Self.codecs, ssrc: ssrc, cname: cname,
                                          sessionID: sessionID)
         local.direction = direction
+        local.sdes = sdes.map { [$0.attribute] } ?? []
         local.sessionVersion = version
         version += 1    // every new description of the session gets a higher o= version (RFC 3264 §8)
         return local
@@ -42,7 +62,7 @@ struct SIPLegMedia {
     static func negotiate(_ body: [UInt8], isAnswer: Bool) -> (SessionDescription, NegotiatedAudio)? {
         guard !body.isEmpty, let sdp = try? SDPParser.parse(String(decoding: body, as: UTF8.self)),
               let agreed = try? AudioNegotiation.negotiate(sdp, codecs: codecs, isAnswer: isAnswer),
-              agreed.security == .none, agreed.remoteAddress != nil else { return nil }
+              agreed.remoteAddress != nil else { return nil }
         return (sdp, agreed)
     }
 
@@ -55,7 +75,7 @@ struct SIPLegMedia {
         leg.dtmf_clock_rate = agreed.dtmfClockRate ?? 0
         if let ptime = agreed.ptime, [10, 20, 30, 40, 60].contains(ptime) { leg.ptime_ms = UInt32(ptime) }
         leg.ssrc = ssrc
-        leg.require_srtp = 0
+        leg.require_srtp = sdes == nil ? 0 : 1
         return leg
     }
 
@@ -63,6 +83,7 @@ struct SIPLegMedia {
     func provisionalLegConfig() -> gwm_leg_config {
         var leg = MediaBridge.defaultConfig().legs.1
         leg.ssrc = ssrc
+        leg.require_srtp = sdes == nil ? 0 : 1
         leg.initial_sequence = UInt16.random(in: 0...0x7fff)
         leg.initial_timestamp = UInt32.random(in: 0...UInt32.max)
         return leg
@@ -80,5 +101,13 @@ struct SIPLegMedia {
         case (false, true): return GWM_RECVONLY
         case (false, false): return GWM_INACTIVE
         }
+    }
+}
+
+extension NegotiatedAudio.Security {
+    /// Plain RTP or SDES: what the SIP leg speaks (DTLS-SRTP is the browser leg's).
+    var isUsableOnSIPLeg: Bool {
+        if case .dtls = self { return false }
+        return true
     }
 }

@@ -24,6 +24,14 @@ public final class BrowserLeg: Sendable {
         }
     }
 
+    /// SDES keys for the SIP side (leg B); replacing them starts new SRTP contexts.
+    func setOtherLegSRTP(_ keys: SDESKeys) {
+        guard let receive = keys.receive else { return }
+        channel.pipeline.handler(type: BrowserLegHandler.self).whenSuccess {
+            $0.setOtherLegSRTP(keys.profile, send: keys.send, receive: receive)
+        }
+    }
+
     func mediaSummary() -> EventLoopFuture<(relaying: Bool, fromBrowser: UInt64, toBrowser: UInt64, fromSIP: UInt64,
                                             toSIP: UInt64)> {
         channel.pipeline.handler(type: BrowserLegHandler.self).map(\.mediaSummary)

@@ -66,7 +66,7 @@ public final class BrowserLegFactory: Sendable {
                                       address: settings.mediaIP, port: port, type: "host")]
 
         let dtlsRole: DTLSEndpoint.Role?
-        var sdesKeys: (send: [UInt8], receive: [UInt8], profile: gwm_srtp_profile)?
+        var sdesKeys: SDESKeys?
         switch agreed.security {
         case .dtls(let fingerprints, let remoteSetup):
             let setup: DTLSSetup = switch remoteSetup {
@@ -78,15 +78,12 @@ public final class BrowserLegFactory: Sendable {
             dtlsRole = setup == .active ? .client : .server
             _ = fingerprints
         case .sdes(let crypto):
-            let suite = SRTPSuite(rawValue: crypto.suite)!
-            let profile = suite.profile
-            let key = Random.bytes(Int(gwm_srtp_key_length(profile)))
-            guard let theirs = crypto.inlineKey, theirs.count == key.count else {
+            guard let keys = SDESKeys.answering(crypto) else {
                 ports.release(port)
                 return loop.makeFailedFuture(Failure.notAcceptable("a=crypto key of the wrong length"))
             }
-            local.sdes = [CryptoAttribute(tag: crypto.tag, suite: suite, key: key)]
-            sdesKeys = (key, theirs, profile)
+            local.sdes = [keys.attribute]
+            sdesKeys = keys
             dtlsRole = nil
         case .none:
             ports.release(port)
@@ -110,8 +107,8 @@ public final class BrowserLegFactory: Sendable {
                     if let role = dtlsRole, case .dtls(let fps, _) = agreed.security {
                         dtls = try DTLSEndpoint(identity: identity, role: role, expected: fps[0])
                     }
-                    if let sdesKeys {
-                        try bridge.setSRTP(sdesKeys.profile, on: GWM_LEG_A, sendKey: sdesKeys.send, receiveKey: sdesKeys.receive)
+                    if let sdesKeys, let receive = sdesKeys.receive {
+                        try bridge.setSRTP(sdesKeys.profile, on: GWM_LEG_A, sendKey: sdesKeys.send, receiveKey: receive)
                     }
                     var agent = ICELiteAgent(local: ice, remote: agreed.remoteICE)
                     for c in agreed.remoteCandidates { agent.addRemoteCandidate(c) }

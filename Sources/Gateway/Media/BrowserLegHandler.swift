@@ -73,6 +73,12 @@ final class BrowserLegHandler: ChannelInboundHandler {
         }
     }
 
+    func setOtherLegSRTP(_ profile: gwm_srtp_profile, send: [UInt8], receive: [UInt8]) {
+        do { try session.bridge.setSRTP(profile, on: GWM_LEG_B, sendKey: send, receiveKey: receive) } catch {
+            logger.warning("cannot key the SIP side's SRTP: \(error)", metadata: ["session": "\(id)"])
+        }
+    }
+
     /// The state the call model reads: relaying or transcoding, packets each way.
     var mediaSummary: (relaying: Bool, fromBrowser: UInt64, toBrowser: UInt64, fromSIP: UInt64, toSIP: UInt64) {
         let a = session.bridge.stats(GWM_LEG_A), b = session.bridge.stats(GWM_LEG_B)
