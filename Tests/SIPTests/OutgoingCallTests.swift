@@ -14,6 +14,13 @@ import Testing
         return response
     }
 
+    private func placed(credentials: DigestCredentials? = nil) throws -> OutgoingCall {
+        OutgoingCall(settings: .init(from: try SIPURI(parsing: "sip:1001@example.com"), to: try SIPURI(parsing: "sip:2000@192.0.2.9"),
+                                     contact: try SIPURI(parsing: "sip:1001@192.0.2.1:5060"), credentials: credentials,
+                                     via: ("UDP", "192.0.2.1", 5060)),
+                     offer: Array("v=0\r\n".utf8), token: counter())
+    }
+
     @Test func answersAcksHoldsWithGlareRetryAndHangsUp() throws {
         let call = OutgoingCall(settings: .init(from: try SIPURI(parsing: "sip:1001@example.com"),
                                                 to: try SIPURI(parsing: "sip:2000@192.0.2.9"),
@@ -57,12 +64,7 @@ import Testing
     }
 
     @Test func answersAChallengeToItsByeOnce() throws {
-        let call = OutgoingCall(settings: .init(from: try SIPURI(parsing: "sip:1001@example.com"),
-                                                to: try SIPURI(parsing: "sip:2000@192.0.2.9"),
-                                                contact: try SIPURI(parsing: "sip:1001@192.0.2.1:5060"),
-                                                credentials: DigestCredentials(username: "1001", password: "secret"),
-                                                via: ("UDP", "192.0.2.1", 5060)),
-                                offer: Array("v=0\r\n".utf8), token: counter())
+        let call = try placed(credentials: DigestCredentials(username: "1001", password: "secret"))
         _ = call.handle(reply(200, to: call.invite))
         let bye = try #require(call.bye())
         var challenge = reply(407, to: bye)
@@ -88,11 +90,7 @@ import Testing
     }
 
     @Test func retransmitsItsAnswerToTheFarEndsReinviteUntilTheAck() throws {
-        let call = OutgoingCall(settings: .init(from: try SIPURI(parsing: "sip:1001@example.com"),
-                                                to: try SIPURI(parsing: "sip:2000@192.0.2.9"),
-                                                contact: try SIPURI(parsing: "sip:1001@192.0.2.1:5060"),
-                                                credentials: nil, via: ("UDP", "192.0.2.1", 5060)),
-                                offer: Array("v=0\r\n".utf8), token: counter())
+        let call = try placed()
         _ = call.handle(reply(200, to: call.invite))
         let dialog = try #require(call.dialog)
         // The far end's re-INVITE, as it would arrive: its tag in From, ours in To.
@@ -118,11 +116,13 @@ import Testing
         #expect(core.poll(now: 64 * 500_000).contains(.ackTimeout(dialogID: dialog.id)))
     }
 
-    private func placed() throws -> OutgoingCall {
-        OutgoingCall(settings: .init(from: try SIPURI(parsing: "sip:1001@example.com"), to: try SIPURI(parsing: "sip:2000@192.0.2.9"),
-                                     contact: try SIPURI(parsing: "sip:1001@192.0.2.1:5060"), credentials: nil,
-                                     via: ("UDP", "192.0.2.1", 5060)),
-                     offer: Array("v=0\r\n".utf8), token: counter())
+    @Test func aTwoHundredThatCrossesItsCancelIsAcknowledgedAndCanBeHungUp() throws {
+        let call = try placed()
+        _ = call.handle(reply(180, to: call.invite))
+        _ = try #require(call.cancel())
+        let ack = call.handle(reply(200, to: call.invite)).ackToWire   // the far end answered before the CANCEL arrived
+        #expect(ack?.method == "ACK" && call.state == .confirmed)
+        #expect(try #require(call.bye()).method == "BYE")             // so the caller ends it with a BYE (§9.1)
     }
 
     @Test func asksForSessionTimersAndRefreshesWhenItIsTheRefresher() throws {
