@@ -29,6 +29,8 @@ public final class GatewayServer {
         public var sipAccounts: [(user: String, password: String)] = []
         /// How often to ping the SIP server (double CRLF) while users are registered; 0 = never.
         public var sipKeepAliveSeconds = 30
+        /// Web origins besides the gateway's own whose pages may use its signaling.
+        public var allowedOrigins: [String] = []
         /// A long-poll client that has not polled for this long is signed out.
         public var pollExpirySeconds = 30
         /// Offer SDES-SRTP (RTP/SAVP, a=crypto) on the SIP leg of browser calls.
@@ -72,7 +74,8 @@ public final class GatewayServer {
         self.manager = manager
         let sipStatus = SIPStatusRoute(service: sip)
         let status = StatusRoute(manager: manager, embedded: embeddedSIP, ports: ports)
-        let longPoll = LongPollRoutes(manager: manager, expiry: .seconds(Int64(config.pollExpirySeconds)))
+        let origins = OriginPolicy(allowed: config.allowedOrigins)
+        let longPoll = LongPollRoutes(manager: manager, origins: origins, expiry: .seconds(Int64(config.pollExpirySeconds)))
         let callRoutes = config.testCallRoutes ? OutgoingCallRoutes(service: sip) : nil
         let channel = try HTTPServer.start(group: group, host: config.httpHost, port: config.httpPort, router: { request, loop in
             longPoll.handle(request, on: loop) ?? echo.handle(request, on: loop) ?? status.handle(request, on: loop)
@@ -80,7 +83,7 @@ public final class GatewayServer {
                 ?? callRoutes?.handle(request, on: loop)
                 ?? files.handle(request, on: loop)
                 ?? loop.makeSucceededFuture(.text("not found\n", status: .notFound))
-        }, webSocketPath: WebSocketSignalingHandler.path, maxFrame: WebSocketSignalingHandler.maxMessage,
+        }, webSocketPath: WebSocketSignalingHandler.path, maxFrame: WebSocketSignalingHandler.maxMessage, origins: origins,
            webSocket: { WebSocketSignalingHandler(manager: manager) }).wait()
         self.channel = channel
         return channel.localAddress?.port ?? config.httpPort

@@ -27,6 +27,8 @@ usage: webrtc-gateway [options]
                           (default plain RTP; SDES offers from SIP peers are always taken)
   --dtmf-info             send the browser's DTMF as SIP INFO too (it always goes as RFC 4733, and as
                           INFO when the SIP peer has no telephone-event)
+  --allowed-origin ORIGIN let pages of ORIGIN (e.g. https://app.example.com) use the signaling from a
+                          browser, besides the gateway's own pages (repeatable)
   --poll-expiry SECONDS   sign out a long-poll client that stops polling for this long (default 30)
   --config FILE           read options from FILE: one per line, `name = value` with the names above
                           (without --), `#` comments; options on the command line come after it
@@ -104,6 +106,8 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
             config.sipSRTP = true
         case "--dtmf-info":
             config.dtmfInfo = true
+        case "--allowed-origin":
+            config.allowedOrigins.append(value())
         case "--poll-expiry":
             let v = value()
             guard let seconds = Int(v), (1...3600).contains(seconds) else { fail("--poll-expiry wants 1-3600 seconds, got \(v)") }

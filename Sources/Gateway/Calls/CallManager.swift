@@ -37,6 +37,11 @@ final class CallManager: SIPCallHandler {
     /// Every live call, by its id.
     var calls: [String: BrowserCall] = [:]
     var placedBySIPCallID: [String: BrowserCall] = [:]
+    /// Wrong passwords per user: after `maxFailedSignIns` in a row, sign-ins
+    /// of that user wait `signInLockout` (password guessing through the gateway).
+    private var failedSignIns: [String: (count: Int, lockedUntil: UInt64)] = [:]
+    static let maxFailedSignIns = 5
+    static let signInLockout: UInt64 = 60_000_000
     var ringingByInvite: [TransactionKey: BrowserCall] = [:]
 
     init(sip: SIPService, factory: BrowserLegFactory, ports: MediaPortPool, group: EventLoopGroup, settings: Settings,
@@ -126,9 +131,14 @@ final class CallManager: SIPCallHandler {
         guard sessionsByUser[user] == nil else {
             return s.error("in-use", "\(user) is signed in elsewhere on this gateway", request: "sign-in")
         }
+        if let failed = failedSignIns[user], failed.lockedUntil > SIPService.now() {
+            return s.error("too-many-attempts", "too many wrong passwords for \(user); try again in a minute",
+                           request: "sign-in")
+        }
         if let configured = configuredPassword(user) {
             // The gateway's own account (--register): the browser proves its password and shares its registration.
             guard Self.sameSecret(password, configured) else {
+                noteWrongPassword(user)
                 return s.error("wrong-password", "not the password configured for \(user)", request: "sign-in")
             }
             s.user = user
@@ -180,6 +190,7 @@ final class CallManager: SIPCallHandler {
         guard let s = sessionsByUser[user] else { return }
         switch (state, s.state) {
         case (.registered, .signingIn):
+            failedSignIns[user] = nil
             s.state = .signedIn
             s.send(["type": "signed-in", "user": user, "session": s.id])
         case (.failed(let code, let reason), .signingIn):
@@ -189,6 +200,7 @@ final class CallManager: SIPCallHandler {
             case 408: "server-unreachable"
             default: "registration-failed"
             }
+            if why == "wrong-password" { noteWrongPassword(user) }
             signInFailed(s, code: why, message: "REGISTER failed: \(code) \(reason)")
         case (.failed(let code, let reason), .signedIn):
             // The registration client keeps trying with back-off; the client is told.
@@ -198,6 +210,20 @@ final class CallManager: SIPCallHandler {
         default:
             break
         }
+    }
+
+    private func noteWrongPassword(_ user: String) {
+        var failed = failedSignIns[user] ?? (0, 0)
+        failed.count += 1
+        if failed.count >= Self.maxFailedSignIns {
+            failed = (0, SIPService.now() + Self.signInLockout)
+            logger.warning("\(user): \(Self.maxFailedSignIns) wrong passwords, sign-ins refused for a minute")
+        }
+        if failedSignIns.count >= 10_000 {   // bounded: forget users that are not locked out
+            let now = SIPService.now()
+            failedSignIns = failedSignIns.filter { $0.value.lockedUntil > now }
+        }
+        failedSignIns[user] = failed
     }
 
     /// The password of an account from the configuration (--register), if `user` is one.

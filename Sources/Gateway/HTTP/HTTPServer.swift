@@ -40,7 +40,7 @@ public enum HTTPServer {
 
     /// `webSocket` makes the handler of a connection upgraded at `webSocketPath`.
     public static func start(group: EventLoopGroup, host: String, port: Int, router: @escaping HTTPRouter,
-                             webSocketPath: String, maxFrame: Int,
+                             webSocketPath: String, maxFrame: Int, origins: OriginPolicy,
                              webSocket: @escaping @Sendable () -> ChannelHandler) -> EventLoopFuture<Channel> {
         ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -51,7 +51,8 @@ public enum HTTPServer {
                     maxFrameSize: maxFrame,
                     shouldUpgrade: { channel, head in
                         let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
-                        return channel.eventLoop.makeSucceededFuture(path == webSocketPath ? HTTPHeaders() : nil)
+                        let permitted = path == webSocketPath && origins.permits(head.headers)
+                        return channel.eventLoop.makeSucceededFuture(permitted ? HTTPHeaders() : nil)
                     },
                     upgradePipelineHandler: { channel, _ in
                         channel.eventLoop.makeCompletedFuture {

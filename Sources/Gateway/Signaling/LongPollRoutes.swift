@@ -7,6 +7,7 @@ import SignalingProtocol
 /// request hops to the call manager's loop, where the clients live.
 final class LongPollRoutes {
     let manager: CallManager
+    let origins: OriginPolicy
     /// A client that has not polled for this long is gone: its calls end, its registration goes.
     let expiry: TimeAmount
     let waitTimeout: TimeAmount
@@ -14,8 +15,10 @@ final class LongPollRoutes {
     let instanceCookie = "GWINSTANCE=\(Random.token(16)); Path=/; HttpOnly; SameSite=Lax"
     private var clients: [String: LongPollClient] = [:]   // by session id, on the manager's loop
 
-    init(manager: CallManager, expiry: TimeAmount = .seconds(30), waitTimeout: TimeAmount = .seconds(25)) {
+    init(manager: CallManager, origins: OriginPolicy, expiry: TimeAmount = .seconds(30),
+         waitTimeout: TimeAmount = .seconds(25)) {
         self.manager = manager
+        self.origins = origins
         self.expiry = expiry
         self.waitTimeout = min(waitTimeout, expiry)
         let check = TimeAmount.nanoseconds(max(expiry.nanoseconds / 6, 100_000_000))
@@ -30,6 +33,9 @@ final class LongPollRoutes {
         case (.POST, "/message"): route = message
         case (.GET, "/sign_out"), (.POST, "/sign_out"): route = signOut
         default: return nil
+        }
+        guard origins.permits(request.headers) else {
+            return loop.makeSucceededFuture(.text("error=forbidden-origin\n", status: .forbidden))
         }
         let promise = manager.loop.makePromise(of: HTTPResponse.self)
         manager.loop.execute { route(request, promise) }

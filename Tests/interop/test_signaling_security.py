@@ -1,0 +1,45 @@
+"""What an exposed gateway refuses on its signaling: pages of other web
+origins (cross-site WebSocket hijacking, and the same for long-poll), and
+password guessing through sign-in."""
+import http.client
+import socket
+
+from conftest import wait_until
+
+
+def upgrade(gateway, origin=None):
+    """The status line of a WebSocket upgrade request to /ws."""
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=5) as s:
+        extra = f"Origin: {origin}\r\n" if origin else ""
+        s.sendall((f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{gateway.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n").encode())
+        return s.recv(4096).split(b"\r\n")[0].decode()
+
+
+def sign_in(gateway, body, origin=None):
+    c = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=15)
+    c.request("POST", "/sign_in?json", body=body, headers={"Origin": origin} if origin else {})
+    r = c.getresponse()
+    out = (r.status, r.read().decode())
+    c.close()
+    return out
+
+
+def test_pages_of_other_origins_are_refused(start_gateway):
+    gw = start_gateway()
+    assert " 101 " in upgrade(gw, f"http://127.0.0.1:{gw.port}")        # its own pages
+    assert " 101 " in upgrade(gw)                                       # not a browser page
+    assert " 101 " not in upgrade(gw, "http://evil.example")
+    assert sign_in(gw, "1001:x", "http://evil.example")[0] == 403
+    other = start_gateway("--allowed-origin", "https://app.example.com")
+    assert " 101 " in upgrade(other, "https://app.example.com")
+
+
+def test_password_guessing_is_slowed_down(start_gateway):
+    gw = start_gateway("--register", "1001:right")     # an account of the configuration: checked by the gateway
+    wait_until(lambda: gw.sip_status()["registrations"].get("1001", "").startswith("registered"), 10,
+               what="the account's registration")
+    for _ in range(5):
+        assert "error=wrong-password" in sign_in(gw, "1001:wrong")[1]
+    status, body = sign_in(gw, "1001:right")
+    assert "error=too-many-attempts" in body, (status, body)            # even the right one, for a minute
