@@ -48,6 +48,11 @@ def test_browser_calls_browser_through_two_sip_calls(chromium, chromium_b, gatew
     assert status(gateway)["gateway"]["calls"] == 2   # the caller's call and the callee's, each a SIP call
     logs = gateway.logs()[log_before:]
     assert "1001 calls 1002, SIP call" in logs and "rings 1002" in logs, logs[-3000:]
+    # The callee holds and resumes (its re-INVITEs in the dialog it answered): the caller hears of both.
+    assert b.hold() == {"ok": True}
+    assert a.wait_for("held")["by"] == "remote"
+    assert b.resume() == {"ok": True}
+    assert a.wait_for("resumed")["by"] == "remote"
     # The callee hangs up: the caller's call ends within 2 s.
     b.hangup()
     ended = a.wait_for("ended", timeout=2)
@@ -60,6 +65,16 @@ def test_browser_calls_browser_through_two_sip_calls(chromium, chromium_b, gatew
 def test_failures_end_with_a_clear_cause(chromium, chromium_b, gateway):
     a = Phone(chromium, gateway)
     assert a.connect("1001") == {"ok": True}
+    # The callee declines: 603, "rejected" at the caller.
+    b = Phone(chromium_b, gateway)
+    assert b.connect("1002") == {"ok": True}
+    a.call("1002")
+    b.wait_for("incoming")
+    b.run("window.phone.reject().then(() => done(true));")
+    assert a.wait_for("failed")["code"] == "rejected"
+    assert b.wait_for("ended")["cause"] == "rejected"
+    b.disconnect()
+    a.driver.execute_script("window.phone.events.length = 0")
     for number, cause in [("4711", "not-found"), ("busy", "busy")]:
         a.call(number)
         failed = a.wait_for("failed")

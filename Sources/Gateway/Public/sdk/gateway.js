@@ -215,6 +215,11 @@ export class Call extends EventTarget {
   /** CANCEL while ringing, BYE once answered. Resolves when the call has ended. */
   hangup() {
     if (this.state === "ended") return Promise.resolve();
+    if (this.direction === "outgoing" && !this._offered) {
+      // Hung up before the offer went out: the gateway never heard of this call.
+      this._end(0, "hung up", "hangup");
+      return Promise.resolve();
+    }
     this.client._send({ type: "hangup", call: this.id });
     return this._waitEnded();
   }
@@ -278,7 +283,9 @@ export class Call extends EventTarget {
         break;
       case "error":
         if (this._settle(null, m)) break;
-        if (["bad-sdp", "bad-number", "no-media-port", "too-many-calls"].includes(m.code)) this._end(0, m.message, m.code);
+        if (["bad-sdp", "bad-number", "no-media-port", "too-many-calls", "no-such-call"].includes(m.code)) {
+          this._end(0, m.message, m.code);   // the gateway has no such call (any more): it is over here too
+        }
         break;
       case "ended":
         this._end(m.code, m.reason, m.cause);
@@ -356,7 +363,11 @@ export class GatewayClient extends EventTarget {
     const call = new Call(this, { id: callId(), direction: "outgoing", peer: String(number) });
     this.calls.set(call.id, call);
     call._startMedia(stream, codecs).then(
-      (sdp) => { if (call.state !== "ended") this._send({ type: "call", call: call.id, to: String(number), sdp }); },
+      (sdp) => {
+        if (call.state === "ended") return;
+        call._offered = true;
+        this._send({ type: "call", call: call.id, to: String(number), sdp });
+      },
       (e) => call._end(0, e.message, "media-failed"));
     return call;
   }
