@@ -121,10 +121,11 @@ class RtpPeer:
         self.codec, self.pt = codec, 0 if codec == "PCMU" else 8
         self.table = ULAW if codec == "PCMU" else ALAW
         self.hz, self.mode, self.event_pt = hz, mode, event_pt
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock, self.rtcp_sock = self._bind_pair()
         self.sock.settimeout(0.005)
+        self.rtcp_sock.setblocking(False)
         self.port = self.sock.getsockname()[1]
+        self.rtcp_from = []      # source addresses of the RTCP packets received on port + 1
         self.remote = None
         self.audio = {}          # payload type -> bytearray of payloads
         self.events = []         # (timestamp, event code, end bit)
@@ -139,6 +140,23 @@ class RtpPeer:
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
+    @staticmethod
+    def _bind_pair():
+        """An even RTP port with the RTCP port above it free (RFC 3550 §11)."""
+        for _ in range(100):
+            rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            rtp.bind(("127.0.0.1", 0))
+            port = rtp.getsockname()[1]
+            if port % 2 == 0:
+                rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                try:
+                    rtcp.bind(("127.0.0.1", port + 1))
+                    return rtp, rtcp
+                except OSError:
+                    rtcp.close()
+            rtp.close()
+        raise AssertionError("no free even/odd port pair")
+
     def _run(self):
         encode = _encoder(self.table)
         seq, ts, phase = 1, 0, 0
@@ -151,6 +169,11 @@ class RtpPeer:
                 pass
             except OSError:
                 return
+            try:
+                _, addr = self.rtcp_sock.recvfrom(2048)
+                self.rtcp_from.append(addr)
+            except (BlockingIOError, OSError):
+                pass
             now = time.monotonic()
             if self.remote and self.mode != "mute" and now >= next_send:
                 next_send = now + 0.02
@@ -224,6 +247,7 @@ class RtpPeer:
         self.running = False
         self.thread.join(2)
         self.sock.close()
+        self.rtcp_sock.close()
 
 
 def run_sipp(target, scenario, *flags, timeout=60, background=False):

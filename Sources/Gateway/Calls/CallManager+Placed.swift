@@ -16,7 +16,9 @@ extension CallManager {
             return s.error("bad-number", "dial a number or user name (letters, digits, . _ - + * #)", call: id)
         }
         guard let offer = Self.browserOffer(sdp) else { return s.error("bad-sdp", "call needs the browser's SDP offer", call: id) }
-        guard let port = ports.acquire() else { return s.error("no-media-port", "the gateway has no free media port", call: id) }
+        guard let port = ports.acquirePair() else {
+            return s.error("no-media-port", "the gateway has no free media ports", call: id)
+        }
         let call = BrowserCall(id: id, session: s, direction: .outgoing, peer: to,
                                sipMedia: SIPLegMedia(address: settings.mediaIP, port: port, offersSRTP: settings.offerSRTP))
         call.media = SIPMediaLeg(loop: group.next(), host: settings.mediaIP, port: port, ports: ports)

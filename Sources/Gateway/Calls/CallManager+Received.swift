@@ -18,9 +18,10 @@ extension CallManager {
             reply(488, "Not Acceptable Here")    // also an INVITE without an offer: this gateway needs one
             return true
         }
-        guard let port = ports.acquire() else { reply(503, "No Media Port"); return true }
+        guard let port = ports.acquirePair() else { reply(503, "No Media Port"); return true }
         guard let dialog = sip.calls.open(r, from: peer, localTag: tag) else {
             ports.release(port)
+            ports.release(port + 1)
             reply(500, "Cannot Open Dialog")
             return true
         }

@@ -1,39 +1,54 @@
 import NIOCore
 import NIOPosix
 
-/// The SIP side's media of a bridged call: one UDP port (`--rtp-ports`) on
-/// the browser session's event loop. RTP goes to the address the SIP peer's
-/// SDP gave (RTCP to the next port unless rtcp-mux was agreed); datagrams are
-/// accepted only from that peer's IP address, and the peer's port is learnt
-/// from what it sends (symmetric RTP, for peers behind NAT).
+/// The SIP side's media of a bridged call: an RTP port and the RTCP port
+/// above it (`--rtp-ports`, an even/odd pair), on the browser session's event
+/// loop. RTP goes to the address the SIP peer's SDP gave, RTCP to the port
+/// above it from ours (or with the RTP when rtcp-mux was agreed); datagrams
+/// are accepted only from that peer's IP address, and the peer's port is
+/// learnt from what it sends (symmetric RTP, for peers behind NAT).
 final class SIPMediaLeg: OtherLeg {
     let loop: EventLoop
+    /// The RTP port (even); RTCP is `port + 1`.
     let port: UInt16
     private let ports: MediaPortPool
-    private var channel: Channel?
+    private var rtp: Channel?
+    private var rtcp: Channel?
     private var rtpDestination: SocketAddress?
     private var rtcpDestination: SocketAddress?
+    private var rtcpMux = false
     private var peerIP: String?
     private var sink: ((UnsafeRawBufferPointer, UInt64) -> Void)?
     private var closed = false
 
-    /// Binds `port` (already taken from `ports`; given back when the leg closes).
+    /// Binds `port` and `port + 1` (already taken from `ports` with
+    /// `acquirePair`; given back when the leg closes).
     init(loop: EventLoop, host: String, port: UInt16, ports: MediaPortPool) {
         self.loop = loop
         self.port = port
         self.ports = ports
-        DatagramBootstrap(group: loop)
-            .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .channelInitializer { $0.pipeline.addHandler(SIPMediaHandler(leg: self)) }
-            .bind(host: host, port: Int(port))
-            .whenComplete { result in
-                switch result {
-                case .success(let channel):
-                    if self.closed { self.close(channel) } else { self.channel = channel }
-                case .failure:
-                    ports.release(port)
-                }
+        let bind = { (p: UInt16, isRTCP: Bool) in
+            DatagramBootstrap(group: loop)
+                .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .channelInitializer { $0.pipeline.addHandler(SIPMediaHandler(leg: self, isRTCP: isRTCP)) }
+                .bind(host: host, port: Int(p))
+        }
+        bind(port, false).flatMap { rtp in
+            bind(port + 1, true).map { (rtp, $0) }.flatMapError { error in
+                rtp.close().flatMapThrowing { throw error }      // the RTP socket must not outlive a failed pair
             }
+        }.whenComplete { result in
+            switch result {
+            case .success(let (rtp, rtcp)):
+                self.rtp = rtp
+                self.rtcp = rtcp
+                if self.closed { self.detach() }
+            case .failure:
+                self.closed = true
+                ports.release(port)
+                ports.release(port + 1)
+            }
+        }
     }
 
     /// Where the SIP peer wants its media (from its SDP); callable from any thread.
@@ -41,13 +56,15 @@ final class SIPMediaLeg: OtherLeg {
         loop.execute {
             guard let rtp = try? SocketAddress(ipAddress: host, port: Int(port)) else { return }
             self.peerIP = rtp.ipAddress
+            self.rtcpMux = rtcpMux
             self.rtpDestination = port == 0 ? nil : rtp
             self.rtcpDestination = port == 0 ? nil : rtcpMux ? rtp : try? SocketAddress(ipAddress: host, port: Int(port) + 1)
         }
     }
 
     func deliver(_ datagram: UnsafeRawBufferPointer, isRTCP: Bool, now: UInt64) -> [[UInt8]] {
-        guard let channel, let destination = isRTCP ? rtcpDestination : rtpDestination else { return [] }
+        guard let channel = isRTCP && !rtcpMux ? rtcp : rtp,
+              let destination = isRTCP ? rtcpDestination : rtpDestination else { return [] }
         var buffer = channel.allocator.buffer(capacity: datagram.count)
         buffer.writeBytes(datagram)
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: buffer), promise: nil)
@@ -59,22 +76,26 @@ final class SIPMediaLeg: OtherLeg {
     func detach() {
         sink = nil
         closed = true
-        if let channel { close(channel) }
-        channel = nil
-    }
-
-    private func close(_ channel: Channel) {
+        guard let rtp, let rtcp else { return }   // still binding: closed when that completes
+        self.rtp = nil
+        self.rtcp = nil
         let ports = self.ports, port = self.port
-        channel.close(promise: nil)
-        channel.closeFuture.whenComplete { _ in ports.release(port) }
+        rtp.close(promise: nil)
+        rtcp.close(promise: nil)
+        rtp.closeFuture.and(rtcp.closeFuture).whenComplete { _ in
+            ports.release(port)
+            ports.release(port + 1)
+        }
     }
 
-    fileprivate func received(_ envelope: AddressedEnvelope<ByteBuffer>, now: UInt64) {
+    fileprivate func received(_ envelope: AddressedEnvelope<ByteBuffer>, isRTCP: Bool, now: UInt64) {
         guard let sink, let ip = envelope.remoteAddress.ipAddress, ip == peerIP else { return }
-        if let rtp = rtpDestination, envelope.remoteAddress.port != rtp.port,
-           envelope.data.readableBytes > 1, envelope.data.getInteger(at: envelope.data.readerIndex + 1, as: UInt8.self)
-            .map({ $0 < 192 || $0 > 223 }) == true {
-            rtpDestination = envelope.remoteAddress     // symmetric RTP: answer where the RTP comes from
+        // Symmetric RTP/RTCP: answer where the peer really sends from.
+        if isRTCP {
+            if let known = rtcpDestination, envelope.remoteAddress.port != known.port { rtcpDestination = envelope.remoteAddress }
+        } else if let known = rtpDestination, envelope.remoteAddress.port != known.port, envelope.data.readableBytes > 1,
+                  envelope.data.getInteger(at: envelope.data.readerIndex + 1, as: UInt8.self).map({ $0 < 192 || $0 > 223 }) == true {
+            rtpDestination = envelope.remoteAddress
         }
         envelope.data.withUnsafeReadableBytes { sink($0, now) }
     }
@@ -83,10 +104,14 @@ final class SIPMediaLeg: OtherLeg {
 private final class SIPMediaHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     private let leg: SIPMediaLeg
+    private let isRTCP: Bool
 
-    init(leg: SIPMediaLeg) { self.leg = leg }
+    init(leg: SIPMediaLeg, isRTCP: Bool) {
+        self.leg = leg
+        self.isRTCP = isRTCP
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        leg.received(unwrapInboundIn(data), now: BrowserLegHandler.now())
+        leg.received(unwrapInboundIn(data), isRTCP: isRTCP, now: BrowserLegHandler.now())
     }
 }

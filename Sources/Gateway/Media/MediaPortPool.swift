@@ -21,6 +21,24 @@ public final class MediaPortPool: Sendable {
         }
     }
 
+    /// An even port and the odd one above it, both free (RTP and RTCP for a
+    /// peer without rtcp-mux, RFC 3550 §11), or nil when no such pair is left.
+    public func acquirePair() -> UInt16? {
+        state.withLockedValue { s in
+            let free = Set(s.free)
+            let count = s.free.count
+            for step in 0..<count {
+                let i = (s.next + step) % count
+                let p = s.free[i]
+                guard p % 2 == 0, p < UInt16.max, free.contains(p + 1) else { continue }
+                s.next = i
+                s.free.removeAll { $0 == p || $0 == p + 1 }
+                return p
+            }
+            return nil
+        }
+    }
+
     public var freeCount: Int { state.withLockedValue { $0.free.count } }
 
     public func release(_ port: UInt16) {
