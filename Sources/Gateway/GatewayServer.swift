@@ -27,6 +27,8 @@ public final class GatewayServer {
         public var sipDomain: String?
         /// Accounts to register at start (until sign-in does it per browser user).
         public var sipAccounts: [(user: String, password: String)] = []
+        /// The registration interval the user agent asks for, in seconds.
+        public var registerExpires = 3600
         /// How often to ping the SIP server (double CRLF) while users are registered; 0 = never.
         public var sipKeepAliveSeconds = 30
         /// Web origins besides the gateway's own whose pages may use its signaling.
@@ -99,7 +101,8 @@ public final class GatewayServer {
         func settings(port: Int, server: SIPPeer?, accounts: [(user: String, password: String)]) throws -> SIPService.Settings {
             .init(listenHost: config.sipListenHost, listenPort: port, server: server, domain: domain, accounts: accounts,
                   mediaIP: config.mediaIP, mediaPorts: ports, tls: try Self.sipTLS(config),
-                  tlsListen: port == config.sipListenPort ? tlsListen : nil, keepAliveSeconds: config.sipKeepAliveSeconds)
+                  tlsListen: port == config.sipListenPort ? tlsListen : nil, registerExpires: config.registerExpires,
+                  keepAliveSeconds: config.sipKeepAliveSeconds)
         }
         var server = config.sipServer.map {
             SIPPeer(SIPPeer.Transport(rawValue: config.sipServerTransport.uppercased()) ?? .udp, host: $0.host, port: $0.port)

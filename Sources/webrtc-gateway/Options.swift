@@ -21,6 +21,8 @@ usage: webrtc-gateway [options]
   --sip-domain NAME       the SIP domain of the users (default: the --sip-listen host)
   --register USER:PASS    register USER on the SIP server at start (repeatable; browser users are
                           registered when they sign in)
+  --register-expires SECONDS  the registration interval asked of the SIP server (default 3600;
+                          refreshed at half of what it grants)
   --sip-keepalive SECONDS ping the SIP server (CRLF CRLF, RFC 5626) this often while users are
                           registered, to keep NAT bindings and TCP/TLS connections open; 0 = never (default 30)
   --sip-srtp              offer SDES-SRTP (RTP/SAVP with a=crypto) on the SIP leg of the browsers' calls
@@ -98,6 +100,12 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
             config.sipServer = hostPort(v)
         case "--test-call-routes":
             config.testCallRoutes = true
+        case "--register-expires":
+            let v = value()
+            guard let seconds = Int(v), (10...86_400).contains(seconds) else {
+                fail("--register-expires wants 10-86400 seconds, got \(v)")
+            }
+            config.registerExpires = seconds
         case "--sip-keepalive":
             let v = value()
             guard let seconds = Int(v), (0...3600).contains(seconds) else { fail("--sip-keepalive wants 0-3600 seconds, got \(v)") }

@@ -314,3 +314,17 @@ def test_sdes_srtp_on_the_sip_leg(chromium, network, rtp_peer, start_gateway, tm
         assert finished(sipp)[0] == 0
     finally:
         a.disconnect()
+
+
+def test_a_lost_registration_is_told_to_the_browser(chromium, start_gateway):
+    port = free_port()
+    registrar = run_sipp(None, "uas_register_then_refuse.xml", "-p", str(port), background=True)
+    gw = start_gateway("--sip-server", f"127.0.0.1:{port}", "--sip-domain", DOMAIN, "--register-expires", "20")
+    a = Phone(chromium, gw)
+    try:
+        assert a.connect("1001", "x") == {"ok": True}
+        lost = a.wait_for("registrationlost", timeout=5)   # the refresh, due a second after a 2 s grant, got 403
+        assert lost["code"] == 403, lost
+        assert finished(registrar)[0] == 0
+    finally:
+        a.disconnect()

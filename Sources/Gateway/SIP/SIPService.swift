@@ -26,6 +26,8 @@ final class SIPService {
         var tls: NIOSSLContext?
         /// A TLS listener for incoming connections: its port (on listenHost) and server certificate.
         var tlsListen: (port: Int, context: NIOSSLContext)?
+        /// The registration interval asked for (the registrar may grant another).
+        var registerExpires = 3600
         /// How often the user agent pings the SIP server while it has registrations; 0 = never.
         var keepAliveSeconds = 30
     }
@@ -147,7 +149,9 @@ final class SIPService {
             contact: SIPURI(user: user, host: settings.listenHost, port: port),
             credentials: password.map { DigestCredentials(username: user, password: $0) },
             via: (serverPeer.transport.rawValue, settings.listenHost, port))
-        let client = RegistrationClient(account: account, token: { Random.token(12) })
+        var asked = account
+        asked.expires = settings.registerExpires
+        let client = RegistrationClient(account: asked, token: { Random.token(12) })
         clients[user] = client
         send(client.start(now: Self.now()), to: serverPeer, for: user)
     }

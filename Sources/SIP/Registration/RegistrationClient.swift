@@ -98,8 +98,8 @@ public final class RegistrationClient {
         }
         let granted = grantedExpires(response) ?? account.expires
         state = .registered(expires: granted)
-        // Refresh well before expiry: at half the interval, but no later than 30 s before it.
-        let refresh = UInt64(max(1, min(granted / 2, granted - 30))) * 1_000_000
+        // Refresh well before expiry: at half the interval granted.
+        let refresh = UInt64(max(1, granted / 2)) * 1_000_000
         nextTimeout = now + refresh
         return nil
     }
