@@ -5,6 +5,9 @@ calls through the gateway's built-in registrar/proxy - to the `echo` and
 the two browsers send different tones."""
 import os
 import statistics
+import time
+
+import pytest
 
 from conftest import BROWSER_TONE_HZ, wait_until
 from phone import Phone, hear_each_other, heard, nothing_open, status
@@ -129,22 +132,36 @@ def test_setup_times(chromium, gateway):
 CONCURRENT_CALLS = int(os.environ.get("GW_CONCURRENT_CALLS", "30"))
 
 
-def test_concurrent_calls(chromium, start_gateway):
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.parametrize("codecs", [None, ["opus"]], ids=["relay", "transcode"])
+def test_concurrent_calls(chromium, start_gateway, codecs):
     """Many browser clients in one page (30; GW_CONCURRENT_CALLS), each in a call to echo at once: every one
-    answered and receiving audio. Each takes three media ports: browser leg, SIP leg, the echo number's."""
+    answered and receiving audio. Each takes four media ports: browser leg, SIP leg (RTP and RTCP), the echo
+    number's. Prints the gateway's CPU per call-second while they run (the browser offering G.711, which the
+    bridge relays, or Opus only, which it transcodes to and from PCMU)."""
     gateway = start_gateway("--rtp-ports", "20000-20999")
     a = Phone(chromium, gateway)
-    answered = a.run("window.phone.many(arguments[0], 'echo').then(done);", CONCURRENT_CALLS)
+    answered = a.run("window.phone.many(arguments[0], 'echo', arguments[1]).then(done);", CONCURRENT_CALLS, codecs)
     assert answered == CONCURRENT_CALLS
     assert status(gateway)["gateway"]["calls"] == CONCURRENT_CALLS
     def all_hear():
         stats = a.run("window.phone.manyStats().then(done);")
         return all(s["packets"] > 50 and s["energy"] > 0 for s in stats) and stats
     stats = wait_until(all_hear, 10, what="audio on every call")
+    before, started = cpu_seconds(gateway.proc.pid), time.monotonic()
+    wait_until(lambda: time.monotonic() - started >= 5, 6, interval=0.5, what="five seconds of calls")
+    cpu = (cpu_seconds(gateway.proc.pid) - before) / (CONCURRENT_CALLS * (time.monotonic() - started))
     a.run("window.phone.manyEnd().then(() => done(true));")
     wait_until(lambda: nothing_open(gateway) and status(gateway)["gateway"]["signedIn"] == 0, 10, what="all calls closed")
-    print(f"\n{CONCURRENT_CALLS} concurrent browser calls held, fewest packets received on one: "
-          f"{min(s['packets'] for s in stats)}")
+    print(f"\n{CONCURRENT_CALLS} concurrent browser calls held ({'Opus transcoded' if codecs else 'G.711 relayed'}), "
+          f"fewest packets received on one: {min(s['packets'] for s in stats)}; gateway CPU {cpu * 1e3:.2f} ms "
+          "per call-second (both legs, the echo number included)")
 
 
 def test_the_softphone_page(chromium, gateway):
