@@ -97,10 +97,11 @@ public final class GatewayServer {
     private func startSIP(ports: MediaPortPool) throws -> SIPService {
         let domain = config.sipDomain ?? config.sipListenHost
         let tlsListen = try Self.sipTLSListener(config)
+        let tlsClient = try Self.sipTLS(config)
         // The TLS listener belongs to whoever listens on --sip-listen: the embedded server, or the user agent.
-        func settings(port: Int, server: SIPPeer?, accounts: [(user: String, password: String)]) throws -> SIPService.Settings {
+        func settings(port: Int, server: SIPPeer?, accounts: [(user: String, password: String)]) -> SIPService.Settings {
             .init(listenHost: config.sipListenHost, listenPort: port, server: server, domain: domain, accounts: accounts,
-                  mediaIP: config.mediaIP, mediaPorts: ports, tls: try Self.sipTLS(config),
+                  mediaIP: config.mediaIP, mediaPorts: ports, tls: tlsClient,
                   tlsListen: port == config.sipListenPort ? tlsListen : nil, registerExpires: config.registerExpires,
                   keepAliveSeconds: config.sipKeepAliveSeconds)
         }
@@ -108,13 +109,13 @@ public final class GatewayServer {
             SIPPeer(SIPPeer.Transport(rawValue: config.sipServerTransport.uppercased()) ?? .udp, host: $0.host, port: $0.port)
         }
         if server == nil {
-            let embedded = SIPService(settings: try settings(port: config.sipListenPort, server: nil, accounts: []),
+            let embedded = SIPService(settings: settings(port: config.sipListenPort, server: nil, accounts: []),
                                       loop: group.next(), logger: logger)
             try embedded.start().wait()
             self.embeddedSIP = embedded
             server = SIPPeer(.udp, host: config.sipListenHost, port: UInt16(embedded.boundPort ?? config.sipListenPort))
         }
-        let ua = SIPService(settings: try settings(port: config.sipServer == nil ? 0 : config.sipListenPort, server: server,
+        let ua = SIPService(settings: settings(port: config.sipServer == nil ? 0 : config.sipListenPort, server: server,
                                                    accounts: config.sipAccounts),
                             loop: group.next(), logger: logger)
         try ua.start().wait()

@@ -75,6 +75,11 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
             guard !arguments.isEmpty else { fail("\(flag) needs a value") }
             return arguments.removeFirst()
         }
+        func number(in range: ClosedRange<Int>, _ what: String) -> Int {
+            let v = value()
+            guard let n = Int(v), range.contains(n) else { fail("\(flag) wants \(what) (\(range.lowerBound)-\(range.upperBound)), got \(v)") }
+            return n
+        }
         func hostPort(_ v: String) -> (String, UInt16) {
             guard let colon = v.lastIndex(of: ":"), let port = UInt16(v[v.index(after: colon)...]) else {
                 fail("\(flag) wants HOST:PORT, got \(v)")
@@ -101,15 +106,9 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
         case "--test-call-routes":
             config.testCallRoutes = true
         case "--register-expires":
-            let v = value()
-            guard let seconds = Int(v), (10...86_400).contains(seconds) else {
-                fail("--register-expires wants 10-86400 seconds, got \(v)")
-            }
-            config.registerExpires = seconds
+            config.registerExpires = number(in: 10...86_400, "seconds")
         case "--sip-keepalive":
-            let v = value()
-            guard let seconds = Int(v), (0...3600).contains(seconds) else { fail("--sip-keepalive wants 0-3600 seconds, got \(v)") }
-            config.sipKeepAliveSeconds = seconds
+            config.sipKeepAliveSeconds = number(in: 0...3600, "seconds")
         case "--sip-srtp":
             config.sipSRTP = true
         case "--dtmf-info":
@@ -117,13 +116,9 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
         case "--allowed-origin":
             config.allowedOrigins.append(value())
         case "--poll-expiry":
-            let v = value()
-            guard let seconds = Int(v), (1...3600).contains(seconds) else { fail("--poll-expiry wants 1-3600 seconds, got \(v)") }
-            config.pollExpirySeconds = seconds
+            config.pollExpirySeconds = number(in: 1...3600, "seconds")
         case "--sip-tls-port":
-            let v = value()
-            guard let port = Int(v), (0...65535).contains(port) else { fail("--sip-tls-port wants a port, got \(v)") }
-            config.sipTLSPort = port
+            config.sipTLSPort = number(in: 0...65535, "a port")
         case "--sip-tls-cert":
             config.sipTLSCertificate = value()
         case "--sip-tls-key":

@@ -162,12 +162,16 @@ def launch_chromium(workdir, tone_hz):
     return driver, profile
 
 
-@pytest.fixture(scope="session")
-def chromium(workdir):
-    driver, profile = launch_chromium(workdir, BROWSER_TONE_HZ)
+def browser(workdir, tone_hz):
+    driver, profile = launch_chromium(workdir, tone_hz)
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def chromium(workdir):
+    yield from browser(workdir, BROWSER_TONE_HZ)
 
 
 SECOND_BROWSER_TONE_HZ = 600
@@ -176,7 +180,4 @@ SECOND_BROWSER_TONE_HZ = 600
 @pytest.fixture(scope="session")
 def chromium_b(workdir):
     """A second browser, with a different tone: what one hears cannot be its own echo."""
-    driver, profile = launch_chromium(workdir, SECOND_BROWSER_TONE_HZ)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    yield from browser(workdir, SECOND_BROWSER_TONE_HZ)

@@ -75,6 +75,15 @@ class Phone:
         return last
 
 
+def caller_and_callee(driver_a, driver_b, gateway, transport="websocket"):
+    """Two signed-in pages: 1001 (over `transport`) and 1002, which answers whatever rings."""
+    a, b = Phone(driver_a, gateway), Phone(driver_b, gateway)
+    assert a.connect("1001", transport=transport) == {"ok": True}
+    assert b.connect("1002") == {"ok": True}
+    b.auto_answer()
+    return a, b
+
+
 def heard(m, hz):
     return abs(m["peakHz"] - hz) <= 15 and m["peakDb"] > -50
 

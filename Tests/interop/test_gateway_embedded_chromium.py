@@ -10,7 +10,7 @@ import time
 import pytest
 
 from conftest import BROWSER_TONE_HZ, wait_until
-from phone import Phone, hear_each_other, heard, nothing_open, status
+from phone import Phone, caller_and_callee, hear_each_other, heard, nothing_open, status
 
 
 def test_call_echo_and_hang_up(chromium, gateway):
@@ -38,10 +38,7 @@ def test_the_tone_number_is_heard_not_an_echo(chromium_b, gateway):
 
 
 def test_browser_calls_browser_through_two_sip_calls(chromium, chromium_b, gateway):
-    a, b = Phone(chromium, gateway), Phone(chromium_b, gateway)
-    assert a.connect("1001") == {"ok": True}
-    assert b.connect("1002") == {"ok": True}
-    b.auto_answer()
+    a, b = caller_and_callee(chromium, chromium_b, gateway)
     log_before = len(gateway.logs())
     a.call("1002")
     b.wait_for("incoming")
@@ -93,10 +90,7 @@ def test_failures_end_with_a_clear_cause(chromium, chromium_b, gateway):
 
 
 def test_closing_the_page_mid_call_hangs_up(chromium, chromium_b, gateway):
-    a, b = Phone(chromium, gateway), Phone(chromium_b, gateway)
-    assert a.connect("1001") == {"ok": True}
-    assert b.connect("1002") == {"ok": True}
-    b.auto_answer()
+    a, b = caller_and_callee(chromium, chromium_b, gateway)
     a.call("1002")
     a.wait_for("answered")
     chromium_b.get("about:blank")      # the callee's page goes away mid-call

@@ -13,7 +13,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from aiortc_peer import Tone, dominant
 from conftest import wait_until
-from phone import Phone, hear_each_other, heard, nothing_open, status
+from phone import Phone, caller_and_callee, hear_each_other, heard, nothing_open, status
 
 aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
 GENESYS_TONE_HZ = 440
@@ -61,10 +61,7 @@ class LongPoll:
 
 
 def test_the_library_over_long_poll_calls_a_websocket_browser(chromium, chromium_b, gateway):
-    a, b = Phone(chromium, gateway), Phone(chromium_b, gateway)
-    assert a.connect("1001", transport="long-poll") == {"ok": True}
-    assert b.connect("1002") == {"ok": True}
-    b.auto_answer()
+    a, b = caller_and_callee(chromium, chromium_b, gateway, transport="long-poll")
     a.call("1002")
     a.wait_for("answered")
     hear_each_other(a, b)

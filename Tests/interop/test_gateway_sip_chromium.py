@@ -60,9 +60,16 @@ def signed_in(driver, gateway, user="1001"):
     return phone
 
 
-def finished(sipp, timeout=20):
+def sipp_passed(sipp, timeout=20):
+    """Waits for a sipp run in the background to end; its scenario (and its checks) must have passed."""
     out, _ = sipp.communicate(timeout=timeout)
-    return sipp.returncode, out
+    assert sipp.returncode == 0, out[-2000:]
+
+
+def phone_hears_browser(peer, pt=None, timeout=5):
+    """The SIP side's recording decodes to the browser's 1 kHz, above -40 dBFS."""
+    hz, level = wait_until(lambda: (t := peer.tone(pt))[1] > -40 and t, timeout, what="the browser's audio at the SIP phone")
+    assert abs(hz - BROWSER_TONE_HZ) <= 20, (hz, level)
 
 
 @pytest.mark.parametrize("mode", ["tone", "silence", "mute"])
@@ -75,8 +82,7 @@ def test_browser_calls_a_sip_phone(chromium, sip_gateway, network, rtp_peer, mod
         a.call("9000")
         a.wait_for("answered")
         m = a.hears(PEER_HZ, seconds=6 if mode == "tone" else 3)
-        hz, level = wait_until(lambda: (t := peer.tone())[1] > -40 and t, 5, what="the browser's audio at the SIP peer")
-        assert abs(hz - BROWSER_TONE_HZ) <= 20, (hz, level)     # the SIP side received the browser's tone
+        phone_hears_browser(peer)
         if mode != "tone":
             assert not heard(m, PEER_HZ), m                      # negative control: nothing to hear, nothing heard
             return
@@ -91,8 +97,7 @@ def test_browser_calls_a_sip_phone(chromium, sip_gateway, network, rtp_peer, mod
         assert a.hold() == {"ok": True}
         assert a.resume() == {"ok": True}
         a.hangup()
-        code, out = finished(sipp)
-        assert code == 0, out[-2000:]
+        sipp_passed(sipp)
         log = open(trace).read()
         invites = [m for m in log.split("-----") if "INVITE sip:" in m and "CSeq: 1 INVITE" not in m]
         assert any("a=sendonly" in m for m in invites) and any("a=sendrecv" in m for m in invites[-1:]), log[-4000:]
@@ -116,17 +121,11 @@ def test_a_sip_phone_calls_the_browser(chromium, sip_gateway, network, rtp_peer)
         a.wait_for("answered")
         m = a.hears(PEER_HZ)
         assert heard(m, PEER_HZ), m
-        hz, level = wait_until(lambda: (t := peer.tone())[1] > -40 and t, 5, what="the browser's audio at the SIP phone")
-        assert abs(hz - BROWSER_TONE_HZ) <= 20, (hz, level)
+        phone_hears_browser(peer)
         # The SIP phone hangs up: the browser's call ends.
-        try:
-            ended = a.wait_for("ended", timeout=15)
-        except AssertionError:
-            sipp.kill()
-            raise AssertionError(sipp.communicate()[0][-3000:] + sip_gateway.logs()[-4000:])
+        ended = a.wait_for("ended", timeout=15)
         assert ended["cause"] == "hangup", ended
-        code, out = finished(sipp)
-        assert code == 0, out[-2000:]
+        sipp_passed(sipp)
     finally:
         a.disconnect()
     wait_until(lambda: nothing_open(sip_gateway), 5, what="no call left at the gateway")
@@ -139,14 +138,12 @@ def test_transcoding_opus_browser_to_pcma_phone(chromium, sip_gateway, network, 
     try:
         a.call("9000", ["opus"])
         a.wait_for("answered")
-        hz, level = wait_until(lambda: (t := peer.tone(pt=8))[1] > -40 and t, 6, what="A-law audio at the SIP phone")
-        assert abs(hz - BROWSER_TONE_HZ) <= 20, (hz, level)
+        phone_hears_browser(peer, pt=8, timeout=6)          # A-law
         m = a.hears(PEER_HZ)
         assert heard(m, PEER_HZ), m
         assert "browser leg" in sip_gateway.logs() and " opus" in sip_gateway.logs()
         a.hangup()
-        code, out = finished(sipp)
-        assert code == 0, out[-2000:]
+        sipp_passed(sipp)
     finally:
         a.disconnect()
 
@@ -160,8 +157,7 @@ def test_the_sip_phone_hangs_up(chromium, sip_gateway, network, rtp_peer):
         a.wait_for("answered")
         ended = a.wait_for("ended", timeout=2 + 2)   # the phone hangs up 2 s after answering
         assert ended["cause"] == "hangup", ended
-        code, out = finished(sipp)
-        assert code == 0, out[-2000:]
+        sipp_passed(sipp)
     finally:
         a.disconnect()
     wait_until(lambda: nothing_open(sip_gateway), 5, what="no call left at the gateway")
@@ -177,7 +173,7 @@ def test_failures(chromium, sip_gateway, network, start_gateway):
     a.driver.execute_script("window.phone.events.length = 0")
     a.call("9000")
     assert a.wait_for("failed")["code"] == "busy"
-    assert finished(busy)[0] == 0
+    sipp_passed(busy)
     a.disconnect()
     wait_until(lambda: nothing_open(sip_gateway), 5, what="no call left at the gateway")
     # A gateway whose SIP server is down: sign-in fails with a clear code, in bounded time.
@@ -221,8 +217,7 @@ def test_early_media_then_hold_and_resume_from_the_sip_side(chromium, sip_gatewa
         assert a.wait_for("held")["by"] == "remote"       # the phone's re-INVITE with sendonly (answered recvonly)
         assert a.wait_for("resumed")["by"] == "remote"
         a.hangup()
-        code, out = finished(sipp)
-        assert code == 0, out[-2000:]                     # its checks of our answers' directions passed
+        sipp_passed(sipp)                     # its checks of our answers' directions passed
     finally:
         a.disconnect()
     wait_until(lambda: nothing_open(sip_gateway), 5, what="no call left at the gateway")
@@ -238,8 +233,7 @@ def test_dtmf_as_sip_info_both_ways(chromium, network, rtp_peer, start_gateway):
     try:
         assert a.wait_for("dtmf")["digit"] == "7"        # the phone's INFO reached the page
         a.dtmf("5")                                      # and the page's digit goes back as INFO (and RFC 4733)
-        code, out = finished(sipp)
-        assert code == 0, out[-2000:]
+        sipp_passed(sipp)
         wait_until(lambda: "5" in peer.digits(), 5, what="the digit as RFC 4733 too")
     finally:
         a.disconnect()
@@ -258,8 +252,7 @@ def test_a_vanished_browser_is_hung_up_when_its_ice_consent_expires(network, rtp
         assert client.stdout.readline().strip() == "answered"
         wait_until(lambda: peer.tone()[1] > -40, 5, what="the client's audio at the SIP phone")
         client.kill()
-        code, out = finished(sipp, timeout=45)    # consent expires 30 s after the last check
-        assert code == 0, out[-2000:]             # the phone got its BYE and answered it
+        sipp_passed(sipp, timeout=45)    # consent expires 30 s after the last check: the phone got its BYE
         assert "ICE consent expired" in gw.logs()
         wait_until(lambda: nothing_open(gw), 5, what="no call left at the gateway")
     finally:
@@ -306,12 +299,11 @@ def test_sdes_srtp_on_the_sip_leg(chromium, network, rtp_peer, start_gateway, tm
         assert "m=audio" in invite and "RTP/SAVP" in invite, invite[-2000:]
         peer.set_remote_key(base64.b64decode(re.search(r"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:([A-Za-z0-9+/=]+)",
                                                        invite).group(1)))
-        hz, level = wait_until(lambda: (t := peer.tone())[1] > -40 and t, 5, what="decrypted audio at the SIP phone")
-        assert abs(hz - BROWSER_TONE_HZ) <= 20, (hz, level)
+        phone_hears_browser(peer)
         m = a.hears(PEER_HZ)
         assert heard(m, PEER_HZ), m                      # the phone's SRTP, decrypted by the gateway
         a.hangup()
-        assert finished(sipp)[0] == 0
+        sipp_passed(sipp)
     finally:
         a.disconnect()
 
@@ -325,6 +317,6 @@ def test_a_lost_registration_is_told_to_the_browser(chromium, start_gateway):
         assert a.connect("1001", "x") == {"ok": True}
         lost = a.wait_for("registrationlost", timeout=5)   # the refresh, due a second after a 2 s grant, got 403
         assert lost["code"] == 403, lost
-        assert finished(registrar)[0] == 0
+        sipp_passed(registrar)
     finally:
         a.disconnect()

@@ -10,19 +10,11 @@ extension CallManager {
     func inDialog(_ r: SIPRequest, key: TransactionKey) -> Bool {
         guard let call = calls.values.first(where: { $0.owns(r) }) else { return false }
         let now = SIPService.now()
-        func ok(_ body: [UInt8] = []) -> SIPResponse {
-            var response = TransactionLayer.response(to: r, code: 200, reason: "OK")
-            if !body.isEmpty {
-                response.headers.add("Contact", "<\(contact(for: call))>")
-                response.headers.add("Content-Type", "application/sdp")
-                response.body = body
-            }
-            return response
-        }
+        let ok = TransactionLayer.response(to: r, code: 200, reason: "OK")
         if r.method == "INVITE" || r.method == "UPDATE" { call.placed?.peerRefreshed(now: now) }   // RFC 4028 refresh
         switch r.method {
         case "BYE":
-            sip.respond(key, ok(), now: now)
+            sip.respond(key, ok, now: now)
             if let placed = call.placed {
                 placed.remoteHungUp()
                 sip.endOutgoing(placed.callID)
@@ -31,11 +23,11 @@ extension CallManager {
         case "INVITE":
             remoteReinvite(call, r, key: key)
         case "INFO":
-            sip.respond(key, ok(), now: now)
+            sip.respond(key, ok, now: now)
             if let digit = Self.dtmfDigit(r) { call.session.send(["type": "dtmf", "call": call.id, "digit": digit]) }
         default:   // UPDATE: a session refresh without SDP is all we take
             if r.body.isEmpty {
-                sip.respond(key, ok(), now: now)
+                sip.respond(key, ok, now: now)
             } else {
                 sip.respond(key, TransactionLayer.response(to: r, code: 488, reason: "Not Acceptable Here"), now: now)
             }
@@ -70,10 +62,8 @@ extension CallManager {
         guard let (offer, agreed) = SIPLegMedia.negotiate(r.body, isAnswer: false), apply(agreed, to: call, local: local) else {
             return sip.respond(key, TransactionLayer.response(to: r, code: 488, reason: "Not Acceptable Here"), now: now)
         }
-        var response = TransactionLayer.response(to: r, code: 200, reason: "OK")
-        response.headers.add("Contact", "<\(contact(for: call))>")
-        response.headers.add("Content-Type", "application/sdp")
-        response.body = call.sipMedia.answer(offer, agreed: agreed, direction: local)
+        let response = SIPService.sdpAnswer(to: r, contact: contact(for: call),
+                                            sdp: call.sipMedia.answer(offer, agreed: agreed, direction: local))
         sip.respond(key, response, now: now)
         if let id = call.dialog?.id {
             sip.calls.sent2xx(response, dialogID: id, now: now)

@@ -24,7 +24,7 @@ extension CallManager {
         call.media = SIPMediaLeg(loop: group.next(), host: settings.mediaIP, port: port, ports: ports)
         s.calls[id] = call
         calls[id] = call
-        openBrowserLeg(call, offer: offer, legB: call.sipMedia.provisionalLegConfig(), direction: GWM_SENDRECV) {
+        openBrowserLeg(call, offer: offer, legB: call.sipMedia.legConfig(nil), direction: GWM_SENDRECV) {
             self.startSIPCall(call)
         }
     }

@@ -59,15 +59,21 @@ extension CallManager {
         SIPURI(user: call.session.user, host: sip.settings.listenHost, port: UInt16(sip.boundPort ?? sip.settings.listenPort))
     }
 
-    /// A final response to the INVITE of a ringing incoming call.
-    func respondToInvite(_ call: BrowserCall, _ code: Int, _ reason: String, body: [UInt8] = []) {
-        guard let key = call.inviteKey, let invite = call.invite else { return }
-        var response = TransactionLayer.response(to: invite, code: code, reason: reason, toTag: call.localTag)
-        if code < 300 {
-            response.headers.add("Contact", "<\(contact(for: call))>")
-            response.headers.add("Content-Type", "application/sdp")
-            response.body = body
-        }
+    /// A failure response to the INVITE of a ringing incoming call.
+    func respondToInvite(_ call: BrowserCall, _ code: Int, _ reason: String) {
+        guard let invite = call.invite else { return }
+        respondToInvite(call, TransactionLayer.response(to: invite, code: code, reason: reason, toTag: call.localTag))
+    }
+
+    /// The 200 with our SDP answer to a ringing incoming call's INVITE.
+    func acceptInvite(_ call: BrowserCall, sdp: [UInt8]) {
+        guard let invite = call.invite else { return }
+        respondToInvite(call, SIPService.sdpAnswer(to: invite, contact: contact(for: call), sdp: sdp, toTag: call.localTag))
+    }
+
+    private func respondToInvite(_ call: BrowserCall, _ response: SIPResponse) {
+        guard let key = call.inviteKey else { return }
+        let code = response.statusCode
         ringingByInvite[key] = nil
         sip.respond(key, response, now: SIPService.now())
         if code < 300, let id = call.dialog?.id { sip.calls.sent2xx(response, dialogID: id, now: SIPService.now()) }
@@ -88,13 +94,10 @@ extension CallManager {
             return finish(call, code: 488, reason: "the SIP offer's security is not usable", cause: "not-acceptable")
         }
         call.state = .starting
-        var legB = call.sipMedia.legConfig(agreed)
-        legB.initial_sequence = UInt16.random(in: 0...0x7fff)
-        legB.initial_timestamp = UInt32.random(in: 0...UInt32.max)
-        openBrowserLeg(call, offer: offer, legB: legB, direction: GWM_SENDRECV) {
+        openBrowserLeg(call, offer: offer, legB: call.sipMedia.legConfig(agreed), direction: GWM_SENDRECV) {
             guard call.state == .starting else { return }
             self.apply(agreed, to: call, local: .sendrecv)
-            self.respondToInvite(call, 200, "OK", body: call.sipMedia.answer(sipOffer, agreed: agreed))
+            self.acceptInvite(call, sdp: call.sipMedia.answer(sipOffer, agreed: agreed))
             call.state = .answered
             call.session.send(["type": "answered", "call": call.id])
             self.logger.info("call \(call.id) answered by \(call.session.user ?? "?")")

@@ -67,26 +67,9 @@ struct SIPLegMedia {
     }
 
     /// Leg B of the bridge for what the SIP peer agreed.
-    func legConfig(_ agreed: NegotiatedAudio) -> gwm_leg_config {
-        var leg = MediaBridge.defaultConfig().legs.1
-        leg.codec = agreed.codec.mediaCodec
-        leg.payload_type = agreed.payloadType
-        leg.dtmf_payload_type = agreed.dtmfPayloadType.map { Int16($0) } ?? -1
-        leg.dtmf_clock_rate = agreed.dtmfClockRate ?? 0
-        if let ptime = agreed.ptime, [10, 20, 30, 40, 60].contains(ptime) { leg.ptime_ms = UInt32(ptime) }
-        leg.ssrc = ssrc
-        leg.require_srtp = sdes == nil ? 0 : 1
-        return leg
-    }
-
-    /// Leg B before the SIP peer has answered: PCMU, as we offer first.
-    func provisionalLegConfig() -> gwm_leg_config {
-        var leg = MediaBridge.defaultConfig().legs.1
-        leg.ssrc = ssrc
-        leg.require_srtp = sdes == nil ? 0 : 1
-        leg.initial_sequence = UInt16.random(in: 0...0x7fff)
-        leg.initial_timestamp = UInt32.random(in: 0...UInt32.max)
-        return leg
+    /// Before the SIP peer has answered (nil): PCMU, as we offer it first.
+    func legConfig(_ agreed: NegotiatedAudio?) -> gwm_leg_config {
+        MediaBridge.legConfig(MediaBridge.defaultConfig().legs.1, agreed: agreed, ssrc: ssrc, requireSRTP: sdes != nil)
     }
 
     /// The bridge direction of leg B: the gateway sends there when it declared

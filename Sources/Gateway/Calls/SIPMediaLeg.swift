@@ -17,7 +17,8 @@ final class SIPMediaLeg: OtherLeg {
     private var rtpDestination: SocketAddress?
     private var rtcpDestination: SocketAddress?
     private var rtcpMux = false
-    private var peerIP: String?
+    /// The peer's address (any port): what it sends is taken only from there.
+    private var peerHost: SocketAddress?
     private var sink: ((UnsafeRawBufferPointer, UInt64) -> Void)?
     private var closed = false
 
@@ -55,7 +56,7 @@ final class SIPMediaLeg: OtherLeg {
     func setRemote(host: String, port: UInt16, rtcpMux: Bool) {
         loop.execute {
             guard let rtp = try? SocketAddress(ipAddress: host, port: Int(port)) else { return }
-            self.peerIP = rtp.ipAddress
+            self.peerHost = rtp
             self.rtcpMux = rtcpMux
             self.rtpDestination = port == 0 ? nil : rtp
             self.rtcpDestination = port == 0 ? nil : rtcpMux ? rtp : try? SocketAddress(ipAddress: host, port: Int(port) + 1)
@@ -89,7 +90,7 @@ final class SIPMediaLeg: OtherLeg {
     }
 
     fileprivate func received(_ envelope: AddressedEnvelope<ByteBuffer>, isRTCP: Bool, now: UInt64) {
-        guard let sink, let ip = envelope.remoteAddress.ipAddress, ip == peerIP else { return }
+        guard let sink, let peerHost, Self.sameHost(envelope.remoteAddress, peerHost) else { return }
         // Symmetric RTP/RTCP: answer where the peer really sends from.
         if isRTCP {
             if let known = rtcpDestination, envelope.remoteAddress.port != known.port { rtcpDestination = envelope.remoteAddress }
@@ -98,6 +99,23 @@ final class SIPMediaLeg: OtherLeg {
             rtpDestination = envelope.remoteAddress
         }
         envelope.data.withUnsafeReadableBytes { sink($0, now) }
+    }
+}
+
+extension SIPMediaLeg {
+    /// Whether two socket addresses have the same IP, whatever their ports
+    /// (compared as bytes: no text per packet).
+    static func sameHost(_ a: SocketAddress, _ b: SocketAddress) -> Bool {
+        switch (a, b) {
+        case (.v4(let x), .v4(let y)):
+            return x.address.sin_addr.s_addr == y.address.sin_addr.s_addr
+        case (.v6(let x), .v6(let y)):
+            return withUnsafeBytes(of: x.address.sin6_addr) { p in
+                withUnsafeBytes(of: y.address.sin6_addr) { q in p.elementsEqual(q) }
+            }
+        default:
+            return false
+        }
     }
 }
 

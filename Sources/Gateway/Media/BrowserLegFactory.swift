@@ -92,7 +92,7 @@ public final class BrowserLegFactory: Sendable {
         let answer = AudioNegotiation.answer(offer, agreed: agreed, local: local)
 
         var cfg = MediaBridge.defaultConfig()
-        cfg.legs.0 = Self.legConfig(agreed: agreed, ssrc: local.ssrc)
+        cfg.legs.0 = MediaBridge.legConfig(cfg.legs.0, agreed: agreed, ssrc: local.ssrc, requireSRTP: true)
         cfg.legs.1 = legB
         let registry = self.registry
         let logger = self.logger
@@ -138,16 +138,26 @@ public final class BrowserLegFactory: Sendable {
             }
     }
 
-    static func legConfig(agreed: NegotiatedAudio, ssrc: UInt32) -> gwm_leg_config {
-        var leg = MediaBridge.defaultConfig().legs.0
-        leg.codec = agreed.codec.mediaCodec
-        leg.payload_type = agreed.payloadType
-        leg.dtmf_payload_type = agreed.dtmfPayloadType.map { Int16($0) } ?? -1
-        leg.dtmf_clock_rate = agreed.dtmfClockRate ?? 0
+}
+
+extension MediaBridge {
+    /// A leg of the bridge from `base`, sending and taking what one side's
+    /// offer/answer agreed (nil: `base`'s codec, before an answer), with our
+    /// SSRC and random first sequence number and timestamp (RFC 3550 §5.1).
+    static func legConfig(_ base: gwm_leg_config, agreed: NegotiatedAudio?, ssrc: UInt32,
+                          requireSRTP: Bool) -> gwm_leg_config {
+        var leg = base
+        if let agreed {
+            leg.codec = agreed.codec.mediaCodec
+            leg.payload_type = agreed.payloadType
+            leg.dtmf_payload_type = agreed.dtmfPayloadType.map { Int16($0) } ?? -1
+            leg.dtmf_clock_rate = agreed.dtmfClockRate ?? 0
+            if let ptime = agreed.ptime, [10, 20, 30, 40, 60].contains(ptime) { leg.ptime_ms = UInt32(ptime) }
+        }
         leg.ssrc = ssrc
         leg.initial_sequence = UInt16.random(in: 0...0x7fff)
         leg.initial_timestamp = UInt32.random(in: 0...UInt32.max)
-        leg.require_srtp = 1
+        leg.require_srtp = requireSRTP ? 1 : 0
         return leg
     }
 }

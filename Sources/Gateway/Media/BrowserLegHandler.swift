@@ -25,6 +25,8 @@ final class BrowserLegHandler: ChannelInboundHandler {
     /// The socket address of the last destination, so that media does not
     /// format and parse an address per packet.
     private var cachedAddress: (TransportAddress, SocketAddress)?
+    /// The same for the source of what arrives: the browser sends from one address.
+    private var lastSource: (SocketAddress, TransportAddress)?
     private var statsAt: UInt64 = 0
     static let statsInterval: UInt64 = 500_000
 
@@ -87,7 +89,7 @@ final class BrowserLegHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        guard let from = TransportAddress(envelope.remoteAddress) else { return }
+        guard let from = source(envelope.remoteAddress) else { return }
         let now = Self.now()
         // Media, the per-packet path: read in place, sent from the bridge's own buffer.
         var fedBack: [[UInt8]] = []
@@ -103,6 +105,13 @@ final class BrowserLegHandler: ChannelInboundHandler {
         // STUN and DTLS: the control path.
         emit(session.handle(Array(envelope.data.readableBytesView), from: from, now: now), now: now)
         afterWork()
+    }
+
+    private func source(_ address: SocketAddress) -> TransportAddress? {
+        if let last = lastSource, last.0 == address { return last.1 }
+        guard let converted = TransportAddress(address) else { return nil }
+        lastSource = (address, converted)
+        return converted
     }
 
     private func sendToBrowser(_ to: TransportAddress, _ bytes: UnsafeRawBufferPointer, now: UInt64) {

@@ -367,39 +367,49 @@ final class SIPService {
             respond(key, TransactionLayer.response(to: r, code: 491, reason: "Request Pending"), now: now)
             return
         }
-        guard let (_, port) = media[call.callID], let offer = try? SDPParser.parse(String(decoding: r.body, as: UTF8.self)),
-              let agreed = try? AudioNegotiation.negotiate(offer, codecs: [.pcmu, .pcma]) else {
+        guard let (_, port) = media[call.callID], let (ok, _) = testCallReinviteAnswer(r, port: port) else {
             respond(key, TransactionLayer.response(to: r, code: 488, reason: "Not Acceptable Here"), now: now)
             return
         }
-        let local = LocalAudioParameters(address: settings.mediaIP, port: port, codecs: [.pcmu, .pcma], ssrc: 1,
-                                         cname: "gw", sessionID: "1")
-        var ok = TransactionLayer.response(to: r, code: 200, reason: "OK")
-        ok.headers.add("Contact", "<\(contactURI)>")
-        ok.headers.add("Content-Type", "application/sdp")
-        ok.body = Array(AudioNegotiation.answer(offer, agreed: agreed, local: local).text.utf8)
         respond(key, ok, now: now)
         if let dialog = call.dialog { calls.sent2xx(ok, in: dialog, peer: nextHop(for: call), now: now) }
         call.peerRefreshed(now: now)
     }
 
     private func answerReInvite(_ r: SIPRequest, key: TransactionKey, dialog: Dialog, now: UInt64) {
-        guard let (_, port) = media[dialog.id], let offer = try? SDPParser.parse(String(decoding: r.body, as: UTF8.self)),
-              let agreed = try? AudioNegotiation.negotiate(offer, codecs: [.pcmu, .pcma]) else {
+        guard let (_, port) = media[dialog.id], let (answer, agreed) = testCallReinviteAnswer(r, port: port) else {
             respond(key, TransactionLayer.response(to: r, code: 488, reason: "Not Acceptable Here"), now: now)
             return
         }
-        var local = LocalAudioParameters(address: settings.mediaIP, port: port, codecs: [.pcmu, .pcma], ssrc: 1,
-                                         cname: "echo", sessionID: "1")
-        local.sessionVersion = UInt64(r.headers["CSeq"].flatMap { try? CSeq(parsing: $0) }?.number ?? 2)
-        var ok = TransactionLayer.response(to: r, code: 200, reason: "OK")
-        ok.headers.add("Contact", "<\(contactURI)>")
+        var ok = answer
         refreshSession(r, dialog: dialog, response: &ok, now: now)
-        ok.headers.add("Content-Type", "application/sdp")
-        ok.body = Array(AudioNegotiation.answer(offer, agreed: agreed, local: local).text.utf8)
         respond(key, ok, now: now)
         calls.sent2xx(ok, dialogID: dialog.id, now: now)
         logger.info("call \(dialog.callID) re-INVITE: the caller is \(agreed.remoteDirection.rawValue)")
+    }
+
+    /// The 200 to a re-INVITE on a test call (a test number's, or one the test
+    /// routes placed): the same media port, the offer's new direction; nil
+    /// when the offer is not acceptable.
+    private func testCallReinviteAnswer(_ r: SIPRequest, port: UInt16) -> (SIPResponse, NegotiatedAudio)? {
+        guard let offer = try? SDPParser.parse(String(decoding: r.body, as: UTF8.self)),
+              let agreed = try? AudioNegotiation.negotiate(offer, codecs: [.pcmu, .pcma]) else { return nil }
+        var local = LocalAudioParameters(address: settings.mediaIP, port: port, codecs: [.pcmu, .pcma], ssrc: 1,
+                                         cname: "gw", sessionID: "1")
+        local.sessionVersion = UInt64(r.headers["CSeq"].flatMap { try? CSeq(parsing: $0) }?.number ?? 2)
+        let sdp = Array(AudioNegotiation.answer(offer, agreed: agreed, local: local).text.utf8)
+        return (Self.sdpAnswer(to: r, contact: contactURI, sdp: sdp), agreed)
+    }
+
+    /// A 2xx that carries our SDP: our Contact (the peer's target in the dialog), `headers`, the body.
+    static func sdpAnswer(to r: SIPRequest, contact: SIPURI, sdp: [UInt8], toTag: String? = nil,
+                          headers: [(String, String)] = []) -> SIPResponse {
+        var ok = TransactionLayer.response(to: r, code: 200, reason: "OK", toTag: toTag)
+        ok.headers.add("Contact", "<\(contact)>")
+        for (name, value) in headers { ok.headers.add(name, value) }
+        ok.headers.add("Content-Type", "application/sdp")
+        ok.body = sdp
+        return ok
     }
 
     /// A re-INVITE or UPDATE with Session-Expires refreshes the session (RFC 4028 §9).

@@ -80,11 +80,8 @@ extension SIPService {
             switch result {
             case .success(let channel):
                 self.media[dialog.id] = (channel, port)
-                var ok = TransactionLayer.response(to: invite, code: 200, reason: "OK", toTag: tag)
-                ok.headers.add("Contact", "<\(self.contactURI)>")
-                for (name, value) in timer.headers { ok.headers.add(name, value) }
-                ok.headers.add("Content-Type", "application/sdp")
-                ok.body = Array(answer.text.utf8)
+                let ok = Self.sdpAnswer(to: invite, contact: self.contactURI, sdp: Array(answer.text.utf8), toTag: tag,
+                                        headers: timer.headers)
                 self.respond(key, ok, now: Self.now())
                 self.calls.sent2xx(ok, dialogID: dialog.id, now: Self.now())
                 if let seconds = timer.interval { self.calls.runSessionTimer(dialog.id, seconds: seconds, now: Self.now()) }

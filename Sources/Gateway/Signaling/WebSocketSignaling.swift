@@ -47,9 +47,8 @@ final class WebSocketSignalingHandler: ChannelInboundHandler, SignalingTransport
                 }
             }
         case .ping:
-            var pong = frame.unmaskedData
-            let payload = context.channel.allocator.buffer(buffer: pong.readSlice(length: pong.readableBytes) ?? pong)
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: payload)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)),
+                                  promise: nil)
         case .connectionClose:
             let close = WebSocketFrame(fin: true, opcode: .connectionClose, data: context.channel.allocator.buffer(capacity: 0))
             context.writeAndFlush(wrapOutboundOut(close)).whenComplete { _ in context.close(promise: nil) }

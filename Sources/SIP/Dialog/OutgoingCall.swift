@@ -146,11 +146,10 @@ public final class OutgoingCall {
 
     /// CANCEL before a final response (§9.1): same Request-URI, Call-ID, From, To, CSeq number and Via branch.
     public func cancel() -> SIPRequest? {
-        guard case .early = state else {
-            if state == .calling { return makeCancel() }
-            return nil
+        switch state {
+        case .calling, .early: makeCancel()
+        case .confirmed, .ended: nil
         }
-        return makeCancel()
     }
 
     private func makeCancel() -> SIPRequest {
