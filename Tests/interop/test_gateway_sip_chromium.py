@@ -90,8 +90,10 @@ def test_browser_calls_a_sip_phone(chromium, sip_gateway, network, rtp_peer, mod
         # RTCP without rtcp-mux (the phone did not offer it): to the port above its RTP, from the one above ours.
         rtcp_source = wait_until(lambda: peer.rtcp_from and peer.rtcp_from[0], 12, what="RTCP on the phone's RTCP port")
         assert rtcp_source[1] == peer.remote[1] + 1, (rtcp_source, peer.remote)
-        # DTMF from the browser reaches the SIP side as RFC 4733 events.
-        a.dtmf("123#")
+        # DTMF from the browser reaches the SIP side as RFC 4733 events; keys pressed while
+        # earlier digits still play are queued behind them.
+        a.dtmf("12")
+        a.dtmf("3#")
         wait_until(lambda: peer.digits() == "123#", 5, what=f"DTMF 123# at the SIP peer (got {peer.digits()!r})")
         # Hold and resume: re-INVITEs with sendonly, then sendrecv.
         assert a.hold() == {"ok": True}

@@ -13,6 +13,9 @@ export class GatewayError extends Error {
 
 let nextCallNumber = 1;
 
+/** How long digits keyed before the media is up wait for it. */
+const DTMF_WAIT_MS = 10000;
+
 function callId() {
   const random = crypto.getRandomValues(new Uint32Array(2));
   return `c${nextCallNumber++}-${random[0].toString(36)}${random[1].toString(36)}`;
@@ -224,11 +227,32 @@ export class Call extends EventTarget {
     return this._waitEnded();
   }
 
-  /** Sends DTMF: RFC 4733 in the media, and a message so the gateway can use SIP INFO where needed. */
+  /**
+   * Sends DTMF: RFC 4733 in the media, and a message so the gateway can use SIP INFO where needed.
+   * Digits keyed before the media can carry them (a call is "answered" before ICE and DTLS are
+   * done) wait for it, up to DTMF_WAIT_MS.
+   */
   sendDTMF(digits, { duration = 100, gap = 70 } = {}) {
-    const sender = this.pc?.getSenders().find((s) => s.track?.kind === "audio" || s.dtmf);
-    if (sender?.dtmf?.canInsertDTMF) sender.dtmf.insertDTMF(digits, duration, gap);
+    this._dtmf = { digits: (this._dtmf?.digits ?? "") + digits, duration, gap, since: performance.now() };
+    this._flushDTMF();
     this.client._send({ type: "dtmf", call: this.id, digits });
+  }
+
+  _flushDTMF() {
+    const pending = this._dtmf;
+    const dtmf = this.pc?.getSenders().find((s) => s.dtmf)?.dtmf;
+    if (!pending || !dtmf || this.state === "ended") return;
+    if (dtmf.canInsertDTMF) {
+      // insertDTMF replaces the digits still to be played: keep them in front.
+      dtmf.insertDTMF(dtmf.toneBuffer + pending.digits, pending.duration, pending.gap);
+      this._dtmf = null;
+    } else if (performance.now() - pending.since < DTMF_WAIT_MS) {
+      // The browser tells no event when its sender becomes able (its RTP transport writable).
+      clearTimeout(this._dtmfRetry);
+      this._dtmfRetry = setTimeout(() => this._flushDTMF(), 20);
+    } else {
+      this._dtmf = null;
+    }
   }
 
   /** Puts the far end on hold (a re-INVITE with sendonly). */
