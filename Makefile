@@ -20,7 +20,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 LIB_CFLAGS := $(CFLAGS) $(WARN) -std=c11 -D_DEFAULT_SOURCE -fPIC -fvisibility=hidden -Iinclude $(PKG_CFLAGS)
 
-.PHONY: lib host-test fuzz bench bench-dtls clean
+.PHONY: lib host-test fuzz bench bench-dtls alloc-counter clean
 lib: $(BUILD)/$(LIB_REAL)
 
 $(BUILD)/$(LIB_REAL): $(SRC) $(HDR) CShims/gwmedia/exports.map
@@ -50,6 +50,12 @@ bench: $(BUILD)/media-bench
 $(BUILD)/media-bench: Benchmarks/media_bench.c $(SRC) $(HDR)
 	@mkdir -p $(BUILD)
 	$(CC) -O2 -g -std=c11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) -o $@ $< $(SRC) $(PKG_LIBS) -lpthread -lm
+
+# Counts a running gateway's allocations (LD_PRELOAD; see the file).
+alloc-counter: $(BUILD)/alloc-counter.so
+$(BUILD)/alloc-counter.so: Benchmarks/alloc_counter.c
+	@mkdir -p $(BUILD)
+	$(CC) -O2 -g -std=c11 -D_GNU_SOURCE $(WARN) -fPIC -shared -o $@ $<
 
 # The OpenSSL shim of the Swift side, measured alone.
 TLS_SRC := $(wildcard CShims/tls/src/*.c)

@@ -75,7 +75,7 @@ public final class GatewayServer {
         sip.callHandler = manager
         self.manager = manager
         let sipStatus = SIPStatusRoute(service: sip)
-        let status = StatusRoute(manager: manager, embedded: embeddedSIP, ports: ports)
+        let status = StatusRoute(manager: manager, embedded: embeddedSIP, ports: ports, registry: registry)
         let origins = OriginPolicy(allowed: config.allowedOrigins)
         let longPoll = LongPollRoutes(manager: manager, origins: origins, expiry: .seconds(Int64(config.pollExpirySeconds)))
         let callRoutes = config.testCallRoutes ? OutgoingCallRoutes(service: sip) : nil

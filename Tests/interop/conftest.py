@@ -6,6 +6,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -18,6 +19,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.environ.get("GATEWAY_BINARY", os.path.join(ROOT, ".build", "debug", "webrtc-gateway"))
+ALLOC_COUNTER = os.path.join(ROOT, "build", "alloc-counter.so")   # make alloc-counter
 
 
 def free_port():
@@ -39,16 +41,20 @@ def wait_until(condition, timeout, interval=0.05, what="condition"):
 
 
 class Gateway:
-    def __init__(self, tmp, *extra):
+    def __init__(self, tmp, *extra, count_allocations=False):
         self.port = free_port()
         self.sip_port = free_port()
         low = 41000 + (os.getpid() % 50) * 100
         self.log_path = os.path.join(tmp, "gateway.log")
         self.log = open(self.log_path, "w")
+        env = dict(os.environ)
+        self.alloc_file, self.alloc_reads = os.path.join(tmp, "allocations"), 0
+        if count_allocations:
+            env.update(LD_PRELOAD=ALLOC_COUNTER, GWM_ALLOC_COUNT_FILE=self.alloc_file)
         self.proc = subprocess.Popen(
             [BINARY, "--http", f"127.0.0.1:{self.port}", "--media-ip", "127.0.0.1", "--rtp-ports", f"{low}-{low + 99}",
              "--sip-listen", f"127.0.0.1:{self.sip_port}", *extra],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT, env=env)
         wait_until(self._up, 30, what="the gateway's HTTP port")
 
     def _up(self):
@@ -79,6 +85,20 @@ class Gateway:
     def sip_status(self):
         with urllib.request.urlopen(f"{self.url}/test/sip", timeout=5) as r:
             return json.loads(r.read())
+
+    def allocations(self):
+        """The heap allocations the process made so far (started with count_allocations)."""
+        self.alloc_reads += 1
+        self.proc.send_signal(signal.SIGUSR2)
+
+        def read():
+            try:
+                with open(self.alloc_file) as f:
+                    reads, count = map(int, f.read().split())
+            except (OSError, ValueError):
+                return None
+            return count if reads == self.alloc_reads else None
+        return wait_until(read, 5, what="the gateway's allocation count")
 
     def logs(self):
         self.log.flush()
@@ -113,8 +133,8 @@ def start_gateway(workdir):
     """Starts gateways with extra flags; stops them after the test."""
     started = []
 
-    def start(*extra):
-        g = Gateway(tempfile.mkdtemp(dir=workdir), *extra)
+    def start(*extra, **options):
+        g = Gateway(tempfile.mkdtemp(dir=workdir), *extra, **options)
         started.append(g)
         return g
     yield start

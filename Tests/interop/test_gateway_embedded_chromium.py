@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import BROWSER_TONE_HZ, wait_until
+from conftest import BINARY, BROWSER_TONE_HZ, wait_until
 from phone import Phone, caller_and_callee, hear_each_other, heard, nothing_open, status
 
 
@@ -138,8 +138,9 @@ def test_concurrent_calls(chromium, start_gateway, codecs):
     """Many browser clients in one page (30; GW_CONCURRENT_CALLS), each in a call to echo at once: every one
     answered and receiving audio. Each takes four media ports: browser leg, SIP leg (RTP and RTCP), the echo
     number's. Prints the gateway's CPU per call-second while they run (the browser offering G.711, which the
-    bridge relays, or Opus only, which it transcodes to and from PCMU)."""
-    gateway = start_gateway("--rtp-ports", "20000-20999")
+    bridge relays, or Opus only, which it transcodes to and from PCMU), and its heap allocations per packet
+    on the browser leg (each of which is also a packet each way between the SIP leg and the echo number)."""
+    gateway = start_gateway("--rtp-ports", "20000-20999", count_allocations=True)
     a = Phone(chromium, gateway)
     answered = a.run("window.phone.many(arguments[0], 'echo', arguments[1]).then(done);", CONCURRENT_CALLS, codecs)
     assert answered == CONCURRENT_CALLS
@@ -148,14 +149,19 @@ def test_concurrent_calls(chromium, start_gateway, codecs):
         stats = a.run("window.phone.manyStats().then(done);")
         return all(s["packets"] > 50 and s["energy"] > 0 for s in stats) and stats
     stats = wait_until(all_hear, 10, what="audio on every call")
+    allocations, packets = gateway.allocations(), status(gateway)["browserPackets"]
     before, started = cpu_seconds(gateway.proc.pid), time.monotonic()
     wait_until(lambda: time.monotonic() - started >= 5, 6, interval=0.5, what="five seconds of calls")
     cpu = (cpu_seconds(gateway.proc.pid) - before) / (CONCURRENT_CALLS * (time.monotonic() - started))
+    per_packet = (gateway.allocations() - allocations) / (status(gateway)["browserPackets"] - packets)
     a.run("window.phone.manyEnd().then(() => done(true));")
     wait_until(lambda: nothing_open(gateway) and status(gateway)["gateway"]["signedIn"] == 0, 10, what="all calls closed")
-    print(f"\n{CONCURRENT_CALLS} concurrent browser calls held ({'Opus transcoded' if codecs else 'G.711 relayed'}), "
+    build = "release" if "/release/" in BINARY else "debug"
+    print(f"\n{CONCURRENT_CALLS} concurrent browser calls held ({'Opus transcoded' if codecs else 'G.711 relayed'}, "
+          f"{build} build), "
           f"fewest packets received on one: {min(s['packets'] for s in stats)}; gateway CPU {cpu * 1e3:.2f} ms "
-          "per call-second (both legs, the echo number included)")
+          "per call-second (both legs, the echo number included), "
+          f"{per_packet:.2f} heap allocations per browser-leg packet (the whole process)")
 
 
 def test_the_softphone_page(chromium, gateway):

@@ -20,6 +20,7 @@ final class SIPMediaLeg: OtherLeg {
     /// The peer's address (any port): what it sends is taken only from there.
     private var peerHost: SocketAddress?
     private var sink: ((UnsafeRawBufferPointer, UInt64) -> Void)?
+    private var sendBuffer = DatagramSendBuffer(allocator: ByteBufferAllocator())
     private var closed = false
 
     /// Binds `port` and `port + 1` (already taken from `ports` with
@@ -66,9 +67,7 @@ final class SIPMediaLeg: OtherLeg {
     func deliver(_ datagram: UnsafeRawBufferPointer, isRTCP: Bool, now: UInt64) -> [[UInt8]] {
         guard let channel = isRTCP && !rtcpMux ? rtcp : rtp,
               let destination = isRTCP ? rtcpDestination : rtpDestination else { return [] }
-        var buffer = channel.allocator.buffer(capacity: datagram.count)
-        buffer.writeBytes(datagram)
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: buffer), promise: nil)
+        channel.writeAndFlush(sendBuffer.envelope(datagram, to: destination), promise: nil)
         return []
     }
 

@@ -2,12 +2,13 @@ import Foundation
 import NIOCore
 
 /// GET /status: counts of what the gateway holds (sessions, calls, SIP
-/// dialogs, media ports), for monitoring and for the tests' "nothing left
-/// open" checks. No names, numbers or addresses.
+/// dialogs, media ports) and the browser legs' packet count, for monitoring
+/// and for the tests' "nothing left open" checks. No names, numbers or addresses.
 struct StatusRoute {
     let manager: CallManager
     let embedded: SIPService?
     let ports: MediaPortPool
+    let registry: SessionRegistry
 
     func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
         guard request.method == .GET, request.path == "/status" else { return nil }
@@ -21,7 +22,8 @@ struct StatusRoute {
         let server = embedded.map { s in s.loop.submit { ["dialogs": s.calls.calls.count] } }
             ?? loop.makeSucceededFuture([String: Int]())
         return gateway.and(server).map { gateway, server in
-            var body: [String: Any] = ["gateway": gateway, "mediaPortsFree": ports.freeCount]
+            var body: [String: Any] = ["gateway": gateway, "mediaPortsFree": ports.freeCount,
+                                       "browserPackets": registry.browserPackets]
             if embedded != nil { body["embeddedServer"] = server }
             let json = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
             return HTTPResponse(contentType: "application/json", body: Array(json))

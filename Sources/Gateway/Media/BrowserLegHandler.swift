@@ -27,6 +27,7 @@ final class BrowserLegHandler: ChannelInboundHandler {
     private var cachedAddress: (TransportAddress, SocketAddress)?
     /// The same for the source of what arrives: the browser sends from one address.
     private var lastSource: (SocketAddress, TransportAddress)?
+    private var sendBuffer = DatagramSendBuffer(allocator: ByteBufferAllocator())
     private var statsAt: UInt64 = 0
     static let statsInterval: UInt64 = 500_000
 
@@ -127,9 +128,7 @@ final class BrowserLegHandler: ChannelInboundHandler {
         if !firstSRTPSeen, let b = bytes.first, b >= 128, b < 192, bytes.count > 1, bytes[1] < 192 || bytes[1] > 223 {
             noteMediaSent(now: now)
         }
-        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
-        buffer.writeBytes(bytes)
-        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address, data: buffer)), promise: nil)
+        context.write(wrapOutboundOut(sendBuffer.envelope(bytes, to: address)), promise: nil)
     }
 
     /// What the other leg sends back at once (a loop-back test peer comes
@@ -154,8 +153,8 @@ final class BrowserLegHandler: ChannelInboundHandler {
         }
     }
 
-    /// After a media packet: flush, statistics now and then, and the timer only
-    /// when the next deadline moved earlier.
+    /// After a media packet or a timer: flush, statistics now and then, and the
+    /// timer only when the next deadline moved earlier.
     private func afterMedia(now: UInt64) {
         context?.flush()
         if now >= statsAt + Self.statsInterval {
@@ -268,7 +267,8 @@ final class BrowserLegHandler: ChannelInboundHandler {
             self.session.drainBridge(now: now, send: { self.sendToBrowser($0, $1, now: now) },
                                      other: { fedBack += self.otherLegReplies($0, $1, now: now) })
             self.feedBack(fedBack, now: now)
-            self.afterWork()
+            for event in self.session.takeEvents() { self.record(event) }
+            self.afterMedia(now: now)   // timerDue is nil: the timer is set again
         }
     }
 }

@@ -38,4 +38,10 @@ public final class SessionRegistry: Sendable {
     public func remove(_ id: String) { sessions.withLockedValue { $0[id] = nil } }
 
     public var count: Int { sessions.withLockedValue { $0.count } }
+
+    /// Datagrams in and out on the browser legs of the sessions still known
+    /// (as last published: every half second while media flows).
+    public var browserPackets: UInt64 {
+        sessions.withLockedValue { $0.values.reduce(0) { $0 + $1.packetsFromBrowser + $1.packetsToBrowser } }
+    }
 }

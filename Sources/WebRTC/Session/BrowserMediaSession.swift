@@ -130,8 +130,15 @@ public final class BrowserMediaSession {
 
     public var nextTimeout: UInt64? {
         guard !failed else { return nil }
-        return [ice.nextTimeout, dtls?.nextTimeout, bridge.nextTimeout == .max ? nil : bridge.nextTimeout]
-            .compactMap { $0 }.min()
+        // Asked after every media packet: compared in place, no array.
+        let bridgeDue = bridge.nextTimeout == .max ? nil : bridge.nextTimeout
+        return earliest(earliest(ice.nextTimeout, dtls?.nextTimeout), bridgeDue)
+    }
+
+    private func earliest(_ a: UInt64?, _ b: UInt64?) -> UInt64? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return min(a, b)
     }
 
     private func apply(_ event: ICELiteAgent.Event, now: UInt64) -> [Output] {
