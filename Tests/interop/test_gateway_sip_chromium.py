@@ -111,11 +111,16 @@ def test_browser_calls_a_sip_phone(chromium, sip_gateway, network, rtp_peer, mod
     wait_until(lambda: nothing_open(sip_gateway), 5, what="no call left at the gateway")
 
 
-def test_a_sip_phone_calls_the_browser(chromium, sip_gateway, network, rtp_peer):
+@pytest.mark.parametrize("scenario", ["uac_call_browser.xml", "uac_call_browser_delayed_offer.xml"],
+                         ids=["offer", "delayed-offer"])
+def test_a_sip_phone_calls_the_browser(chromium, sip_gateway, network, rtp_peer, scenario):
+    """Audio both ways, then the phone's BYE ends the page's call. With a delayed offer (an INVITE without
+    SDP) the gateway offers in its 200 (sipp checks PCMU, PCMA, telephone-event) and the phone answers in its
+    ACK, which is when the page hears "answered"."""
     peer = rtp_peer(hz=PEER_HZ)
     a = signed_in(chromium, sip_gateway)
     a.auto_answer()
-    sipp = run_sipp(f"127.0.0.1:{network['kamailio']}", "uac_call_browser.xml", "-s", "1001", "-p", "0",
+    sipp = run_sipp(f"127.0.0.1:{network['kamailio']}", scenario, "-s", "1001", "-p", "0",
                     "-set", "rtpport", str(peer.port), "-d", "6000", background=True)
     try:
         incoming = a.wait_for("incoming")
@@ -127,6 +132,21 @@ def test_a_sip_phone_calls_the_browser(chromium, sip_gateway, network, rtp_peer)
         # The SIP phone hangs up: the browser's call ends.
         ended = a.wait_for("ended", timeout=15)
         assert ended["cause"] == "hangup", ended
+        sipp_passed(sipp)
+    finally:
+        a.disconnect()
+    wait_until(lambda: nothing_open(sip_gateway), 5, what="no call left at the gateway")
+
+
+def test_a_delayed_offer_without_an_answer_in_the_ack(chromium, sip_gateway, network):
+    """The phone's ACK forgets the answer to the gateway's offer: the gateway hangs up (BYE) and says why."""
+    a = signed_in(chromium, sip_gateway)
+    a.auto_answer()
+    sipp = run_sipp(f"127.0.0.1:{network['kamailio']}", "uac_delayed_offer_without_answer.xml", "-s", "1001",
+                    "-p", "0", background=True)
+    try:
+        ended = a.wait_for("ended", timeout=10)
+        assert ended["cause"] == "not-acceptable" and a.event("answered") is None, ended
         sipp_passed(sipp)
     finally:
         a.disconnect()

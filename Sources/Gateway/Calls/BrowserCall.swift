@@ -21,7 +21,10 @@ final class BrowserCall {
     /// Incoming: the INVITE's transaction, its offer, and the dialog once answered.
     var inviteKey: TransactionKey?
     var invite: SIPRequest?
+    /// The INVITE's offer; nil for a delayed offer (an INVITE without SDP).
     var sipOffer: (SessionDescription, NegotiatedAudio)?
+    /// Our offer went in the 200 of a delayed-offer INVITE: its ACK brings the answer.
+    var answerInACK = false
     var dialog: Dialog?
     var sipPeer: SIPPeer?
     var localTag: String?

@@ -5,7 +5,9 @@ import SIP
 
 /// SIP -> browser: an INVITE for a signed-in user rings its browser; when the
 /// browser answers it offers (as it does for its own calls), its leg opens,
-/// and the INVITE gets its 200 with the SIP side's answer.
+/// and the INVITE gets its 200 with the SIP side's answer. An INVITE without
+/// SDP (a delayed offer, RFC 3261 §13.2.1) gets our offer in the 200 instead,
+/// and its ACK brings the answer.
 extension CallManager {
     func incomingInvite(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer) -> Bool {
         guard let user = r.uri.user, let s = sessionsByUser[user], s.state == .signedIn else { return false }
@@ -14,8 +16,9 @@ extension CallManager {
             sip.respond(key, TransactionLayer.response(to: r, code: code, reason: reason, toTag: tag), now: SIPService.now())
         }
         guard s.calls.count < ClientSession.maxCalls else { reply(486, "Busy Here"); return true }
-        guard let offer = SIPLegMedia.negotiate(r.body, isAnswer: false), offer.1.security.isUsableOnSIPLeg else {
-            reply(488, "Not Acceptable Here")    // also an INVITE without an offer: this gateway needs one
+        let offer = SIPLegMedia.negotiate(r.body, isAnswer: false)
+        guard r.body.isEmpty || offer?.1.security.isUsableOnSIPLeg == true else {
+            reply(488, "Not Acceptable Here")
             return true
         }
         guard let port = ports.acquirePair() else { reply(503, "No Media Port"); return true }
@@ -28,7 +31,8 @@ extension CallManager {
         let from = r.headers["From"].flatMap { try? NameAddress(parsing: $0) }
         let call = BrowserCall(id: Random.token(16), session: s, direction: .incoming,
                                peer: from?.uri.user ?? from?.uri.description ?? "unknown",
-                               sipMedia: SIPLegMedia(address: settings.mediaIP, port: port))
+                               sipMedia: SIPLegMedia(address: settings.mediaIP, port: port,
+                                                     offersSRTP: offer == nil && settings.offerSRTP))
         call.media = SIPMediaLeg(loop: group.next(), host: settings.mediaIP, port: port, ports: ports)
         call.inviteKey = key
         call.invite = r
@@ -82,13 +86,13 @@ extension CallManager {
 
     func answer(_ call: BrowserCall, sdp: String?) {
         let s = call.session
-        guard call.direction == .incoming, call.state == .ringing, call.leg == nil,
-              let (sipOffer, agreed) = call.sipOffer else {
+        guard call.direction == .incoming, call.state == .ringing, call.leg == nil else {
             return s.error("bad-state", "call \(call.id) is not ringing", call: call.id, request: "answer")
         }
         guard let offer = Self.browserOffer(sdp) else {
             return s.error("bad-sdp", "answer needs the browser's SDP offer", call: call.id, request: "answer")
         }
+        guard let (sipOffer, agreed) = call.sipOffer else { return answerWithOffer(call, browserOffer: offer) }
         guard call.sipMedia.adopt(agreed) else {   // checked at the INVITE; keys made now
             respondToInvite(call, 488, "Not Acceptable Here")
             return finish(call, code: 488, reason: "the SIP offer's security is not usable", cause: "not-acceptable")
@@ -103,6 +107,32 @@ extension CallManager {
             self.logger.info("call \(call.id) answered by \(call.session.user ?? "?")")
             self.logMedia(call)
         }
+    }
+
+    /// A delayed-offer INVITE: the 200 carries our offer; the call is answered
+    /// for the browser once the ACK brings a usable answer (`acknowledged`).
+    private func answerWithOffer(_ call: BrowserCall, browserOffer: SessionDescription) {
+        call.state = .starting
+        openBrowserLeg(call, offer: browserOffer, legB: call.sipMedia.legConfig(nil), direction: GWM_INACTIVE) {
+            guard call.state == .starting else { return }
+            call.answerInACK = true
+            call.state = .answered      // for SIP: a BYE ends it from now on
+            self.acceptInvite(call, sdp: call.sipMedia.offer())
+        }
+    }
+
+    /// The ACK of our 2xx; for a delayed offer it carries the SIP peer's answer
+    /// (without one, or with an unusable one, the call is ended with a BYE).
+    func acknowledged(_ ack: SIPRequest) {
+        guard let call = calls.values.first(where: { $0.answerInACK && $0.owns(ack) }) else { return }
+        call.answerInACK = false
+        guard applySIPAnswer(call, ack.body) else {
+            logger.warning("call \(call.id): the ACK has no usable SDP answer to our offer, hanging up")
+            return hangUp(call, cause: "not-acceptable", reason: "the SIP peer's answer in its ACK is missing or not usable")
+        }
+        call.session.send(["type": "answered", "call": call.id])
+        logger.info("call \(call.id) answered by \(call.session.user ?? "?"), the SIP answer in the ACK")
+        logMedia(call)
     }
 
     func reject(_ call: BrowserCall) {

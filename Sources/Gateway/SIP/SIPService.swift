@@ -295,7 +295,7 @@ final class SIPService {
                 if let next = client.timedOut(now: now) { send(next, to: serverPeer, for: user) }
                 report(user, client)
             case .stray(.request(let ack), _) where ack.method == "ACK":
-                _ = calls.ack(ack)
+                if calls.ack(ack) { callHandler?.acknowledged(ack) }
             case .stray(.response(let response), _):
                 if let callID = response.headers["Call-ID"], outgoing[callID] != nil { outgoingResponse(response, callID: callID) }
             case .stray:
@@ -544,6 +544,8 @@ protocol SIPCallHandler: AnyObject {
     func cancelled(inviteKey: TransactionKey) -> Bool
     /// A call we placed changed: a response to its INVITE or re-INVITE, a far-end BYE, a timeout.
     func placedCallChanged(_ call: OutgoingCall, response: SIPResponse?)
+    /// The ACK of a 2xx of ours to an INVITE (for a delayed offer, with the answer).
+    func acknowledged(_ ack: SIPRequest)
     /// An answered incoming call failed (no ACK, session expired); true when it was one of ours.
     func dialogFailed(_ dialogID: String, reason: String) -> Bool
     func registrationChanged(user: String, state: RegistrationClient.State)
