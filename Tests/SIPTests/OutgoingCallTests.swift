@@ -87,6 +87,12 @@ import Testing
         #expect(tcp == SIPPeer(.tcp, host: "192.0.2.9", port: 5060))
         #expect(big.headers.values("Via") == ["SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bKbig;rport"])
         #expect(big.body == request.body)
+        // Its CANCEL, small as it is, takes the same way and the same Via (§9.1).
+        var cancel = SIPRequest(method: "CANCEL", uri: request.uri)
+        cancel.headers.add("Via", "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKbig;rport")
+        let (cancelSent, cancelPeer) = TransportChoice.fitting(cancel, to: udp, cancelling: request)
+        #expect(cancelPeer == tcp && cancelSent.headers.values("Via") == big.headers.values("Via"))
+        #expect(TransportChoice.fitting(cancel, to: udp).1 == udp)
     }
 
     @Test func retransmitsItsAnswerToTheFarEndsReinviteUntilTheAck() throws {

@@ -1,12 +1,13 @@
 """Calls the gateway places (UAC) to sipp acting as the far end (UAS): answered
 and hung up by the gateway (BYE) over UDP and TCP, challenged with digest and
-hung up by the far end, busy, cancelled while ringing, and held by re-INVITE
-retried after a 491."""
+hung up by the far end, busy, cancelled while ringing (also after an INVITE
+too large for UDP), and held by re-INVITE retried after a 491."""
 import contextlib
 import json
 import os
 import socket
 import subprocess
+import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -104,6 +105,25 @@ def test_cancel_while_ringing(uas_gateway):
         assert post(uas_gateway, "/test/hangup", id=cid).strip() == "ok"
         final = wait_until(lambda: "ended" in (s := state(uas_gateway, cid)) and s, 10, what="the 487")
         assert "487" in final
+
+
+def test_a_large_invite_goes_over_tcp_and_so_does_its_cancel(uas_gateway):
+    """An INVITE too large for UDP (RFC 3261 §18.1.1) to a UDP address goes over TCP to it, and its CANCEL
+    follows it there with the same Via (§9.1); sipp listens on TCP only. (Here the CANCEL is large too: that a
+    small CANCEL follows its large INVITE is OutgoingCallTests.largeRequestsGoOverTCP.)"""
+    trace = os.path.join(tempfile.mkdtemp(), "messages")
+    with sipp_uas(*scenario("uas_ring_cancel.xml"), "-trace_msg", "-message_file", trace, transport="t1") as (port, _):
+        long_number = "2000" + "0" * 700          # in the Request-URI and the To: over 1,300 bytes
+        cid = post(uas_gateway, "/test/call", user="1001", to=f"sip:{long_number}@127.0.0.1:{port}")
+        wait_until(lambda: "early" in state(uas_gateway, cid), 10, what="ringing")
+        assert post(uas_gateway, "/test/hangup", id=cid).strip() == "ok"
+        final = wait_until(lambda: "ended" in (s := state(uas_gateway, cid)) and s, 10, what="the 487")
+        assert "487" in final
+    with open(trace) as f:
+        received = [m for m in f.read().split("----------------------------------------------- ") if "received" in m]
+    cancel = next(m for m in received if "\nCANCEL " in m)
+    assert cancel.split("\n", 2)[1].startswith("TCP message received"), cancel
+    assert "Via: SIP/2.0/TCP " in cancel, cancel
 
 
 def test_hold_by_reinvite_retried_after_491(uas_gateway):

@@ -82,7 +82,7 @@ extension SIPService {
     func nextHop(for call: OutgoingCall) -> SIPPeer { routes[call.callID] ?? serverPeer }
 
     func sendOutgoing(_ request: SIPRequest, for call: OutgoingCall) {
-        let (key, outputs) = startTransaction(request, to: nextHop(for: call))
+        let (key, outputs) = startTransaction(request, to: nextHop(for: call), cancelling: call.invite)
         outgoingByTransaction[key] = call.callID
         handle(outputs, now: Self.now())
     }

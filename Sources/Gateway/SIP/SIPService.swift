@@ -472,9 +472,11 @@ final class SIPService {
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
     }
 
-    /// A new client transaction for `request`, over TCP when it is too large for UDP (§18.1.1).
-    func startTransaction(_ request: SIPRequest, to peer: SIPPeer) -> (TransactionKey, [TransactionLayer.Output]) {
-        let (fitted, hop) = TransportChoice.fitting(request, to: peer)
+    /// A new client transaction for `request`, over TCP when it is too large for UDP (§18.1.1);
+    /// a CANCEL the way of the INVITE it cancels.
+    func startTransaction(_ request: SIPRequest, to peer: SIPPeer, cancelling invite: SIPRequest? = nil)
+        -> (TransactionKey, [TransactionLayer.Output]) {
+        let (fitted, hop) = TransportChoice.fitting(request, to: peer, cancelling: invite)
         return transactions.send(fitted, to: hop, now: Self.now())
     }
 

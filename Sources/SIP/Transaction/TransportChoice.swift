@@ -1,12 +1,16 @@
 /// RFC 3261 §18.1.1: a request within 200 bytes of the path MTU (1500) goes
 /// over a congestion-controlled transport instead of UDP: TCP to the same
-/// address, with the Via saying so.
+/// address, with the Via saying so. A CANCEL goes the way of the INVITE it
+/// cancels, with the same Via (§9.1), whatever its own size.
 public enum TransportChoice {
     public static let udpLimit = 1300
 
-    /// The request and where to send it: unchanged unless it is too large for UDP.
-    public static func fitting(_ request: SIPRequest, to peer: SIPPeer) -> (SIPRequest, SIPPeer) {
-        guard peer.transport == .udp, request.method != "ACK", SIPMessage.request(request).bytes.count > udpLimit,
+    /// The request and where to send it: unchanged unless it (or, for a
+    /// CANCEL, the INVITE it cancels) is too large for UDP.
+    public static func fitting(_ request: SIPRequest, to peer: SIPPeer, cancelling invite: SIPRequest? = nil)
+        -> (SIPRequest, SIPPeer) {
+        let sized = request.method == "CANCEL" ? invite ?? request : request
+        guard peer.transport == .udp, request.method != "ACK", SIPMessage.request(sized).bytes.count > udpLimit,
               let top = request.headers.values("Via").first, var via = try? Via(parsing: top) else { return (request, peer) }
         via.transport = "TCP"
         var switched = request
