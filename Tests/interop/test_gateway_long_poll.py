@@ -3,61 +3,18 @@ use WebSockets), a client speaking the Genesys words (aiortc as the WebRTC
 peer), no message lost when a response does not arrive, and the expiry of
 a client that stops polling."""
 import asyncio
-import http.client
-import json
-import urllib.parse
 
 import aioice.ice
 import numpy as np
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCPeerConnection
 
 from aiortc_peer import Tone, dominant
 from conftest import wait_until
+from long_poll import LongPoll, offer_and_answer
 from phone import Phone, caller_and_callee, hear_each_other, heard, nothing_open, status
 
 aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
 GENESYS_TONE_HZ = 440
-
-
-class LongPoll:
-    """A raw long-poll client: the wire protocol by hand."""
-
-    def __init__(self, gateway):
-        self.port = gateway.port
-
-    def request(self, method, path, body=None, timeout=30):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        c.request(method, path, body=body)
-        r = c.getresponse()
-        out = (r.status, dict(r.getheaders()), r.read().decode())
-        c.close()
-        return out
-
-    def sign_in(self, user, password=None, json_dialect=False):
-        q = "?json" if json_dialect else ""
-        status_, headers, body = (self.request("POST", "/sign_in" + q, f"{user}:{password}") if password is not None
-                                  else self.request("GET", f"/sign_in?{user}"))
-        assert status_ == 200, (status_, body)
-        lines = dict(line.split("=", 1) for line in body.splitlines() if "=" in line)
-        assert body.splitlines()[0].split("=", 1)[1] == lines["id"]     # the first value is the server-side id
-        assert "GWINSTANCE=" in headers.get("Set-Cookie", "")
-        self.id = lines["id"]
-        return headers
-
-    def send(self, peer, message):
-        s, _, body = self.request("POST", f"/message?from={self.id}&to={urllib.parse.quote(peer)}", message)
-        assert s == 200, (s, body)
-
-    def wait(self, ack=None):
-        """The next message that is not a bare 204: (peer, word, json or None, seq)."""
-        while True:
-            q = f"&ack={ack}" if ack is not None else ""
-            s, headers, body = self.request("GET", f"/wait?id={self.id}{q}")
-            if s == 204:
-                continue
-            assert s == 200, (s, body)
-            word, _, rest = body.partition(" ")
-            return headers.get("Pragma"), word, json.loads(rest) if rest.startswith("{") else None, headers.get("X-Seq")
 
 
 def test_the_library_over_long_poll_calls_a_websocket_browser(chromium, chromium_b, gateway):
@@ -93,13 +50,8 @@ async def genesys_call(gateway, chromium_b):
                 rate[0] = frame.sample_rate
         asyncio.ensure_future(read())
 
-    # Outgoing: an RSMP OFFER to the peer `echo` (candidates in the SDP, not trickled).
-    await pc.setLocalDescription(await pc.createOffer())
-    await call(lp.send, "echo", "RSMP " + json.dumps({"messageType": "OFFER", "sdp": pc.localDescription.sdp,
-                                                         "Candidates": []}))
-    peer, word, body, _ = await call(lp.wait)
-    assert (peer, word, body["messageType"]) == ("echo", "RSMP", "ANSWER"), (peer, word, body)
-    await pc.setRemoteDescription(RTCSessionDescription(sdp=body["sdp"], type="answer"))
+    # Outgoing: an RSMP OFFER to the peer `echo`.
+    await offer_and_answer(lp, pc, "echo")
     await call(lp.send, "echo", 'RSMP {"messageType":"OK"}')
     assert (await call(lp.wait))[:2] == ("echo", "EVENT-TALK")
     for _ in range(100):
@@ -123,12 +75,7 @@ async def genesys_call(gateway, chromium_b):
     assert (peer, word) == ("1002", "INVITE"), (peer, word)
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     pc.addTrack(Tone(GENESYS_TONE_HZ))
-    await pc.setLocalDescription(await pc.createOffer())
-    await call(lp.send, "1002", "RSMP " + json.dumps({"messageType": "OFFER", "sdp": pc.localDescription.sdp,
-                                                         "Candidates": []}))
-    peer, word, body, _ = await call(lp.wait)
-    assert (peer, word, body["messageType"]) == ("1002", "RSMP", "ANSWER")
-    await pc.setRemoteDescription(RTCSessionDescription(sdp=body["sdp"], type="answer"))
+    await offer_and_answer(lp, pc, "1002")
     assert (await call(lp.wait))[:2] == ("1002", "EVENT-TALK")
     b.wait_for("answered")
     m = await call(b.hears, GENESYS_TONE_HZ)

@@ -4,18 +4,24 @@ the SIP phones, and an RTP peer of the test plays their audio (a 600 Hz
 tone) and records what reaches them. Audio both ways is proved by content:
 the SIP side's recording decodes to the browser's 1 kHz, and the page hears
 600 Hz; a SIP peer that sends silence or nothing fails the same check."""
+import asyncio
 import os
 import subprocess
 import sys
 import tempfile
 
+import aioice.ice
 import pytest
+from aiortc import RTCConfiguration, RTCPeerConnection
 
+from aiortc_peer import Tone
 from conftest import BROWSER_TONE_HZ, free_port, wait_until
+from long_poll import LongPoll, offer_and_answer
 from phone import Phone, hear_each_other, heard, nothing_open, status
 from sip_peers import DOMAIN, HERE, USERS, RtpPeer, run_sipp, start_kamailio
 
 PEER_HZ = 600
+aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +157,37 @@ def test_a_delayed_offer_without_an_answer_in_the_ack(chromium, sip_gateway, net
     finally:
         a.disconnect()
     wait_until(lambda: nothing_open(sip_gateway), 5, what="no call left at the gateway")
+
+
+def test_info_from_a_long_poll_client_becomes_sip_info(sip_gateway, network, rtp_peer, tmp_path):
+    """A client of the Genesys long-poll protocol (aiortc) calls a SIP phone; its INFO-PEER and INFO-MAP
+    reach the phone as SIP INFO (JSON, and a form-encoded map), each answered 200."""
+    trace = str(tmp_path / "sipp.log")
+    sipp = uas(network, rtp_peer(hz=PEER_HZ), trace=trace)
+    asyncio.run(long_poll_call_with_info(sip_gateway))
+    sipp_passed(sipp)
+    infos = [m for m in open(trace).read().split("-----") if "INFO sip:" in m and "received" in m]
+    assert len(infos) == 2, infos
+    assert "Content-Type: application/json" in infos[0] and '{"note":"hello"}' in infos[0], infos[0]
+    assert "Content-Type: application/x-www-form-urlencoded" in infos[1] and "a=1&b=x%20y" in infos[1], infos[1]
+    wait_until(lambda: nothing_open(sip_gateway), 5, what="no call left at the gateway")
+
+
+async def long_poll_call_with_info(gateway):
+    lp = LongPoll(gateway)
+    loop = asyncio.get_running_loop()
+    call = lambda f, *a: loop.run_in_executor(None, f, *a)
+    await call(lp.sign_in, "1001", USERS["1001"])
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTrack(Tone(440))
+    await offer_and_answer(lp, pc, "9000")
+    while (message := await call(lp.wait))[1] != "EVENT-TALK":
+        assert message[1] not in ("BYE", "ERROR"), message
+    await call(lp.send, "9000", 'INFO-PEER {"note":"hello"}')
+    await call(lp.send, "9000", 'INFO-MAP {"a":1,"b":"x y"}')
+    await call(lp.send, "9000", "BYE")
+    await pc.close()
+    await call(lp.request, "GET", f"/sign_out?id={lp.id}")
 
 
 def test_transcoding_opus_browser_to_pcma_phone(chromium, sip_gateway, network, rtp_peer):

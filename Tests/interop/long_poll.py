@@ -1,0 +1,60 @@
+"""A raw client of the long-poll transport (the Genesys wire protocol), for tests."""
+import asyncio
+import http.client
+import json
+import urllib.parse
+
+from aiortc import RTCSessionDescription
+
+
+class LongPoll:
+    """A raw long-poll client: the wire protocol by hand."""
+
+    def __init__(self, gateway):
+        self.port = gateway.port
+
+    def request(self, method, path, body=None, timeout=30):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        c.request(method, path, body=body)
+        r = c.getresponse()
+        out = (r.status, dict(r.getheaders()), r.read().decode())
+        c.close()
+        return out
+
+    def sign_in(self, user, password=None, json_dialect=False):
+        q = "?json" if json_dialect else ""
+        status_, headers, body = (self.request("POST", "/sign_in" + q, f"{user}:{password}") if password is not None
+                                  else self.request("GET", f"/sign_in?{user}"))
+        assert status_ == 200, (status_, body)
+        lines = dict(line.split("=", 1) for line in body.splitlines() if "=" in line)
+        assert body.splitlines()[0].split("=", 1)[1] == lines["id"]     # the first value is the server-side id
+        assert "GWINSTANCE=" in headers.get("Set-Cookie", "")
+        self.id = lines["id"]
+        return headers
+
+    def send(self, peer, message):
+        s, _, body = self.request("POST", f"/message?from={self.id}&to={urllib.parse.quote(peer)}", message)
+        assert s == 200, (s, body)
+
+    def wait(self, ack=None):
+        """The next message that is not a bare 204: (peer, word, json or None, seq)."""
+        while True:
+            q = f"&ack={ack}" if ack is not None else ""
+            s, headers, body = self.request("GET", f"/wait?id={self.id}{q}")
+            if s == 204:
+                continue
+            assert s == 200, (s, body)
+            word, _, rest = body.partition(" ")
+            return headers.get("Pragma"), word, json.loads(rest) if rest.startswith("{") else None, headers.get("X-Seq")
+
+
+async def offer_and_answer(lp, pc, peer):
+    """`pc` offers to `peer` as a Genesys client does (RSMP OFFER, its candidates in the SDP, not trickled)
+    and takes the gateway's RSMP ANSWER."""
+    loop = asyncio.get_running_loop()
+    await pc.setLocalDescription(await pc.createOffer())
+    offer = {"messageType": "OFFER", "sdp": pc.localDescription.sdp, "Candidates": []}
+    await loop.run_in_executor(None, lp.send, peer, "RSMP " + json.dumps(offer))
+    from_, word, body, _ = await loop.run_in_executor(None, lp.wait)
+    assert (from_, word, body and body["messageType"]) == (peer, "RSMP", "ANSWER"), (from_, word, body)
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=body["sdp"], type="answer"))
