@@ -11,6 +11,10 @@ public final class GatewayServer {
     public struct Config: Sendable {
         public var httpHost = "127.0.0.1"
         public var httpPort = 8080
+        /// HTTPS (and WSS) on the HTTP listener with this certificate chain and key (PEM files);
+        /// browsers allow the microphone only to secure pages, localhost aside.
+        public var httpsCertificate: String?
+        public var httpsKey: String?
         public var mediaIP = "127.0.0.1"
         public var rtpPorts: ClosedRange<UInt16> = 40000...40999
         public var sipListenHost = "127.0.0.1"
@@ -77,9 +81,12 @@ public final class GatewayServer {
         let sipStatus = SIPStatusRoute(service: sip)
         let status = StatusRoute(manager: manager, embedded: embeddedSIP, ports: ports, registry: registry)
         let origins = OriginPolicy(allowed: config.allowedOrigins)
-        let longPoll = LongPollRoutes(manager: manager, origins: origins, expiry: .seconds(Int64(config.pollExpirySeconds)))
+        let https = try Self.httpsContext(config)
+        let longPoll = LongPollRoutes(manager: manager, origins: origins, expiry: .seconds(Int64(config.pollExpirySeconds)),
+                                      https: https != nil)
         let callRoutes = config.testCallRoutes ? OutgoingCallRoutes(service: sip) : nil
-        let channel = try HTTPServer.start(group: group, host: config.httpHost, port: config.httpPort, router: { request, loop in
+        let channel = try HTTPServer.start(group: group, host: config.httpHost, port: config.httpPort, tls: https,
+                                           router: { request, loop in
             longPoll.handle(request, on: loop) ?? echo.handle(request, on: loop) ?? status.handle(request, on: loop)
                 ?? sipStatus.handle(request, on: loop)
                 ?? callRoutes?.handle(request, on: loop)
@@ -136,11 +143,24 @@ public final class GatewayServer {
         guard let cert = config.sipTLSCertificate, let key = config.sipTLSKey else {
             throw GatewayError.configuration("--sip-tls-port needs --sip-tls-cert and --sip-tls-key")
         }
+        return (port, try serverTLS(certificate: cert, key: key))
+    }
+
+    static func httpsContext(_ config: Config) throws -> NIOSSLContext? {
+        switch (config.httpsCertificate, config.httpsKey) {
+        case (nil, nil): return nil
+        case (let cert?, let key?): return try serverTLS(certificate: cert, key: key)
+        default: throw GatewayError.configuration("--https-cert and --https-key go together")
+        }
+    }
+
+    /// A TLS server (TLS 1.2 at least) with a PEM certificate chain and private key.
+    static func serverTLS(certificate: String, key: String) throws -> NIOSSLContext {
         var tls = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
+            certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
         tls.minimumTLSVersion = .tlsv12
-        return (port, try NIOSSLContext(configuration: tls))
+        return try NIOSSLContext(configuration: tls)
     }
 
     public func wait() throws { try channel?.closeFuture.wait() }

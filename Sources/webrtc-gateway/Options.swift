@@ -6,6 +6,8 @@ usage: webrtc-gateway [options]
 
   --http HOST:PORT        where the HTTP server listens: signaling (WebSocket /ws, long-poll), the
                           JavaScript library (/sdk/gateway.js) and the softphone (/) (default 127.0.0.1:8080)
+  --https-cert FILE       serve HTTPS and WSS there instead, with this PEM certificate chain (browsers
+  --https-key FILE        allow the microphone only to secure pages, localhost aside) and this PEM key
   --media-ip ADDR         the address of the media ports, put in the SDP (default 127.0.0.1)
   --rtp-ports LOW-HIGH    the UDP ports for media, one per call leg (default 40000-40999)
   --sip-listen HOST:PORT  where the SIP stack listens, UDP and TCP (default 127.0.0.1:5060); without
@@ -117,6 +119,10 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
             config.allowedOrigins.append(value())
         case "--poll-expiry":
             config.pollExpirySeconds = number(in: 1...3600, "seconds")
+        case "--https-cert":
+            config.httpsCertificate = value()
+        case "--https-key":
+            config.httpsKey = value()
         case "--sip-tls-port":
             config.sipTLSPort = number(in: 0...65535, "a port")
         case "--sip-tls-cert":

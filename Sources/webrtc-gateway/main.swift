@@ -21,7 +21,8 @@ let server = GatewayServer(config: config)
 do {
     let port = try server.start()
     // Written unbuffered: whoever started us (a script, a test) reads it at once.
-    let banner = "webrtc-gateway listening on http://\(config.httpHost):\(port)/ (media on \(config.mediaIP), " +
+    let scheme = config.httpsCertificate == nil ? "http" : "https"
+    let banner = "webrtc-gateway listening on \(scheme)://\(config.httpHost):\(port)/ (media on \(config.mediaIP), " +
         "ports \(config.rtpPorts.lowerBound)-\(config.rtpPorts.upperBound))\n"
     FileHandle.standardOutput.write(banner.data(using: .utf8)!)
     try server.wait()

@@ -2,12 +2,16 @@
 
 Run inside scripts/netns-run (only loopback exists there); scripts/test does.
 """
+import atexit
+import base64
+import hashlib
 import json
 import math
 import os
 import shutil
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import tempfile
@@ -20,6 +24,30 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.environ.get("GATEWAY_BINARY", os.path.join(ROOT, ".build", "debug", "webrtc-gateway"))
 ALLOC_COUNTER = os.path.join(ROOT, "build", "alloc-counter.so")   # make alloc-counter
+
+
+def self_signed_cert(directory):
+    """A certificate for 127.0.0.1 and its key (PEM files in `directory`)."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return cert, key
+
+
+def https_cert():
+    """The suite's HTTPS certificate: (cert, key, the base64 SHA-256 of its public key), the last for
+    Chromium's --ignore-certificate-errors-spki-list, so that the browsers trust it and no other."""
+    directory = tempfile.mkdtemp(prefix="gw-https-")
+    atexit.register(shutil.rmtree, directory, True)
+    cert, key = self_signed_cert(directory)
+    pem = subprocess.run(["openssl", "x509", "-in", cert, "-pubkey", "-noout"], check=True, capture_output=True).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=pem, check=True,
+                         capture_output=True).stdout
+    return cert, key, base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
+HTTPS_CERT = https_cert()
 
 
 def free_port():
@@ -47,6 +75,9 @@ class Gateway:
         low = 41000 + (os.getpid() % 50) * 100
         self.log_path = os.path.join(tmp, "gateway.log")
         self.log = open(self.log_path, "w")
+        # Served over HTTPS when given a certificate (the HTTPS_CERT of the suite, which the browsers trust).
+        self.scheme = "https" if "--https-cert" in extra else "http"
+        self.ssl_context = ssl.create_default_context(cafile=HTTPS_CERT[0]) if self.scheme == "https" else None
         env = dict(os.environ)
         self.alloc_file, self.alloc_reads = os.path.join(tmp, "allocations"), 0
         if count_allocations:
@@ -68,22 +99,22 @@ class Gateway:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def post(self, path, body):
         req = urllib.request.Request(self.url + path, data=body.encode(), method="POST")
         try:
-            with urllib.request.urlopen(req, timeout=10) as r:
+            with urllib.request.urlopen(req, timeout=10, context=self.ssl_context) as r:
                 return r.status, r.read().decode()
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode()
 
     def session(self, sid):
-        with urllib.request.urlopen(f"{self.url}/test/session?id={sid}", timeout=5) as r:
+        with urllib.request.urlopen(f"{self.url}/test/session?id={sid}", timeout=5, context=self.ssl_context) as r:
             return json.loads(r.read())
 
     def sip_status(self):
-        with urllib.request.urlopen(f"{self.url}/test/sip", timeout=5) as r:
+        with urllib.request.urlopen(f"{self.url}/test/sip", timeout=5, context=self.ssl_context) as r:
             return json.loads(r.read())
 
     def allocations(self):
@@ -175,7 +206,7 @@ def launch_chromium(workdir, tone_hz):
               "--disable-default-apps", "--disable-domain-reliability", "--disable-breakpad",
               "--metrics-recording-only", "--disable-extensions", "--proxy-server=http://127.0.0.1:9",
               "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
-              f"--user-data-dir={profile}"]:
+              f"--ignore-certificate-errors-spki-list={HTTPS_CERT[2]}", f"--user-data-dir={profile}"]:
         opts.add_argument(a)
     driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=opts)
     driver.set_script_timeout(30)

@@ -97,7 +97,7 @@ def hear_each_other(a, b):
 
 
 def status(gateway):
-    with urllib.request.urlopen(gateway.url + "/status", timeout=5) as r:
+    with urllib.request.urlopen(gateway.url + "/status", timeout=5, context=gateway.ssl_context) as r:
         return json.loads(r.read())
 
 

@@ -1,10 +1,12 @@
 """What an exposed gateway refuses on its signaling: pages of other web
 origins (cross-site WebSocket hijacking, and the same for long-poll), and
-password guessing through sign-in."""
+password guessing through sign-in; and HTTPS, so that browsers off
+localhost may use the microphone at all."""
 import http.client
 import socket
 
-from conftest import wait_until
+from conftest import BROWSER_TONE_HZ, HTTPS_CERT, wait_until
+from phone import Phone, heard, nothing_open
 
 
 def upgrade(gateway, origin=None):
@@ -43,3 +45,23 @@ def test_password_guessing_is_slowed_down(start_gateway):
         assert "error=wrong-password" in sign_in(gw, "1001:wrong")[1]
     status, body = sign_in(gw, "1001:right")
     assert "error=too-many-attempts" in body, (status, body)            # even the right one, for a minute
+
+
+def test_https_and_wss(chromium, start_gateway):
+    """With --https-cert/--https-key the page is a secure context served over HTTPS, the library signs in
+    over WSS and a call to echo is heard; nothing is served in clear on that port."""
+    cert, key, _ = HTTPS_CERT
+    gw = start_gateway("--https-cert", cert, "--https-key", key)
+    a = Phone(chromium, gw)
+    assert chromium.current_url.startswith("https://") and chromium.execute_script("return window.isSecureContext")
+    assert a.connect("1001") == {"ok": True}       # over WSS: a secure page may not open ws://
+    a.call("echo")
+    a.wait_for("answered")
+    m = a.hears(BROWSER_TONE_HZ)
+    assert heard(m, BROWSER_TONE_HZ), m
+    a.hangup()
+    a.disconnect()
+    wait_until(lambda: nothing_open(gw), 5, what="no call left at the gateway")
+    with socket.create_connection(("127.0.0.1", gw.port), timeout=5) as s:     # plain HTTP: no answer in clear
+        s.sendall(b"GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert not s.recv(4096).startswith(b"HTTP/"), "served in clear"

@@ -4,17 +4,13 @@ reached on its own TLS connection when a browser calls it."""
 import os
 import socket
 import ssl
-import subprocess
 
-from conftest import free_port, wait_until
+from conftest import free_port, self_signed_cert, wait_until
 from phone import Phone
 
 
 def tls_gateway(start_gateway, tmp_path):
-    cert, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    cert, key = self_signed_cert(str(tmp_path))
     port = free_port()
     gw = start_gateway("--sip-tls-port", str(port), "--sip-tls-cert", cert, "--sip-tls-key", key)
     wait_until(lambda: f"SIP listening on tls 127.0.0.1:{port}" in gw.logs(), 10, what="the TLS listener")

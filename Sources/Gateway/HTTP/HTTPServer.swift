@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 
 /// A request as the routes see it: the whole body is read first (bounded).
@@ -38,14 +39,21 @@ public typealias HTTPRouter = @Sendable (HTTPRequest, EventLoop) -> EventLoopFut
 public enum HTTPServer {
     public static let maxBody = 64 * 1024
 
-    /// `webSocket` makes the handler of a connection upgraded at `webSocketPath`.
-    public static func start(group: EventLoopGroup, host: String, port: Int, router: @escaping HTTPRouter,
+    /// `webSocket` makes the handler of a connection upgraded at `webSocketPath`;
+    /// with `tls`, every connection is HTTPS (and WSS), none in clear.
+    public static func start(group: EventLoopGroup, host: String, port: Int, tls: NIOSSLContext? = nil,
+                             router: @escaping HTTPRouter,
                              webSocketPath: String, maxFrame: Int, origins: OriginPolicy,
                              webSocket: @escaping @Sendable () -> ChannelHandler) -> EventLoopFuture<Channel> {
         ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
+                if let tls {
+                    do { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) } catch {
+                        return channel.eventLoop.makeFailedFuture(error)
+                    }
+                }
                 let http = HTTPRequestHandler(router: router)
                 let upgrader = NIOWebSocketServerUpgrader(
                     maxFrameSize: maxFrame,

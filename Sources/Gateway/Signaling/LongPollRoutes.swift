@@ -11,12 +11,14 @@ final class LongPollRoutes {
     /// A client that has not polled for this long is gone: its calls end, its registration goes.
     let expiry: TimeAmount
     let waitTimeout: TimeAmount
-    /// Set on sign-in so that a load balancer can keep a user on this instance.
-    let instanceCookie = "GWINSTANCE=\(Random.token(16)); Path=/; HttpOnly; SameSite=Lax"
+    /// Set on sign-in so that a load balancer can keep a user on this instance
+    /// (sent only over HTTPS when the gateway serves HTTPS).
+    let instanceCookie: String
     private var clients: [String: LongPollClient] = [:]   // by session id, on the manager's loop
 
     init(manager: CallManager, origins: OriginPolicy, expiry: TimeAmount = .seconds(30),
-         waitTimeout: TimeAmount = .seconds(25)) {
+         waitTimeout: TimeAmount = .seconds(25), https: Bool = false) {
+        instanceCookie = "GWINSTANCE=\(Random.token(16)); Path=/; HttpOnly; SameSite=Lax" + (https ? "; Secure" : "")
         self.manager = manager
         self.origins = origins
         self.expiry = expiry
