@@ -32,6 +32,26 @@ private func sends(_ outs: [(UInt64, TransactionLayer.Output)]) -> [UInt64] {
 }
 
 @Suite struct TransactionTests {
+    @Test func aFailedConnectionIsA503AtOnceOrUDPForARequestMovedThereForItsSize() {
+        let layer = TransactionLayer()
+        let invite = request("INVITE")
+        let (key, _) = layer.send(invite, to: tcp, now: 0)
+        #expect(layer.transportFailed(request("ACK"), now: 1_000).isEmpty)
+        #expect(layer.transportFailed(invite, now: 1_000) ==
+                [.response(TransactionLayer.response(to: invite, code: 503, reason: "Service Unavailable"), key: key)])
+        #expect(layer.count == 0 && layer.transportFailed(invite, now: 2_000).isEmpty)
+        // Sent over TCP only for its size: over UDP instead, and retransmitted there by timer A.
+        let overUDP = request("INVITE", branch: "z9hG4bK-big")
+        var overTCP = overUDP
+        overTCP.headers.remove("Via")
+        overTCP.headers.prepend("Via", "SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bK-big")
+        let (big, _) = layer.send(overTCP, to: tcp, udpFallback: (overUDP, udp), now: 0)
+        #expect(layer.transportFailed(overTCP, now: 2_000_000) == [.send(.request(overUDP), to: udp)])
+        #expect(sends(run(layer, from: 2_000_000, until: 4_000_000)) == [2_500_000, 3_500_000])
+        #expect(layer.receive(.response(response(200, to: overUDP)), from: udp, now: 4_000_000) ==
+                [.response(response(200, to: overUDP), key: big)])
+    }
+
     @Test func inviteClientRetransmitsByTimerAThenTimesOutByTimerB() {
         let layer = TransactionLayer()
         let (key, first) = layer.send(request("INVITE"), to: udp, now: 0)

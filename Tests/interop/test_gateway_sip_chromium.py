@@ -236,9 +236,10 @@ def test_failures(chromium, sip_gateway, network, start_gateway):
     a.disconnect()
     wait_until(lambda: nothing_open(sip_gateway), 5, what="no call left at the gateway")
     # A gateway whose SIP server is down: sign-in fails with a clear code, in bounded time.
-    down = start_gateway("--sip-server", f"127.0.0.1:{free_port()}", "--sip-domain", DOMAIN)
-    b = Phone(chromium, down)
-    assert b.connect("1001", USERS["1001"])["code"] == "server-unreachable"
+    for server in (f"127.0.0.1:{free_port()}", f"tcp:127.0.0.1:{free_port()}"):   # no answer; no connection
+        down = start_gateway("--sip-server", server, "--sip-domain", DOMAIN)
+        b = Phone(chromium, down)
+        assert b.connect("1001", USERS["1001"])["code"] == "server-unreachable"
 
 
 def test_two_browsers_call_each_other_through_kamailio(chromium, chromium_b, sip_gateway):

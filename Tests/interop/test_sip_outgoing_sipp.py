@@ -7,7 +7,6 @@ import json
 import os
 import socket
 import subprocess
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -107,12 +106,15 @@ def test_cancel_while_ringing(uas_gateway):
         assert "487" in final
 
 
-def test_a_large_invite_goes_over_tcp_and_so_does_its_cancel(uas_gateway):
+@pytest.mark.parametrize("sipp_transport", ["t1", "u1"], ids=["tcp", "udp-only"])
+def test_a_large_invite_goes_over_tcp_and_so_does_its_cancel(uas_gateway, sipp_transport, tmp_path):
     """An INVITE too large for UDP (RFC 3261 §18.1.1) to a UDP address goes over TCP to it, and its CANCEL
-    follows it there with the same Via (§9.1); sipp listens on TCP only. (Here the CANCEL is large too: that a
-    small CANCEL follows its large INVITE is OutgoingCallTests.largeRequestsGoOverTCP.)"""
-    trace = os.path.join(tempfile.mkdtemp(), "messages")
-    with sipp_uas(*scenario("uas_ring_cancel.xml"), "-trace_msg", "-message_file", trace, transport="t1") as (port, _):
+    follows it there with the same Via (§9.1). When nothing takes the TCP connection (a UDP-only phone), both
+    go over UDP instead (§18.1.1). (Here the CANCEL is large too: that a small CANCEL follows its large
+    INVITE is OutgoingCallTests.largeRequestsGoOverTCP.)"""
+    trace = str(tmp_path / "messages")
+    with sipp_uas(*scenario("uas_ring_cancel.xml"), "-trace_msg", "-message_file", trace,
+                  transport=sipp_transport) as (port, _):
         long_number = "2000" + "0" * 700          # in the Request-URI and the To: over 1,300 bytes
         cid = post(uas_gateway, "/test/call", user="1001", to=f"sip:{long_number}@127.0.0.1:{port}")
         wait_until(lambda: "early" in state(uas_gateway, cid), 10, what="ringing")
@@ -121,9 +123,18 @@ def test_a_large_invite_goes_over_tcp_and_so_does_its_cancel(uas_gateway):
         assert "487" in final
     with open(trace) as f:
         received = [m for m in f.read().split("----------------------------------------------- ") if "received" in m]
-    cancel = next(m for m in received if "\nCANCEL " in m)
-    assert cancel.split("\n", 2)[1].startswith("TCP message received"), cancel
-    assert "Via: SIP/2.0/TCP " in cancel, cancel
+    name = {"t1": "TCP", "u1": "UDP"}[sipp_transport]
+    for method in ("INVITE", "CANCEL"):
+        message = next(m for m in received if f"\n{method} " in m)
+        assert message.split("\n", 2)[1].startswith(f"{name} message received"), message
+        assert f"Via: SIP/2.0/{name} " in message, message
+
+
+def test_a_call_over_tcp_to_nobody_fails_at_once(uas_gateway):
+    """A connection that cannot be opened is a 503 for the call at once (§8.1.3.1), not a timeout 32 s later."""
+    cid = call(uas_gateway, free_port(), transport="tcp")
+    final = wait_until(lambda: "ended" in (s := state(uas_gateway, cid)) and s, 5, what="the call's end")
+    assert "503" in final, final
 
 
 def test_hold_by_reinvite_retried_after_491(uas_gateway):

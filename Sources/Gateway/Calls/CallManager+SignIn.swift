@@ -83,7 +83,7 @@ extension CallManager {
             let why = switch code {
             case 401, 403, 407: "wrong-password"
             case 404: "unknown-user"
-            case 408: "server-unreachable"
+            case 408, 503: "server-unreachable"
             default: "registration-failed"
             }
             if why == "wrong-password" { noteWrongPassword(user) }

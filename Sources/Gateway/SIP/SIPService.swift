@@ -477,7 +477,7 @@ final class SIPService {
     func startTransaction(_ request: SIPRequest, to peer: SIPPeer, cancelling invite: SIPRequest? = nil)
         -> (TransactionKey, [TransactionLayer.Output]) {
         let (fitted, hop) = TransportChoice.fitting(request, to: peer, cancelling: invite)
-        return transactions.send(fitted, to: hop, now: Self.now())
+        return transactions.send(fitted, to: hop, udpFallback: hop == peer ? nil : (request, peer), now: Self.now())
     }
 
     /// Sends a request of the call model through a new client transaction.

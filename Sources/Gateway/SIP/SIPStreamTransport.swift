@@ -105,8 +105,11 @@ extension SIPService {
                 case .success(let channel):
                     channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
                 case .failure(let error):
-                    // The transaction's timer reports the failure to its user.
                     self.logger.notice("cannot connect to \(peer): \(error)")
+                    if case .request(let request) = message {
+                        self.handle(self.transactions.transportFailed(request, now: Self.now()), now: Self.now())
+                        self.afterWork()
+                    }
                 }
             }
     }

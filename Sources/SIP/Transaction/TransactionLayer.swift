@@ -21,7 +21,9 @@ public final class TransactionLayer {
     final class Transaction {
         let key: TransactionKey
         let isInvite: Bool
-        let peer: SIPPeer
+        var peer: SIPPeer
+        /// The request as it goes over UDP, and where, for a request sent over TCP only for its size.
+        var udpFallback: (request: SIPRequest, peer: SIPPeer)?
         var state: State
         var request: SIPRequest
         var lastResponse: SIPResponse?
@@ -56,16 +58,43 @@ public final class TransactionLayer {
     // MARK: client transactions (§17.1)
 
     /// Starts a client transaction for `request`, whose top Via carries a fresh branch.
-    public func send(_ request: SIPRequest, to peer: SIPPeer, now: UInt64) -> (TransactionKey, [Output]) {
+    /// `udpFallback`: the request as it would go over UDP, and where, when it is
+    /// sent over TCP only because of its size (`TransportChoice`).
+    public func send(_ request: SIPRequest, to peer: SIPPeer, udpFallback: (SIPRequest, SIPPeer)? = nil,
+                     now: UInt64) -> (TransactionKey, [Output]) {
         let branch = request.headers.values("Via").first.flatMap { try? Via(parsing: $0) }?.branch ?? ""
         let key = TransactionKey.client(branch: branch, method: request.method)
         let invite = request.method == "INVITE"
         let t = Transaction(key: key, isInvite: invite, peer: peer, state: invite ? .calling : .trying, request: request,
                             interval: timers.t1)
+        t.udpFallback = udpFallback
         if !peer.isReliable { t.retransmitAt = now + timers.t1 }            // timer A / E
         t.timeoutAt = now + timers.timeout64T1                                // timer B / F
         transactions[key] = t
         return (key, [.send(.request(request), to: peer)])
+    }
+
+    /// The transport could not carry the request of a client transaction (a
+    /// TCP or TLS connection that could not be opened). A request moved to TCP
+    /// only for its size goes over UDP instead (§18.1.1); any other gets a 503
+    /// for the TU at once (§8.1.3.1), not a timeout at timer B or F.
+    public func transportFailed(_ request: SIPRequest, now: UInt64) -> [Output] {
+        guard request.method != "ACK",
+              let branch = request.headers.values("Via").first.flatMap({ try? Via(parsing: $0) })?.branch,
+              let t = transactions[.client(branch: branch, method: request.method)],
+              t.state == .calling || t.state == .trying else { return [] }
+        if let (udpRequest, udpPeer) = t.udpFallback {
+            t.udpFallback = nil
+            t.request = udpRequest
+            t.peer = udpPeer
+            t.retransmitInterval = timers.t1
+            t.retransmitAt = now + timers.t1
+            t.timeoutAt = now + timers.timeout64T1
+            return [.send(.request(udpRequest), to: udpPeer)]
+        }
+        t.state = .terminated
+        transactions[t.key] = nil
+        return [.response(Self.response(to: t.request, code: 503, reason: "Service Unavailable"), key: t.key)]
     }
 
     private func receiveResponse(_ response: SIPResponse, from peer: SIPPeer, now: UInt64) -> [Output] {
