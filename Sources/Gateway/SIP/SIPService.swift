@@ -40,6 +40,8 @@ final class SIPService {
     private var tlsListener: Channel?
     /// Open TCP connections by remote "host:port", reused both ways (RFC 3261 §18).
     var tcpConnections: [String: Channel] = [:]
+    /// Requests waiting for a connection being opened, by peer: one connection each, not one per request.
+    var connecting: [String: [SIPRequest]] = [:]
     static let maxTCPConnections = 1024
     let transactions = TransactionLayer()
     private let endpoint: EndpointCore

@@ -73,17 +73,23 @@ extension SIPService {
 
     /// Writes on the connection to `peer`, opening one when there is none.
     func writeStream(_ message: SIPMessage, to peer: SIPPeer) {
-        let bytes = message.bytes
-        if let channel = tcpConnections[Self.key(peer)] {
-            channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
+        let key = Self.key(peer)
+        if let channel = tcpConnections[key] {
+            channel.writeAndFlush(channel.allocator.buffer(bytes: message.bytes), promise: nil)
             return
         }
-        guard case .request = message else { return } // a response whose connection is gone has nowhere to go
+        guard case .request(let request) = message else { return } // a response whose connection is gone has nowhere to go
+        if let waiting = connecting[key], waiting.count < 64 {
+            connecting[key]?.append(request)
+            return
+        }
         let tls = peer.transport == .tls ? settings.tls : nil
-        if peer.transport == .tls && tls == nil {
-            logger.notice("no TLS configuration for \(peer)")
-            return
+        guard connecting[key] == nil, connecting.count + tcpConnections.count < Self.maxTCPConnections,
+              peer.transport != .tls || tls != nil else {
+            logger.notice("no connection for a request to \(peer): too many waiting, too many connections, or no TLS")
+            return handle(transactions.transportFailed(request, now: Self.now()), now: Self.now())
         }
+        connecting[key] = [request]
         ClientBootstrap(group: loop)
             .channelInitializer { channel in
                 do {
@@ -101,15 +107,19 @@ extension SIPService {
             .connectTimeout(.seconds(5))
             .connect(host: peer.host, port: Int(peer.port))
             .whenComplete { result in
+                let waiting = self.connecting.removeValue(forKey: key) ?? []
                 switch result {
                 case .success(let channel):
-                    channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
+                    for request in waiting {
+                        channel.write(channel.allocator.buffer(bytes: SIPMessage.request(request).bytes), promise: nil)
+                    }
+                    channel.flush()
                 case .failure(let error):
                     self.logger.notice("cannot connect to \(peer): \(error)")
-                    if case .request(let request) = message {
+                    for request in waiting {
                         self.handle(self.transactions.transportFailed(request, now: Self.now()), now: Self.now())
-                        self.afterWork()
                     }
+                    self.afterWork()
                 }
             }
     }
