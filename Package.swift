@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     ],
     targets: [
         // System C libraries, resolved through pkg-config.
@@ -41,7 +42,7 @@ let package = Package(
         .target(name: "SDP"),
         .target(name: "STUN", dependencies: ["CGatewayTLS"]),
         // The SIP stack: message syntax, transactions, dialogs, registration (sans-IO cores).
-        .target(name: "SIP", dependencies: ["CGatewayTLS"]),
+        .target(name: "SIP", dependencies: ["CGatewayTLS", .product(name: "HeapModule", package: "swift-collections")]),
         // The browser leg: ICE-lite, DTLS-SRTP, and the session tying them to the media bridge.
         .target(name: "WebRTC", dependencies: ["SDP", "STUN", "MediaCore", "CGatewayMedia", "CGatewayTLS"]),
         // The signaling protocol's message syntax (long-poll words, tokens): no I/O.

@@ -1,3 +1,5 @@
+import HeapModule
+
 /// The transaction layer of RFC 3261 §17 with the changes of RFC 6026, as a
 /// sans-IO core: the caller passes messages and `now` (microseconds) in and
 /// carries out the outputs; one timer (`nextTimeout`) drives every
@@ -28,11 +30,14 @@ public final class TransactionLayer {
         var request: SIPRequest
         var lastResponse: SIPResponse?
         var ack: SIPRequest?
-        var retransmitAt: UInt64?
+        var retransmitAt: UInt64? { didSet { if let at = retransmitAt { layer.schedule(self, at: at) } } }
         var retransmitInterval: UInt64
-        var timeoutAt: UInt64?
+        var timeoutAt: UInt64? { didSet { if let at = timeoutAt { layer.schedule(self, at: at) } } }
+        unowned let layer: TransactionLayer
 
-        init(key: TransactionKey, isInvite: Bool, peer: SIPPeer, state: State, request: SIPRequest, interval: UInt64) {
+        init(layer: TransactionLayer, key: TransactionKey, isInvite: Bool, peer: SIPPeer, state: State,
+             request: SIPRequest, interval: UInt64) {
+            self.layer = layer
             self.key = key
             self.isInvite = isInvite
             self.peer = peer
@@ -46,6 +51,17 @@ public final class TransactionLayer {
     /// Bounds the table: a flood of new requests beyond it is answered 503 by the caller.
     public let maxTransactions: Int
     private var transactions: [TransactionKey: Transaction] = [:]
+    /// Every deadline set, earliest first, so that the timer costs no scan of
+    /// the table. Entries stay when a deadline changes or a transaction ends;
+    /// one that is no longer its transaction's is dropped when it comes up.
+    private var deadlines = Heap<Deadline>()
+
+    struct Deadline: Comparable {
+        let at: UInt64
+        let transaction: Transaction
+        static func < (a: Deadline, b: Deadline) -> Bool { a.at < b.at }
+        static func == (a: Deadline, b: Deadline) -> Bool { a.at == b.at && a.transaction === b.transaction }
+    }
 
     public init(timers: TransactionTimers = TransactionTimers(), maxTransactions: Int = 10_000) {
         self.timers = timers
@@ -65,7 +81,7 @@ public final class TransactionLayer {
         let branch = request.headers.values("Via").first.flatMap { try? Via(parsing: $0) }?.branch ?? ""
         let key = TransactionKey.client(branch: branch, method: request.method)
         let invite = request.method == "INVITE"
-        let t = Transaction(key: key, isInvite: invite, peer: peer, state: invite ? .calling : .trying, request: request,
+        let t = Transaction(layer: self, key: key, isInvite: invite, peer: peer, state: invite ? .calling : .trying, request: request,
                             interval: timers.t1)
         t.udpFallback = udpFallback
         if !peer.isReliable { t.retransmitAt = now + timers.t1 }            // timer A / E
@@ -187,7 +203,7 @@ public final class TransactionLayer {
         }
         if request.method == "ACK" { return [.stray(.request(request), from: peer)] }
         let invite = request.method == "INVITE"
-        let t = Transaction(key: key, isInvite: invite, peer: peer, state: invite ? .proceeding : .trying,
+        let t = Transaction(layer: self, key: key, isInvite: invite, peer: peer, state: invite ? .proceeding : .trying,
                             request: request, interval: timers.t1)
         transactions[key] = t
         var out: [Output] = []
@@ -269,7 +285,10 @@ public final class TransactionLayer {
     /// Runs the timers due at `now`.
     public func poll(now: UInt64) -> [Output] {
         var out: [Output] = []
-        for (key, t) in transactions {
+        while let due = deadlines.min, due.at <= now {
+            _ = deadlines.popMin()
+            guard isCurrent(due) else { continue }
+            let t = due.transaction, key = t.key
             if let at = t.retransmitAt, now >= at { out += retransmit(t, now: now) }
             if let at = t.timeoutAt, now >= at {
                 let unanswered = !key.isServer && [.calling, .trying, .proceeding].contains(t.state)  // timer B / F
@@ -280,6 +299,14 @@ public final class TransactionLayer {
             }
         }
         return out
+    }
+
+    fileprivate func schedule(_ t: Transaction, at: UInt64) { deadlines.insert(Deadline(at: at, transaction: t)) }
+
+    /// Whether a deadline is still one of its transaction's, and the transaction still in the table.
+    private func isCurrent(_ d: Deadline) -> Bool {
+        transactions[d.transaction.key] === d.transaction
+            && (d.transaction.retransmitAt == d.at || d.transaction.timeoutAt == d.at)
     }
 
     private func retransmit(_ t: Transaction, now: UInt64) -> [Output] {
@@ -303,6 +330,10 @@ public final class TransactionLayer {
     }
 
     public var nextTimeout: UInt64? {
-        transactions.values.flatMap { [$0.retransmitAt, $0.timeoutAt].compactMap { $0 } }.min()
+        while let next = deadlines.min {
+            if isCurrent(next) { return next.at }
+            _ = deadlines.popMin()
+        }
+        return nil
     }
 }
