@@ -80,6 +80,17 @@ async def genesys_call(gateway, chromium_b):
     b.wait_for("answered")
     m = await call(b.hears, GENESYS_TONE_HZ)
     assert heard(m, GENESYS_TONE_HZ), m
+    # INFO both ways: the client's INFO-PEER (JSON) and INFO-MAP (form-encoded) reach the page as SIP INFO
+    # through the embedded server; the page's INFO comes back as INFO-PEER.
+    await call(lp.send, "1002", 'INFO-PEER {"note":"hi"}')
+    await call(lp.send, "1002", 'INFO-MAP {"a":"1 2"}')
+    def two_infos():
+        infos = [e for e in b.events() if e["what"] == "info"]
+        return infos if len(infos) == 2 else None
+    infos = await call(wait_until, two_infos, 10, 0.05, "two INFOs at the page")
+    assert [(i["content"], i["map"]) for i in infos] == [({"note": "hi"}, False), ({"a": "1 2"}, True)], infos
+    b.driver.execute_script("window.phone.info(arguments[0], false)", {"x": 1})
+    assert (await call(lp.wait))[:3] == ("1002", "INFO-PEER", {"x": 1})
     await call(lp.send, "1002", "EVENT-HOLD")
     assert (await call(lp.wait))[:2] == ("1002", "EVENT-HOLD")
     await call(lp.send, "1002", "EVENT-TALK")

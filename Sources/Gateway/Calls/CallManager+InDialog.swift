@@ -5,7 +5,7 @@ import SignalingProtocol
 import SIP
 
 /// Requests inside a bridged call's dialog, both ways: BYE, hold and resume
-/// by re-INVITE, DTMF by INFO.
+/// by re-INVITE, DTMF and application content by INFO.
 extension CallManager {
     func inDialog(_ r: SIPRequest, key: TransactionKey) -> Bool {
         guard let call = calls.values.first(where: { $0.owns(r) }) else { return false }
@@ -24,7 +24,11 @@ extension CallManager {
             remoteReinvite(call, r, key: key)
         case "INFO":
             sip.respond(key, ok, now: now)
-            if let digit = Self.dtmfDigit(r) { call.session.send(["type": "dtmf", "call": call.id, "digit": digit]) }
+            if let digit = Self.dtmfDigit(r) {
+                call.session.send(["type": "dtmf", "call": call.id, "digit": digit])
+            } else if let (content, map) = Self.infoContent(r) {
+                call.session.send(["type": "info", "call": call.id, "content": content, "map": map])
+            }
         default:   // UPDATE: a session refresh without SDP is all we take
             if r.body.isEmpty {
                 sip.respond(key, ok, now: now)
@@ -50,6 +54,28 @@ extension CallManager {
         guard let digit = value.map({ $0.trimmingCharacters() }), digit.count == 1,
               SignalingToken.isDTMF(digit) else { return nil }
         return digit
+    }
+
+    /// The content of an INFO as `sendInfo` makes it: a JSON object, or pairs
+    /// form-encoded (`map`); nil for other bodies.
+    static func infoContent(_ r: SIPRequest) -> ([String: Any], map: Bool)? {
+        let type = r.headers["Content-Type"]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        switch type {
+        case "application/json":
+            guard let object = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else { return nil }
+            return (object, false)
+        case "application/x-www-form-urlencoded":
+            var pairs: [String: Any] = [:]
+            for pair in String(decoding: r.body, as: UTF8.self).split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map {
+                    $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+                }
+                if let key = parts.first, !key.isEmpty { pairs[key] = parts.count > 1 ? parts[1] : "" }
+            }
+            return (pairs, true)
+        default:
+            return nil
+        }
     }
 
     /// A re-INVITE from the SIP peer: hold, resume, or new media details.

@@ -146,6 +146,9 @@ final class LongPollClient: SignalingTransport {
             return [(peer, LongPollMessage(.eventHold))]
         case "dtmf":
             return [(peer, LongPollMessage(.infoPeer, ["dtmf": event["digit"] ?? ""]))]
+        case "info":
+            let content = event["content"] as? [String: Any] ?? [:]
+            return [(peer, LongPollMessage(event["map"] as? Bool == true ? .infoMap : .infoPeer, content))]
         case "ended":
             if let call { peerByCall[call] = nil }
             callByPeer = callByPeer.filter { $0.value != call }

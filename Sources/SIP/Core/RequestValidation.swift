@@ -29,7 +29,8 @@ public struct RequestValidator: Sendable {
                 supportedExtensions: Set<String> = ["timer"],
                 acceptedBodies: [String: Set<String>] = [
                     "INVITE": ["application/sdp"], "ACK": ["application/sdp"], "UPDATE": ["application/sdp"],
-                    "INFO": ["application/dtmf-relay", "application/dtmf"],
+                    "INFO": ["application/dtmf-relay", "application/dtmf", "application/json",
+                             "application/x-www-form-urlencoded"],
                 ]) {
         self.methods = methods
         self.supportedExtensions = supportedExtensions

@@ -151,7 +151,8 @@ class LongPollTransport extends EventTarget {
 /**
  * One call. Events: "progress" (detail: code, reason, earlyMedia), "answered",
  * "ended" (event.reason, event.code, event.cause), "held" / "resumed"
- * (event.by: "local" or "remote"), "dtmf" (event.digit), "statechange", "track"
+ * (event.by: "local" or "remote"), "dtmf" (event.digit), "info" (event.content, event.map: a SIP INFO
+ * of the far end's, JSON or form-encoded), "statechange", "track"
  * (the far end's audio track arrived in remoteStream).
  */
 export class Call extends EventTarget {
@@ -255,6 +256,11 @@ export class Call extends EventTarget {
     }
   }
 
+  /** Sends `content` (an object) to the far end as SIP INFO: JSON, or with `map` its pairs form-encoded. */
+  sendInfo(content, { map = false } = {}) {
+    this.client._send({ type: "info", call: this.id, content, map });
+  }
+
   /** Puts the far end on hold (a re-INVITE with sendonly). */
   hold() { return this._hold(true); }
 
@@ -304,6 +310,9 @@ export class Call extends EventTarget {
         break;
       case "dtmf":
         this.dispatchEvent(Object.assign(new Event("dtmf"), { digit: m.digit }));
+        break;
+      case "info":
+        this.dispatchEvent(Object.assign(new Event("info"), { content: m.content, map: m.map }));
         break;
       case "error":
         if (this._settle(null, m)) break;
