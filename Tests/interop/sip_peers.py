@@ -1,6 +1,8 @@
 """Real SIP peers for the interop tests: kamailio from the repo's config, and
 an RTP peer that plays a tone and records what it gets (G.711 and RFC 4733)."""
+import contextlib
 import os
+import signal
 import shutil
 import socket
 import struct
@@ -54,17 +56,21 @@ def start_kamailio(tls=False, trunk_port=9):
     with open(cfg_path, "w") as f:
         f.write(cfg)
     log = open(os.path.join(work, "kamailio.log"), "w")
+    # Its own process group: kamailio forks workers, and they must all go when it stops.
     proc = subprocess.Popen(["kamailio", "-f", cfg_path, *listen, "-DD", "-E", "-n", "1",
                              "-P", os.path.join(work, "pid"), "-Y", work, "-w", work],
-                            stdout=log, stderr=subprocess.STDOUT)
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     wait_until(lambda: proc.poll() is not None or "INFO" in open(log.name).read(), 10, what="kamailio to start")
     assert proc.poll() is None, open(log.name).read()[-3000:]
     yield port, cert
-    proc.terminate()
+    os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(5)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)      # workers that outlived their main process
+    proc.wait()
     log.close()
     shutil.rmtree(work, ignore_errors=True)
 
