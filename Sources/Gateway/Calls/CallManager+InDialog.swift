@@ -42,25 +42,31 @@ extension CallManager {
 
     /// The digit of an INFO with application/dtmf-relay (`Signal=5`) or application/dtmf (`5`).
     static func dtmfDigit(_ r: SIPRequest) -> String? {
-        let type = r.headers["Content-Type"]?.lowercased() ?? ""
         let text = String(decoding: r.body.prefix(256), as: UTF8.self)
         var value: Substring?
-        if type.hasPrefix("application/dtmf-relay") {
+        switch mediaType(r) {
+        case "application/dtmf-relay":
             value = text.split(whereSeparator: \.isNewline).first { $0.lowercased().hasPrefix("signal") }?
                 .split(separator: "=", maxSplits: 1).last
-        } else if type.hasPrefix("application/dtmf") {
+        case "application/dtmf":
             value = Substring(text)
+        default:
+            return nil
         }
         guard let digit = value.map({ $0.trimmingCharacters() }), digit.count == 1,
               SignalingToken.isDTMF(digit) else { return nil }
         return digit
     }
 
+    /// The media type of a request's body, without parameters, in lower case.
+    static func mediaType(_ r: SIPRequest) -> String {
+        r.headers["Content-Type"]?.split(separator: ";").first.map { $0.trimmingCharacters().lowercased() } ?? ""
+    }
+
     /// The content of an INFO as `sendInfo` makes it: a JSON object, or pairs
     /// form-encoded (`map`); nil for other bodies.
     static func infoContent(_ r: SIPRequest) -> ([String: Any], map: Bool)? {
-        let type = r.headers["Content-Type"]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        switch type {
+        switch mediaType(r) {
         case "application/json":
             guard let object = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else { return nil }
             return (object, false)

@@ -176,10 +176,7 @@ final class BrowserLegHandler: ChannelInboundHandler {
             for output in pending {
                 switch output {
                 case .toBrowser(let to, let bytes):
-                    guard let address = try? to.socketAddress else { continue }
-                    if bytes.first.map({ $0 >= 128 && $0 < 192 }) == true { noteMediaSent(now: now) }
-                    let buffer = context.channel.allocator.buffer(bytes: bytes)
-                    context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address, data: buffer)), promise: nil)
+                    bytes.withUnsafeBytes { sendToBrowser(to, $0, now: now) }
                 case .toOtherLeg(let bytes, let isRTCP):
                     for back in bytes.withUnsafeBytes({ otherLeg.deliver($0, isRTCP: isRTCP, now: now) }) {
                         next += session.receiveFromOtherLeg(back, now: now)

@@ -453,25 +453,13 @@ final class SIPService {
     // MARK: output and timers
 
     func write(_ message: SIPMessage, to peer: SIPPeer) {
-        // Over TCP a response goes back on the connection its request came on (§18.2.2).
-        if peer.transport != .udp {
-            writeStream(message, to: peer)
-            return
+        // Over UDP a response goes where its Via says (RFC 3581 received/rport); over TCP back
+        // on the connection its request came on (§18.2.2).
+        if peer.transport == .udp, case .response(let r) = message {
+            guard let via = StatelessReply.responseDestination(r) else { return }
+            return writeDirect(message, to: SIPPeer(.udp, host: via.host, port: via.port))
         }
-        guard let channel else { return }
-        let destination: SIPPeer
-        if case .response(let r) = message {
-            guard let d = StatelessReply.responseDestination(r) else { return }
-            destination = d
-        } else {
-            destination = peer
-        }
-        guard let address = try? SocketAddress(ipAddress: destination.host, port: Int(destination.port)) else {
-            logger.notice("not sending to \(destination): not an IP address")
-            return
-        }
-        let buffer = channel.allocator.buffer(bytes: message.bytes)
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
+        writeDirect(message, to: peer)
     }
 
     /// A new client transaction for `request`, over TCP when it is too large for UDP (§18.1.1);
@@ -499,7 +487,11 @@ final class SIPService {
             writeStream(message, to: peer)
             return
         }
-        guard let channel, let address = try? SocketAddress(ipAddress: peer.host, port: Int(peer.port)) else { return }
+        guard let channel else { return }
+        guard let address = try? SocketAddress(ipAddress: peer.host, port: Int(peer.port)) else {
+            logger.notice("not sending to \(peer): not an IP address")
+            return
+        }
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: message.bytes)),
                               promise: nil)
     }
