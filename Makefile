@@ -20,7 +20,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 LIB_CFLAGS := $(CFLAGS) $(WARN) -std=c11 -D_DEFAULT_SOURCE -fPIC -fvisibility=hidden -Iinclude $(PKG_CFLAGS)
 
-.PHONY: lib host-test fuzz bench bench-dtls alloc-counter clean
+.PHONY: lib host-test sanitized-test fuzz bench bench-dtls alloc-counter clean
 lib: $(BUILD)/$(LIB_REAL)
 
 $(BUILD)/$(LIB_REAL): $(SRC) $(HDR) CShims/gwmedia/exports.map
@@ -36,6 +36,20 @@ host-test: lib
 	$(CC) -std=c99 -Wall -Wextra -Werror -Iinclude -o $(BUILD)/host_test Tests/chost/host_test.c \
 	    -L$(BUILD) -lgwmedia -lm -Wl,-rpath,'$$ORIGIN'
 	$(BUILD)/host_test
+
+# The same host and the TLS shim's fingerprint test, built from the sources
+# with AddressSanitizer and UndefinedBehaviorSanitizer.
+SAN_FLAGS := -g -O1 -fuse-ld=lld -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+    -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter
+TLS_SRC := $(wildcard CShims/tls/src/*.c)
+sanitized-test:
+	@mkdir -p $(BUILD)
+	$(FUZZ_CC) $(SAN_FLAGS) -Iinclude $(PKG_CFLAGS) -o $(BUILD)/host_test_sanitized Tests/chost/host_test.c $(SRC) \
+	    $(PKG_LIBS) -lpthread -lm
+	$(FUZZ_CC) $(SAN_FLAGS) -ICShims/tls/include -o $(BUILD)/tls_test_sanitized Tests/chost/tls_fingerprint_test.c \
+	    $(TLS_SRC) $$(pkg-config --libs openssl) -lpthread
+	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/host_test_sanitized
+	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/tls_test_sanitized
 
 FUZZ_FLAGS := -g -O1 -fuse-ld=lld -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -std=c11 -D_DEFAULT_SOURCE -Iinclude $(PKG_CFLAGS)
@@ -58,7 +72,6 @@ $(BUILD)/alloc-counter.so: Benchmarks/alloc_counter.c
 	$(CC) -O2 -g -std=c11 -D_GNU_SOURCE $(WARN) -fPIC -shared -o $@ $<
 
 # The OpenSSL shim of the Swift side, measured alone.
-TLS_SRC := $(wildcard CShims/tls/src/*.c)
 bench-dtls: $(BUILD)/dtls-bench
 $(BUILD)/dtls-bench: Benchmarks/dtls_bench.c $(TLS_SRC) $(wildcard CShims/tls/src/*.h CShims/tls/include/*.h)
 	@mkdir -p $(BUILD)

@@ -39,19 +39,21 @@ let package = Package(
         .target(name: "CGatewayTLS", dependencies: ["COpenSSL"], path: "CShims/tls", sources: ["src"],
                 publicHeadersPath: "include", cSettings: [.define("_DEFAULT_SOURCE")]),
         .target(name: "MediaCore", dependencies: ["CGatewayMedia"]),
-        .target(name: "SDP"),
+        // Checked access and number conversion for everything that came off the wire.
+        .target(name: "WireInput"),
+        .target(name: "SDP", dependencies: ["WireInput"]),
         .target(name: "STUN", dependencies: ["CGatewayTLS"]),
         // The SIP stack: message syntax, transactions, dialogs, registration (sans-IO cores).
-        .target(name: "SIP", dependencies: ["CGatewayTLS", .product(name: "HeapModule", package: "swift-collections")]),
+        .target(name: "SIP", dependencies: ["CGatewayTLS", "WireInput", .product(name: "HeapModule", package: "swift-collections")]),
         // The browser leg: ICE-lite, DTLS-SRTP, and the session tying them to the media bridge.
         .target(name: "WebRTC", dependencies: ["SDP", "STUN", "MediaCore", "CGatewayMedia", "CGatewayTLS"]),
         // The signaling protocol's message syntax (long-poll words, tokens): no I/O.
-        .target(name: "SignalingProtocol"),
+        .target(name: "SignalingProtocol", dependencies: ["WireInput"]),
         // The NIO shells: HTTP server, media sockets, and what ties them to the cores.
         .target(
             name: "Gateway",
             dependencies: [
-                "WebRTC", "SDP", "SIP", "SignalingProtocol", "MediaCore", "CGatewayMedia",
+                "WebRTC", "SDP", "SIP", "SignalingProtocol", "MediaCore", "CGatewayMedia", "WireInput",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -80,6 +82,7 @@ let package = Package(
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "CGatewayMedia"]),
         .testTarget(name: "STUNTests", dependencies: ["STUN"]),
         .testTarget(name: "SIPTests", dependencies: ["SIP"]),
+        .testTarget(name: "WireInputTests", dependencies: ["WireInput"]),
         .testTarget(name: "SignalingProtocolTests", dependencies: ["SignalingProtocol"]),
         .testTarget(name: "WebRTCTests", dependencies: ["WebRTC", "STUN", "SDP", "MediaCore", "CGatewayMedia"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], resources: [.copy("Fixtures")]),

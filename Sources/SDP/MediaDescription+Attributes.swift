@@ -1,3 +1,5 @@
+import WireInput
+
 /// Typed views of the attributes the gateway negotiates.
 public enum MediaDirection: String, Sendable, CaseIterable {
     case sendrecv, sendonly, recvonly, inactive
@@ -104,9 +106,8 @@ extension MediaDescription {
             guard parts.count == 2, UInt8(parts[0]) == payloadType else { continue }
             var params: [String: String] = [:]
             for p in parts[1].split(separator: ";") {
-                let kv = p.split(separator: "=", maxSplits: 1)
-                let key = kv[0].trimmingSpaces
-                params[key] = kv.count == 2 ? kv[1].trimmingSpaces : ""
+                let (key, value) = p.splitOnce("=")
+                params[key.trimmingSpaces] = value?.trimmingSpaces ?? ""
             }
             return params
         }

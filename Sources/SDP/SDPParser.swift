@@ -1,3 +1,5 @@
+import WireInput
+
 /// Parses SDP text (RFC 8866 §5). Strict on the structure the gateway relies
 /// on (v, o, s, t, m lines and their syntax), lenient on what it carries
 /// through (unknown attributes and lines are kept, not rejected).
@@ -75,7 +77,7 @@ public enum SDPParser {
 
     private static func parseOrigin(_ value: String, number: Int) throws(SDPError) -> Origin {
         let f = fields(value)
-        guard f.count == 6, let version = UInt64(f[2]) else {
+        guard f.count == 6, let version = WireNumber.exact(f[2], as: UInt64.self) else {
             throw .malformedLine(number: number, reason: "o= needs six fields and a numeric version")
         }
         return Origin(username: f[0], sessionID: f[1], sessionVersion: version, networkType: f[3],
@@ -91,14 +93,16 @@ public enum SDPParser {
     private static func parseMedia(_ value: String, number: Int) throws(SDPError) -> MediaDescription {
         let f = fields(value)
         guard f.count >= 3 else { throw .malformedLine(number: number, reason: "m= needs media, port and proto") }
-        let portField = f[1].split(separator: "/", maxSplits: 1)
-        guard let port = UInt16(portField[0]) else {
-            throw .malformedLine(number: number, reason: "bad port \(f[1])")
+        let (portText, countText) = f[1].splitOnce("/")
+        guard let port = WireNumber.exact(portText, as: UInt16.self) else {
+            throw .malformedLine(number: number, reason: "bad port \(f[1].prefix(20))")
         }
         var count: Int?
-        if portField.count == 2 {
-            guard let n = Int(portField[1]), n > 0 else { throw .malformedLine(number: number, reason: "bad port count") }
-            count = n
+        if let countText {
+            guard let n = WireNumber.exact(countText, as: UInt16.self), n > 0 else {
+                throw .malformedLine(number: number, reason: "bad port count")
+            }
+            count = Int(n)
         }
         return MediaDescription(kind: f[0], port: port, portCount: count, proto: f[2], formats: Array(f.dropFirst(3)))
     }

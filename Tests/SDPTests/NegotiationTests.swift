@@ -115,3 +115,26 @@ private func local(_ codecs: [AudioCodec] = [.opus, .pcmu, .pcma]) -> LocalAudio
         #expect(answer.media[0].direction == expected)
     }
 }
+
+/// SDP that once ended the process, and its siblings.
+@Suite struct HostileSDPTests {
+    private func sdp(media: String, extra: String = "") -> String {
+        "v=0\r\no=- 1 1 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 192.0.2.9\r\nt=0 0\r\n\(media)\r\n\(extra)"
+    }
+
+    /// `m=a / b` indexed the port field of an empty split.
+    @Test func mediaLineWithASlashForAPort() {
+        #expect(throws: SDPError.self) { try SDPParser.parse(sdp(media: "m=a / b")) }
+        for port in ["/", "//", "1/", "/2", "70000", "-1", "+5", "5/0", "5/-1", "5/99999999999999999999"] {
+            #expect(throws: SDPError.self, "\(port)") { try SDPParser.parse(sdp(media: "m=audio \(port) RTP/AVP 0")) }
+        }
+        #expect((try? SDPParser.parse(sdp(media: "m=audio 5004/2 RTP/AVP 0")))?.media.first?.portCount == 2)
+    }
+
+    @Test func fmtpAndRtpmapOddities() throws {
+        let odd = "a=fmtp:0 =\r\na=fmtp:0 ;;=;=x;a=\r\na=fmtp:\r\na=rtpmap:0\r\na=rtpmap:0 /\r\na=rtpmap:999 x/1\r\na=ptime:-20\r\n"
+        let parsed = try SDPParser.parse(sdp(media: "m=audio 5004 RTP/AVP 0 101", extra: odd))
+        _ = parsed.media.first?.formatParameters(0)
+        _ = try? AudioNegotiation.negotiate(parsed, codecs: [.pcmu, .opus])
+    }
+}

@@ -2,7 +2,7 @@ import Foundation
 import SIP
 import Testing
 
-/// RFC 4475's torture messages (../shared/rfc4475, exact bytes), through the
+/// RFC 4475's torture messages (Tests/data/rfc4475, exact bytes; SOURCES.md there), through the
 /// parser and the request checks, scored against the manifest's expectations.
 /// Responses the RFC expects a UA core or registrar to give are checked in the
 /// interop tests over UDP; here the parser and the stateless checks must get
@@ -18,8 +18,8 @@ struct TortureCase: CustomTestStringConvertible, Sendable {
 
 let tortureDirectory: URL = {
     var dir = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { dir.deleteLastPathComponent() }
-    return dir.deletingLastPathComponent().appendingPathComponent("shared/rfc4475")
+    for _ in 0..<2 { dir.deleteLastPathComponent() }
+    return dir.appendingPathComponent("data/rfc4475")
 }()
 
 func tortureCases() -> [TortureCase] {

@@ -10,15 +10,7 @@
 
 #include <gwm/gwm.h>
 
-static int failures, checks;
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        checks++;                                                                \
-        if (!(cond)) {                                                           \
-            failures++;                                                          \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                        \
-    } while (0)
+#include "check.h"
 
 static size_t build_rtp(uint8_t *buf, size_t cap, uint8_t pt, uint16_t seq, uint32_t ts, uint32_t ssrc,
                         const uint8_t *payload, size_t len)
@@ -141,12 +133,49 @@ static void relay_call(void)
     gwm_bridge_destroy(bridge);
 }
 
+/* A relayed telephone-event with a CSRC: its payload moves down 4 bytes
+ * inside the slot it arrived in (once an overlapping memcpy, which the
+ * sanitized build of this test catches). */
+static void relay_dtmf_with_a_csrc(void)
+{
+    gwm_bridge_config cfg;
+    gwm_bridge_config_default(&cfg);
+    for (int leg = 0; leg < 2; leg++) {
+        cfg.legs[leg].codec = GWM_CODEC_PCMU;
+        cfg.legs[leg].payload_type = 0;
+        cfg.legs[leg].dtmf_payload_type = 101;
+        cfg.legs[leg].ssrc = (uint32_t)leg + 1;
+    }
+    gwm_bridge *bridge = NULL;
+    CHECK(gwm_bridge_create(&cfg, &bridge) == GWM_OK);
+    gwm_rtp_header h;
+    memset(&h, 0, sizeof h);
+    h.payload_type = 101;
+    h.sequence = 9;
+    h.ssrc = 99;
+    h.csrc_count = 1;
+    h.csrc[0] = 7;
+    const uint8_t events[12] = {5, 0x0a, 0x01, 0x40, 5, 0x0a, 0x02, 0x80, 5, 0x8a, 0x03, 0x20};
+    uint8_t packet[256];
+    size_t len = 0;
+    CHECK(gwm_rtp_build(&h, NULL, 0, events, sizeof events, 0, packet, sizeof packet, &len) == GWM_OK);
+    CHECK(gwm_bridge_receive(bridge, GWM_LEG_A, packet, len, 0) == GWM_OK);
+    gwm_bridge_output out;
+    CHECK(gwm_bridge_poll(bridge, 0, &out) == 1);
+    gwm_rtp_header got;
+    CHECK(gwm_rtp_parse(out.data, out.length, &got) == GWM_OK);
+    CHECK(got.payload_type == 101 && got.payload_length == sizeof events && got.csrc_count == 0);
+    CHECK(memcmp(out.data + got.payload_offset, events, sizeof events) == 0);
+    gwm_bridge_destroy(bridge);
+}
+
 int main(void)
 {
     CHECK(gwm_abi_version() == GWM_ABI_VERSION);
     CHECK(strcmp(gwm_version(), GWM_VERSION_STRING) == 0);
     transcoding_call();
     relay_call();
+    relay_dtmf_with_a_csrc();
     printf("C host test: %d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
 }

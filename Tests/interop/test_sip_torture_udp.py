@@ -1,6 +1,6 @@
 """RFC 4475's torture messages sent over UDP to the gateway's SIP port (its
 embedded registrar answers REGISTER): each answered or dropped as the RFC
-says (../shared/rfc4475/manifest.json), and the gateway still up after all."""
+says (Tests/data/rfc4475/manifest.json), and the gateway still up after all."""
 import json
 import os
 import re
@@ -9,7 +9,7 @@ import time
 
 from conftest import ROOT, wait_until
 
-TORTURE = os.path.join(os.path.dirname(ROOT), "shared", "rfc4475")
+TORTURE = os.path.join(ROOT, "Tests", "data", "rfc4475")
 
 
 def manifest():
@@ -43,7 +43,7 @@ def satisfies(codes, token):
 
 
 def test_torture_messages_over_udp(start_gateway):
-    assert os.path.isdir(TORTURE), "../shared/rfc4475 must be beside the checkout"
+    assert os.path.isdir(TORTURE), "Tests/data/rfc4475 is part of the repository"
     gw = start_gateway()
     # Responses go to the top Via's sent-by port on the source address (the
     # torture messages say 5060, once 5050): listen there.

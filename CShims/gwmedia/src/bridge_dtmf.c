@@ -57,7 +57,9 @@ int dtmf_forward(gwm_bridge *b, leg_state *from, const uint8_t *packet, const gw
     }
 
     uint8_t *out = slot->data + GWM_RTP_MIN_HEADER;
-    memcpy(out, packet + h->payload_offset, len);
+    /* A relayed packet already sits in this slot: with CSRCs or a header
+     * extension its payload moves down over itself. */
+    memmove(out, packet + h->payload_offset, len);
     for (size_t off = 0; off < len; off += EVENT_LEN) {
         uint64_t d = (uint64_t)gwm_rd16(out + off + 2) * to->dtmf_clock_rate / from->dtmf_clock_rate;
         gwm_wr16(out + off + 2, (uint16_t)(d > 0xffff ? 0xffff : d));

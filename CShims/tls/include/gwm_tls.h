@@ -56,7 +56,9 @@ void gwm_dtls_destroy(gwm_dtls *dtls);
 /**
  * The fingerprint the peer's certificate must have, as in its SDP
  * (algorithm "sha-256", "sha-1", "sha-384" or "sha-512"; hex pairs with colons).
- * The handshake fails when it does not match. Returns 0, or -1 for an unknown algorithm.
+ * The handshake fails when it does not match. Returns 0, or -1 for an unknown
+ * algorithm or a value that is not exactly the hash's bytes as "XX:XX:...".
+ * Reads `value` only up to its NUL.
  */
 int gwm_dtls_expect_fingerprint(gwm_dtls *dtls, const char *algorithm, const char *value);
 

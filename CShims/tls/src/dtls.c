@@ -108,6 +108,14 @@ int gwm_dtls_verify_peer(X509_STORE_CTX *store)
     return 1;
 }
 
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
 int gwm_dtls_expect_fingerprint(gwm_dtls *d, const char *algorithm, const char *value)
 {
     if (!d || !algorithm || !value) return -1;
@@ -117,13 +125,16 @@ int gwm_dtls_expect_fingerprint(gwm_dtls *d, const char *algorithm, const char *
                      : !strcasecmp(algorithm, "sha-512") ? EVP_sha512()
                                                          : NULL;
     if (!md) return -1;
+    /* Exactly "XX:XX:...:XX": two hex digits per byte, never reading past the NUL. */
     unsigned int n = 0;
-    for (const char *p = value; *p && n < sizeof d->expected;) {
-        unsigned int byte;
-        if (sscanf(p, "%2x", &byte) != 1) return -1;
-        d->expected[n++] = (unsigned char)byte;
+    const char *p = value;
+    while (*p) {
+        int high = hex_digit(p[0]);
+        int low = high < 0 ? -1 : hex_digit(p[1]);
+        if (low < 0 || n == sizeof d->expected) return -1;
+        d->expected[n++] = (unsigned char)(high << 4 | low);
         p += 2;
-        if (*p == ':') p++;
+        if (*p == ':' && p[1]) p++;
         else if (*p) return -1;
     }
     if (n != (unsigned)EVP_MD_get_size(md)) return -1;

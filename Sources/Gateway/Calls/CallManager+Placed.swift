@@ -21,7 +21,7 @@ extension CallManager {
         }
         let call = BrowserCall(id: id, session: s, direction: .outgoing, peer: to,
                                sipMedia: SIPLegMedia(address: settings.mediaIP, port: port, offersSRTP: settings.offerSRTP))
-        call.media = SIPMediaLeg(loop: group.next(), host: settings.mediaIP, port: port, ports: ports)
+        call.media = SIPMediaLeg(loop: group.next(), host: settings.mediaIP, port: port, ports: ports, logger: logger)
         s.calls[id] = call
         calls[id] = call
         openBrowserLeg(call, offer: offer, legB: call.sipMedia.legConfig(nil), direction: GWM_SENDRECV) {

@@ -33,7 +33,7 @@ extension CallManager {
                                peer: from?.uri.user ?? from?.uri.description ?? "unknown",
                                sipMedia: SIPLegMedia(address: settings.mediaIP, port: port,
                                                      offersSRTP: offer == nil && settings.offerSRTP))
-        call.media = SIPMediaLeg(loop: group.next(), host: settings.mediaIP, port: port, ports: ports)
+        call.media = SIPMediaLeg(loop: group.next(), host: settings.mediaIP, port: port, ports: ports, logger: logger)
         call.inviteKey = key
         call.invite = r
         call.sipOffer = offer

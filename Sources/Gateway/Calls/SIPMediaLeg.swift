@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOPosix
 
@@ -5,8 +6,10 @@ import NIOPosix
 /// above it (`--rtp-ports`, an even/odd pair), on the browser session's event
 /// loop. RTP goes to the address the SIP peer's SDP gave, RTCP to the port
 /// above it from ours (or with the RTP when rtcp-mux was agreed); datagrams
-/// are accepted only from that peer's IP address, and the peer's port is
-/// learnt from what it sends (symmetric RTP, for peers behind NAT).
+/// are accepted only from that peer's IP address. The peer's port is learnt
+/// once from what it sends (symmetric RTP, for peers behind NAT): from the
+/// first packet the bridge takes (authenticated, when SRTP); from then on
+/// only that address and port are heard, until a new SDP.
 final class SIPMediaLeg: OtherLeg {
     let loop: EventLoop
     /// The RTP port (even); RTCP is `port + 1`.
@@ -19,14 +22,19 @@ final class SIPMediaLeg: OtherLeg {
     private var rtcpMux = false
     /// The peer's address (any port): what it sends is taken only from there.
     private var peerHost: SocketAddress?
-    private var sink: ((UnsafeRawBufferPointer, UInt64) -> Void)?
+    /// Whether RTP (RTCP) has latched on its source: then only it is heard.
+    private var rtpLatched = false
+    private var rtcpLatched = false
+    private var sink: ((UnsafeRawBufferPointer, UInt64) -> Bool)?
     private var sendBuffer = DatagramSendBuffer(allocator: ByteBufferAllocator())
     private var closed = false
+    private let logger: Logger
 
     /// Binds `port` and `port + 1` (already taken from `ports` with
     /// `acquirePair`; given back when the leg closes).
-    init(loop: EventLoop, host: String, port: UInt16, ports: MediaPortPool) {
+    init(loop: EventLoop, host: String, port: UInt16, ports: MediaPortPool, logger: Logger) {
         self.loop = loop
+        self.logger = logger
         self.port = port
         self.ports = ports
         let bind = { (p: UInt16, isRTCP: Bool) in
@@ -61,6 +69,8 @@ final class SIPMediaLeg: OtherLeg {
             self.rtcpMux = rtcpMux
             self.rtpDestination = port == 0 ? nil : rtp
             self.rtcpDestination = port == 0 ? nil : rtcpMux ? rtp : try? SocketAddress(ipAddress: host, port: Int(port) + 1)
+            self.rtpLatched = false
+            self.rtcpLatched = false
         }
     }
 
@@ -71,7 +81,7 @@ final class SIPMediaLeg: OtherLeg {
         return []
     }
 
-    func attach(_ sink: @escaping (UnsafeRawBufferPointer, UInt64) -> Void) { self.sink = sink }
+    func attach(_ sink: @escaping (UnsafeRawBufferPointer, UInt64) -> Bool) { self.sink = sink }
 
     func detach() {
         sink = nil
@@ -90,14 +100,27 @@ final class SIPMediaLeg: OtherLeg {
 
     fileprivate func received(_ envelope: AddressedEnvelope<ByteBuffer>, isRTCP: Bool, now: UInt64) {
         guard let sink, let peerHost, Self.sameHost(envelope.remoteAddress, peerHost) else { return }
-        // Symmetric RTP/RTCP: answer where the peer really sends from.
+        // RTCP multiplexed on the RTP port latches with the RTP.
+        let isControl = isRTCP || (envelope.data.readableBytes > 1 &&
+            envelope.data.getInteger(at: envelope.data.readerIndex + 1, as: UInt8.self).map({ $0 >= 192 && $0 <= 223 }) == true)
+        let latchesRTP = !isRTCP && !isControl
+        let latched = isRTCP ? rtcpLatched : rtpLatched
+        let destination = isRTCP ? rtcpDestination : rtpDestination
+        if latched, let destination, envelope.remoteAddress.port != destination.port { return }
+        let accepted = envelope.data.withUnsafeReadableBytes { sink($0, now) }
+        guard accepted, !latched, isRTCP || latchesRTP else { return }
+        // Symmetric RTP/RTCP: answer where the peer really sends from, learnt once.
         if isRTCP {
-            if let known = rtcpDestination, envelope.remoteAddress.port != known.port { rtcpDestination = envelope.remoteAddress }
-        } else if let known = rtpDestination, envelope.remoteAddress.port != known.port, envelope.data.readableBytes > 1,
-                  envelope.data.getInteger(at: envelope.data.readerIndex + 1, as: UInt8.self).map({ $0 < 192 || $0 > 223 }) == true {
-            rtpDestination = envelope.remoteAddress
+            rtcpLatched = true
+            if rtcpDestination != nil { rtcpDestination = envelope.remoteAddress }
+        } else {
+            rtpLatched = true
+            if rtpDestination != nil { rtpDestination = envelope.remoteAddress }
+            if rtcpMux, rtcpDestination != nil { rtcpDestination = envelope.remoteAddress }
         }
-        envelope.data.withUnsafeReadableBytes { sink($0, now) }
+        if let destination, destination.port != envelope.remoteAddress.port {
+            logger.info("SIP leg media on port \(port) latched on \(envelope.remoteAddress) (the SDP said \(destination))")
+        }
     }
 }
 

@@ -3,6 +3,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NIOWebSocket
+import SignalingProtocol
 
 /// A request as the routes see it: the whole body is read first (bounded).
 public struct HTTPRequest: Sendable {
@@ -58,7 +59,7 @@ public enum HTTPServer {
                 let upgrader = NIOWebSocketServerUpgrader(
                     maxFrameSize: maxFrame,
                     shouldUpgrade: { channel, head in
-                        let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
+                        let path = RequestTarget(parsing: head.uri).path
                         let permitted = path == webSocketPath && origins.permits(head.headers)
                         return channel.eventLoop.makeSucceededFuture(permitted ? HTTPHeaders() : nil)
                     },
@@ -111,8 +112,8 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
                 respond(context: context, head: head, .text("request body over \(HTTPServer.maxBody) bytes\n", status: .payloadTooLarge))
                 return
             }
-            let (path, query) = Self.split(head.uri)
-            let request = HTTPRequest(method: head.method, path: path, query: query, headers: head.headers, body: body)
+            let target = RequestTarget(parsing: head.uri)
+            let request = HTTPRequest(method: head.method, path: target.path, query: target.query, headers: head.headers, body: body)
             router(request, context.eventLoop).hop(to: context.eventLoop).whenComplete { result in
                 let response = (try? result.get()) ?? .text("internal error\n", status: .internalServerError)
                 self.respond(context: context, head: head, response)
@@ -139,35 +140,5 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
             if case .failure = result { response.onUndelivered?() }
             if !keepAlive { context.close(promise: nil) }
         }
-    }
-
-    static func split(_ uri: String) -> (String, [String: String]) {
-        let parts = uri.split(separator: "?", maxSplits: 1)
-        var query: [String: String] = [:]
-        if parts.count == 2 {
-            for pair in parts[1].split(separator: "&") {
-                let kv = pair.split(separator: "=", maxSplits: 1)
-                query[String(kv[0]).removingPercentEncodingSafely] = kv.count == 2 ? String(kv[1]).removingPercentEncodingSafely : ""
-            }
-        }
-        return (String(parts.first ?? "/"), query)
-    }
-}
-
-extension String {
-    /// Percent-decoding that leaves malformed escapes as they are.
-    var removingPercentEncodingSafely: String {
-        var out: [UInt8] = []
-        var bytes = Array(utf8)[...]
-        while let b = bytes.popFirst() {
-            if b == UInt8(ascii: "%"), bytes.count >= 2,
-               let v = UInt8(String(decoding: bytes.prefix(2), as: UTF8.self), radix: 16) {
-                out.append(v)
-                bytes = bytes.dropFirst(2)
-            } else {
-                out.append(b == UInt8(ascii: "+") ? UInt8(ascii: " ") : b)
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

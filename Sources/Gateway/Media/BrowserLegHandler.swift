@@ -47,7 +47,7 @@ final class BrowserLegHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        otherLeg.attach { [weak self] bytes, now in self?.fromOtherLeg(bytes, now: now) }
+        otherLeg.attach { [weak self] bytes, now in self?.fromOtherLeg(bytes, now: now) ?? false }
         rearm()
     }
 
@@ -58,12 +58,13 @@ final class BrowserLegHandler: ChannelInboundHandler {
     }
 
     /// A datagram from the far end (the SIP side's RTP), on this loop.
-    private func fromOtherLeg(_ bytes: UnsafeRawBufferPointer, now: UInt64) {
+    private func fromOtherLeg(_ bytes: UnsafeRawBufferPointer, now: UInt64) -> Bool {
         var fedBack: [[UInt8]] = []
-        session.receiveFromOtherLeg(bytes, now: now, send: { self.sendToBrowser($0, $1, now: now) },
-                                    other: { fedBack += self.otherLegReplies($0, $1, now: now) })
+        let accepted = session.receiveFromOtherLeg(bytes, now: now, send: { self.sendToBrowser($0, $1, now: now) },
+                                                   other: { fedBack += self.otherLegReplies($0, $1, now: now) })
         feedBack(fedBack, now: now)
         afterMedia(now: now)
+        return accepted
     }
 
     /// The call model changed the far end's codec or direction (an answer, a re-INVITE).

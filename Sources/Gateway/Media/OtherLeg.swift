@@ -5,13 +5,14 @@ public protocol OtherLeg: AnyObject {
     /// datagrams to feed back into leg B at once (a loop-back peer), if any.
     func deliver(_ datagram: UnsafeRawBufferPointer, isRTCP: Bool, now: UInt64) -> [[UInt8]]
     /// The session is running: what the far end sends from now on goes to
-    /// `sink`, on the session's event loop.
-    func attach(_ sink: @escaping (UnsafeRawBufferPointer, UInt64) -> Void)
+    /// `sink`, on the session's event loop; the sink says whether the bridge
+    /// took the packet (valid, and authenticated when SRTP).
+    func attach(_ sink: @escaping (UnsafeRawBufferPointer, UInt64) -> Bool)
     /// The browser leg closed: release what the far end holds.
     func detach()
 }
 
 extension OtherLeg {
-    public func attach(_ sink: @escaping (UnsafeRawBufferPointer, UInt64) -> Void) {}
+    public func attach(_ sink: @escaping (UnsafeRawBufferPointer, UInt64) -> Bool) {}
     public func detach() {}
 }

@@ -1,3 +1,5 @@
+import WireInput
+
 /// A location service and registrar (RFC 3261 §10.3) as a sans-IO core: the
 /// embedded SIP server keeps where each address of record can be reached.
 public final class Registrar {
@@ -50,7 +52,7 @@ public final class Registrar {
               let cseq = r.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) }),
               let callID = r.headers["Call-ID"] else { return reply(400, "Bad Request") }
         let aor = Self.aor(to.uri)
-        let headerExpires = r.headers["Expires"].flatMap(Int.init)
+        let headerExpires = r.headers["Expires"].flatMap(WireNumber.deltaSeconds)
         let contacts = r.headers.values("Contact")
         var current = lookup(aor, now: now)
 
@@ -61,7 +63,7 @@ public final class Registrar {
             for value in contacts {
                 guard let contact = try? NameAddress(parsing: value) else { return reply(400, "Bad Contact") }
                 let uri = contact.uri.description
-                let expires = contact.parameters.value("expires").flatMap(Int.init) ?? headerExpires ?? defaultExpires
+                let expires = contact.parameters.value("expires").flatMap(WireNumber.deltaSeconds) ?? headerExpires ?? defaultExpires
                 if expires != 0 && expires < minExpires {
                     var tooBrief = reply(423, "Interval Too Brief")
                     tooBrief.headers.add("Min-Expires", String(minExpires))
@@ -74,7 +76,7 @@ public final class Registrar {
                 }
                 if expires > 0 {
                     guard current.count < maxBindingsPerAOR else { return reply(403, "Too Many Contacts") }
-                    current.append(Binding(contact: uri, expiresAt: now + UInt64(min(expires, maxExpires)) * 1_000_000,
+                    current.append(Binding(contact: uri, expiresAt: WireNumber.deadline(now, plus: WireNumber.microseconds(seconds: min(expires, maxExpires))),
                                            callID: callID, cseq: cseq.number, peer: peer))
                 }
             }

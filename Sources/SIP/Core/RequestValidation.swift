@@ -42,18 +42,21 @@ public struct RequestValidator: Sendable {
     public func validate(_ r: SIPRequest) -> RequestRejection? {
         let h = r.headers
         // Well-formed enough to answer at all (§8.1.1).
-        for name in ["Via", "From", "To", "Call-ID", "CSeq"] where h[name] == nil {
+        for name in ["Via", "Call-ID"] where h[name] == nil {
             return RequestRejection(400, "Missing \(name)")
         }
+        guard let from = h["From"] else { return RequestRejection(400, "Missing From") }
+        guard let toValue = h["To"] else { return RequestRejection(400, "Missing To") }
+        guard let cseqValue = h["CSeq"] else { return RequestRejection(400, "Missing CSeq") }
         for name in Self.singleValued where h.values(name).count > 1 {
             return RequestRejection(400, "Multiple \(name) values")
         }
         let cseq: CSeq
         do {
             for v in h.values("Via") { _ = try Via(parsing: v) }
-            _ = try NameAddress(parsing: h["From"]!)
-            let to = try NameAddress(parsing: h["To"]!)
-            cseq = try CSeq(parsing: h["CSeq"]!)
+            _ = try NameAddress(parsing: from)
+            let to = try NameAddress(parsing: toValue)
+            cseq = try CSeq(parsing: cseqValue)
             for v in h.values("Contact") where v != "*" { _ = try NameAddress(parsing: v) }
             if let mf = h["Max-Forwards"], !(mf.utf8.allSatisfy { (48...57).contains($0) } && !mf.isEmpty && mf.count <= 10) {
                 return RequestRejection(400, "Bad Max-Forwards")

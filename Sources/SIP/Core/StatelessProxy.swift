@@ -1,3 +1,5 @@
+import WireInput
+
 /// The proxy of the embedded SIP server (RFC 3261 §16.11, stateless): a
 /// request for a registered address of record goes to its contact, an
 /// in-dialog request to the registered contact it targets, and a response
@@ -54,7 +56,7 @@ public struct StatelessProxy: Sendable {
             return isUs(r.uri) ? .reject(code: 404, reason: "Not Found") : .reject(code: 403, reason: "Not Relaying")
         }
         var forwarded = r
-        let hops = r.headers["Max-Forwards"].flatMap { Int(SIPText.trim(Substring($0))) } ?? 70
+        let hops = r.headers["Max-Forwards"].flatMap { WireNumber.decimal(SIPText.trim(Substring($0)), saturatingAt: 255) } ?? 70
         guard hops > 0 else { return r.method == "ACK" ? .drop : .reject(code: 483, reason: "Too Many Hops") }
         forwarded.headers.set("Max-Forwards", String(hops - 1))
         forwarded.uri = target.uri

@@ -1,3 +1,5 @@
+import WireInput
+
 /// The UAS side of calls (RFC 3261 §13.3, §15): dialogs created by answering
 /// INVITEs, the 2xx retransmitted until its ACK arrives (§13.3.1.4; the
 /// transaction layer no longer does it, RFC 6026), BYE, and the requests a
@@ -51,7 +53,7 @@ public final class InviteServerCore {
     /// (we do not refresh sessions ourselves).
     public static func sessionTimer(for request: SIPRequest) -> (headers: [(String, String)], interval: Int?, tooBrief: Bool) {
         guard let value = request.headers["Session-Expires"],
-              let seconds = value.split(separator: ";").first.flatMap({ Int(SIPText.trim($0)) }) else { return ([], nil, false) }
+              let seconds = WireNumber.deltaSeconds(SIPText.trim(value.splitOnce(";").head)) else { return ([], nil, false) }
         if seconds < minSessionExpires { return ([("Min-SE", String(minSessionExpires))], nil, true) }
         let supported = request.headers.values("Supported").map { $0.lowercased() }
         guard supported.contains("timer") else { return ([], nil, false) }
@@ -63,7 +65,7 @@ public final class InviteServerCore {
         guard var call = calls[dialogID] else { return }
         // §10: send the BYE a little before expiry: min(32 s, a third of the interval).
         let margin = min(32, seconds / 3)
-        call.expiresAt = now + UInt64(seconds - margin) * 1_000_000
+        call.expiresAt = WireNumber.deadline(now, plus: WireNumber.microseconds(seconds: seconds - margin))
         calls[dialogID] = call
     }
 

@@ -1,3 +1,5 @@
+import WireInput
+
 /// One call this gateway places (the UAC side of RFC 3261 §13.2 and §15):
 /// the INVITE, its answer to a digest challenge, the ACK of a 2xx (sent by
 /// the UA core, again for every retransmitted 2xx), CANCEL before an answer,
@@ -117,7 +119,7 @@ public final class OutgoingCall {
             ack = request
             return (nil, request)
         }
-        if code == 422, !sessionRetried, let minimum = response.headers["Min-SE"].flatMap({ Int(SIPText.trim(Substring($0))) }),
+        if code == 422, !sessionRetried, let minimum = response.headers["Min-SE"].flatMap({ WireNumber.deltaSeconds(SIPText.trim(Substring($0))) }),
            minimum > sessionInterval, minimum <= 86_400 {
             // Interval too small for the far end (§6): ask again with its minimum.
             sessionRetried = true

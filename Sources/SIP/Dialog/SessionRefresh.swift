@@ -1,3 +1,5 @@
+import WireInput
+
 /// RFC 4028 session timers on a call we place, as a sans-IO core: our INVITE
 /// asks for them; the 2xx says who refreshes. When it is us (refresher=uac)
 /// we refresh at half the interval; when it is the far end, its re-INVITE or
@@ -24,7 +26,7 @@ public struct SessionRefresh: Sendable {
     /// The 2xx that established the call: timers run when it carries Session-Expires.
     public mutating func established(_ response: SIPResponse, now: UInt64) {
         guard let value = response.headers["Session-Expires"],
-              let seconds = value.split(separator: ";").first.flatMap({ Int(SIPText.trim($0)) }), seconds >= Self.minimum
+              let seconds = WireNumber.deltaSeconds(SIPText.trim(value.splitOnce(";").head)), seconds >= Self.minimum
         else { return }
         interval = seconds
         weRefresh = value.split(separator: ";").dropFirst().contains {
@@ -36,11 +38,11 @@ public struct SessionRefresh: Sendable {
     /// A refresh went through: ours was answered 2xx, or the far end's arrived.
     public mutating func refreshed(now: UInt64) {
         guard let interval else { return }
-        let seconds = UInt64(interval)
+        // interval is at least `minimum` and at most 2^32-1 s (WireNumber.deltaSeconds)
         if weRefresh {
-            refreshAt = now + seconds / 2 * 1_000_000
+            refreshAt = WireNumber.deadline(now, plus: WireNumber.microseconds(seconds: interval / 2))
         }
-        expiresAt = now + (seconds - min(32, seconds / 3)) * 1_000_000
+        expiresAt = WireNumber.deadline(now, plus: WireNumber.microseconds(seconds: interval - min(32, interval / 3)))
     }
 
     /// What is due at `now`; a refresh is reported once (until `refreshed`).

@@ -1,3 +1,5 @@
+import WireInput
+
 /// A SIP, SIPS or tel URI (RFC 3261 §19.1, RFC 3966), or any other absolute
 /// URI kept opaque (so that a request with one can be answered 416).
 public struct SIPURI: Equatable, Sendable, CustomStringConvertible {
@@ -44,9 +46,10 @@ public struct SIPURI: Equatable, Sendable, CustomStringConvertible {
         switch self.scheme {
         case "sip", "sips": try parseSIP(rest)
         case "tel":
-            let parts = rest.split(separator: ";", maxSplits: 1) // tel URIs are rare
-            host = String(parts[0])
-            if parts.count == 2 { parameters = try SIPText.parameters(";" + parts[1]) }
+            let (number, params) = rest.splitOnce(";")
+            guard !number.isEmpty else { throw .badURI("tel URI without a number") }
+            host = String(number)
+            if let params { parameters = try SIPText.parameters(";" + params) }
         default:
             host = String(rest)
         }

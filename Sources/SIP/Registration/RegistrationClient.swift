@@ -1,3 +1,5 @@
+import WireInput
+
 /// Keeps one account registered (RFC 3261 §10.2) as a sans-IO core: it makes
 /// the REGISTER requests (sent by the caller through the transaction layer),
 /// answers digest challenges (401 and 407), refreshes before expiry, backs off
@@ -84,7 +86,7 @@ public final class RegistrationClient {
         }
         authAttempts = 0
         guard (200..<300).contains(code) else {
-            if code == 423, let min = response.headers["Min-Expires"].flatMap(Int.init) {
+            if code == 423, let min = response.headers["Min-Expires"].flatMap(WireNumber.deltaSeconds) {
                 // Interval too brief: ask again with what the registrar wants (§10.2.8).
                 return makeRequest(expires: min)
             }
@@ -99,8 +101,7 @@ public final class RegistrationClient {
         let granted = grantedExpires(response) ?? account.expires
         state = .registered(expires: granted)
         // Refresh well before expiry: at half the interval granted.
-        let refresh = UInt64(max(1, granted / 2)) * 1_000_000
-        nextTimeout = now + refresh
+        nextTimeout = WireNumber.deadline(now, plus: WireNumber.microseconds(seconds: max(1, granted / 2)))
         return nil
     }
 
@@ -130,9 +131,9 @@ public final class RegistrationClient {
         let ours = account.contact.description.lowercased()
         for value in response.headers.values("Contact") {
             guard let c = try? NameAddress(parsing: value), c.uri.description.lowercased() == ours else { continue }
-            if let e = c.parameters.value("expires").flatMap(Int.init) { return e }
+            if let e = c.parameters.value("expires").flatMap(WireNumber.deltaSeconds) { return e }
         }
-        return response.headers["Expires"].flatMap(Int.init)
+        return response.headers["Expires"].flatMap(WireNumber.deltaSeconds)
     }
 
     private func makeRequest(expires: Int) -> SIPRequest {

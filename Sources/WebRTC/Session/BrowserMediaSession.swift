@@ -91,12 +91,16 @@ public final class BrowserMediaSession {
         return true
     }
 
-    /// The per-packet path from the other leg toward the browser.
+    /// The per-packet path from the other leg toward the browser; true when
+    /// the bridge took the packet (valid RTP/RTCP, and authenticated when SRTP).
+    @discardableResult
     public func receiveFromOtherLeg(_ datagram: UnsafeRawBufferPointer, now: UInt64,
                                     send: (TransportAddress, UnsafeRawBufferPointer) -> Void,
-                                    other: (UnsafeRawBufferPointer, Bool) -> Void) {
-        do { try bridge.receive(datagram, on: GWM_LEG_B, now: now) } catch {}
+                                    other: (UnsafeRawBufferPointer, Bool) -> Void) -> Bool {
+        var accepted = true
+        do { try bridge.receive(datagram, on: GWM_LEG_B, now: now) } catch { accepted = false }
         drainBridge(now: now, send: send, other: other)
+        return accepted
     }
 
     /// What the bridge has due, handed out in place.

@@ -1,0 +1,50 @@
+import WireInput
+
+/// The path and query of an HTTP request target (`/wait?id=1&ack=3`), as the
+/// routes read them. Anything a client writes parses: a pair without `=` is a
+/// name with an empty value, an empty name is dropped, malformed escapes stay
+/// as written, and the number of pairs is bounded.
+public struct RequestTarget: Equatable, Sendable {
+    public static let maxQueryPairs = 32
+
+    public var path: String
+    public var query: [String: String]
+
+    public init(parsing uri: String) {
+        let (path, queryText) = uri.splitOnce("?")
+        self.path = path.isEmpty ? "/" : String(path)
+        query = [:]
+        guard let queryText else { return }
+        for pair in queryText.split(separator: "&").prefix(Self.maxQueryPairs) {
+            let (name, value) = pair.splitOnce("=")
+            let key = Self.percentDecoded(name)
+            guard !key.isEmpty else { continue }
+            query[key] = value.map(Self.percentDecoded) ?? ""
+        }
+    }
+
+    /// Percent- and `+`-decoding (form encoding) that leaves malformed escapes as they are.
+    public static func percentDecoded(_ text: some StringProtocol) -> String {
+        var out: [UInt8] = []
+        var bytes = Array(text.utf8)[...]
+        while let b = bytes.popFirst() {
+            if b == UInt8(ascii: "%"), let high = bytes[ifPresent: bytes.startIndex].flatMap(hexValue),
+               let low = bytes[ifPresent: bytes.startIndex + 1].flatMap(hexValue) {
+                out.append(high << 4 | low)
+                bytes = bytes.dropFirst(2)
+            } else {
+                out.append(b == UInt8(ascii: "+") ? UInt8(ascii: " ") : b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): b - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
