@@ -43,9 +43,19 @@ public final class GatewayServer {
         public var sipSRTP = false
         /// Send the browser's DTMF as SIP INFO too (always done when the SIP peer has no telephone-event).
         public var dtmfInfo = false
-        /// Routes that make the gateway place SIP calls on request (for the tests);
-        /// off by default: an exposed gateway must not call wherever it is told.
-        public var testCallRoutes = false
+        /// The test suite's routes (/test/...: browser-leg echo sessions, SIP
+        /// state, SIP calls placed on request); off by default, and refused
+        /// unless the HTTP server listens on loopback: an exposed gateway must
+        /// not hand out media ports or call wherever it is told.
+        public var testRoutes = false
+        /// Anonymous long-poll sign-in is on when this is not empty; anonymous
+        /// users call only these numbers.
+        public var anonymousDestinations: [String] = []
+        /// IP addresses besides the SIP server's whose SIP requests are taken
+        /// (with --sip-server; other sources are not answered).
+        public var sipTrustedPeers: [String] = []
+        /// Signaling sessions from one IP address.
+        public var maxSessionsPerSource = 200
         public init() {}
     }
 
@@ -64,32 +74,37 @@ public final class GatewayServer {
         group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
     }
 
+    public let refusals = Refusals()
+
     /// Starts listening; returns the bound HTTP port.
     public func start() throws -> Int {
+        try Self.checkExposure(config)
         let identity = try DTLSIdentity()
         logger.info("DTLS certificate fingerprint sha-256 \(identity.fingerprint.value)")
         let ports = MediaPortPool(range: config.rtpPorts)
         let factory = BrowserLegFactory(group: group, identity: identity, ports: ports, registry: registry, logger: logger)
-        let echo = EchoTestRoutes(factory: factory, registry: registry, mediaIP: config.mediaIP)
         let files = StaticFiles()
         let sip = try startSIP(ports: ports)
         let manager = CallManager(sip: sip, factory: factory, ports: ports, group: group,
-                                  settings: .init(mediaIP: config.mediaIP, offerSRTP: config.sipSRTP, dtmfInfo: config.dtmfInfo),
-                                  logger: logger)
+                                  settings: .init(mediaIP: config.mediaIP, maxSessionsPerSource: config.maxSessionsPerSource,
+                                                  anonymousDestinations: Set(config.anonymousDestinations),
+                                                  offerSRTP: config.sipSRTP, dtmfInfo: config.dtmfInfo),
+                                  refusals: refusals, logger: logger)
         sip.callHandler = manager
         self.manager = manager
-        let sipStatus = SIPStatusRoute(service: sip)
+        let testRoutes = config.testRoutes
+            ? TestRoutes(echo: EchoTestRoutes(factory: factory, registry: registry, mediaIP: config.mediaIP),
+                         sipStatus: SIPStatusRoute(service: sip), calls: OutgoingCallRoutes(service: sip))
+            : nil
         let status = StatusRoute(manager: manager, embedded: embeddedSIP, ports: ports, registry: registry)
         let origins = OriginPolicy(allowed: config.allowedOrigins)
         let https = try Self.httpsContext(config)
         let longPoll = LongPollRoutes(manager: manager, origins: origins, expiry: .seconds(Int64(config.pollExpirySeconds)),
                                       https: https != nil)
-        let callRoutes = config.testCallRoutes ? OutgoingCallRoutes(service: sip) : nil
         let channel = try HTTPServer.start(group: group, host: config.httpHost, port: config.httpPort, tls: https,
                                            router: { request, loop in
-            longPoll.handle(request, on: loop) ?? echo.handle(request, on: loop) ?? status.handle(request, on: loop)
-                ?? sipStatus.handle(request, on: loop)
-                ?? callRoutes?.handle(request, on: loop)
+            longPoll.handle(request, on: loop) ?? status.handle(request, on: loop)
+                ?? testRoutes?.handle(request, on: loop)
                 ?? files.handle(request, on: loop)
                 ?? loop.makeSucceededFuture(.text("not found\n", status: .notFound))
         }, webSocketPath: WebSocketSignalingHandler.path, maxFrame: WebSocketSignalingHandler.maxMessage, origins: origins,
@@ -110,7 +125,9 @@ public final class GatewayServer {
             .init(listenHost: config.sipListenHost, listenPort: port, server: server, domain: domain, accounts: accounts,
                   mediaIP: config.mediaIP, mediaPorts: ports, tls: tlsClient,
                   tlsListen: port == config.sipListenPort ? tlsListen : nil, registerExpires: config.registerExpires,
-                  keepAliveSeconds: config.sipKeepAliveSeconds)
+                  keepAliveSeconds: config.sipKeepAliveSeconds,
+                  trustedSources: server.map { Self.trustedSources(server: $0.host, peers: config.sipTrustedPeers) },
+                  refusals: refusals)
         }
         var server = config.sipServer.map {
             SIPPeer(SIPPeer.Transport(rawValue: config.sipServerTransport.uppercased()) ?? .udp, host: $0.host, port: $0.port)
@@ -128,6 +145,33 @@ public final class GatewayServer {
         try ua.start().wait()
         self.sip = ua
         return ua
+    }
+
+    /// What must not face the internet: the test routes, and the embedded SIP
+    /// server, which has no accounts (anyone could register any user at any
+    /// Contact). Both are for loopback only.
+    static func checkExposure(_ config: Config) throws {
+        if config.testRoutes, !isLoopback(config.httpHost) {
+            throw GatewayError.configuration("--test-routes needs --http on a loopback address, not \(config.httpHost)")
+        }
+        if config.sipServer == nil, !isLoopback(config.sipListenHost) {
+            throw GatewayError.configuration(
+                "the embedded SIP server (no --sip-server) has no accounts: --sip-listen must be a loopback address, not \(config.sipListenHost)")
+        }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+
+    /// The SIP server's addresses (its name resolved once, at start) and the trusted peers'.
+    static func trustedSources(server: String, peers: [String]) -> Set<String> {
+        var sources = Set(peers)
+        sources.insert(server)
+        if let resolved = try? SocketAddress.makeAddressResolvingHost(server, port: 0), let ip = resolved.ipAddress {
+            sources.insert(ip)
+        }
+        return sources
     }
 
     static func sipTLS(_ config: Config) throws -> NIOSSLContext? {
@@ -162,6 +206,9 @@ public final class GatewayServer {
         tls.minimumTLSVersion = .tlsv12
         return try NIOSSLContext(configuration: tls)
     }
+
+    /// The port SIP is taken on (--sip-listen; the one bound when it asked for 0).
+    public var sipPort: Int { (embeddedSIP ?? sip)?.boundPort ?? config.sipListenPort }
 
     public func wait() throws { try channel?.closeFuture.wait() }
 

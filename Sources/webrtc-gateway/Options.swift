@@ -11,8 +11,8 @@ usage: webrtc-gateway [options]
   --media-ip ADDR         the address of the media ports, put in the SDP (default 127.0.0.1)
   --rtp-ports LOW-HIGH    the UDP ports for media, one per call leg (default 40000-40999)
   --sip-listen HOST:PORT  where the SIP stack listens, UDP and TCP (default 127.0.0.1:5060); without
-                          --sip-server the embedded SIP server listens here (the gateway's own user
-                          agent then takes a free port beside it)
+                          --sip-server the embedded SIP server listens here, on loopback only (it has
+                          no accounts; the gateway's own user agent then takes a free port beside it)
   --sip-server [tcp:|tls:]HOST:PORT  the SIP server / outbound proxy the browser users register with
                           (UDP; TCP or TLS with the prefix); without it the embedded registrar/proxy runs,
                           with the numbers echo, tone, busy and ring
@@ -36,8 +36,13 @@ usage: webrtc-gateway [options]
   --poll-expiry SECONDS   sign out a long-poll client that stops polling for this long (default 30)
   --config FILE           read options from FILE: one per line, `name = value` with the names above
                           (without --), `#` comments; options on the command line come after it
-  --test-call-routes      enable POST /test/call and /test/hangup, which place and end SIP calls on
-                          request (for the test suite; never on an exposed gateway)
+  --anonymous-calls-to NUMBER  allow anonymous long-poll sign-in (GET /sign_in?ID, no password), whose
+                          users may call NUMBER only (repeatable; off by default)
+  --sip-trusted-peer ADDR with --sip-server, also take SIP requests from this IP address (repeatable;
+                          SIP from any other address than the server's is not answered)
+  --max-sessions-per-source N  signaling sessions from one IP address (default 200)
+  --test-routes           mount the test suite's routes under /test/ (browser-leg echo sessions, SIP
+                          state, SIP calls placed on request); needs --http on loopback
   --media-demo [SECONDS]  instead of serving, run one simulated call through the media core and print it
   --help                  this text
 """
@@ -105,8 +110,14 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
                 v = String(v.dropFirst(scheme.count))
             }
             config.sipServer = hostPort(v)
-        case "--test-call-routes":
-            config.testCallRoutes = true
+        case "--test-routes":
+            config.testRoutes = true
+        case "--anonymous-calls-to":
+            config.anonymousDestinations.append(value())
+        case "--sip-trusted-peer":
+            config.sipTrustedPeers.append(value())
+        case "--max-sessions-per-source":
+            config.maxSessionsPerSource = number(in: 1...100_000, "sessions")
         case "--register-expires":
             config.registerExpires = number(in: 10...86_400, "seconds")
         case "--sip-keepalive":

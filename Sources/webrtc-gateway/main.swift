@@ -22,8 +22,8 @@ do {
     let port = try server.start()
     // Written unbuffered: whoever started us (a script, a test) reads it at once.
     let scheme = config.httpsCertificate == nil ? "http" : "https"
-    let banner = "webrtc-gateway listening on \(scheme)://\(config.httpHost):\(port)/ (media on \(config.mediaIP), " +
-        "ports \(config.rtpPorts.lowerBound)-\(config.rtpPorts.upperBound))\n"
+    let banner = "webrtc-gateway listening on \(scheme)://\(config.httpHost):\(port)/ (SIP on \(config.sipListenHost):\(server.sipPort), " +
+        "media on \(config.mediaIP), ports \(config.rtpPorts.lowerBound)-\(config.rtpPorts.upperBound))\n"
     FileHandle.standardOutput.write(banner.data(using: .utf8)!)
     try server.wait()
 } catch {

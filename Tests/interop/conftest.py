@@ -8,6 +8,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import socket
@@ -68,11 +69,19 @@ def wait_until(condition, timeout, interval=0.05, what="condition"):
         time.sleep(interval)
 
 
+_gateways_started = [0]
+
+
+def rtp_block():
+    """A block of 100 media ports of its own for each gateway of the run, below the kernel's ephemeral
+    range (32768-60999), where the tests' peers and clients take theirs: no two ever share a port."""
+    _gateways_started[0] += 1
+    return 21000 + (_gateways_started[0] % 110) * 100
+
+
 class Gateway:
-    def __init__(self, tmp, *extra, count_allocations=False):
-        self.port = free_port()
-        self.sip_port = free_port()
-        low = 41000 + (os.getpid() % 50) * 100
+    def __init__(self, tmp, *extra, count_allocations=False, test_routes=True):
+        low = rtp_block()
         self.log_path = os.path.join(tmp, "gateway.log")
         self.log = open(self.log_path, "w")
         # Served over HTTPS when given a certificate (the HTTPS_CERT of the suite, which the browsers trust).
@@ -82,20 +91,19 @@ class Gateway:
         self.alloc_file, self.alloc_reads = os.path.join(tmp, "allocations"), 0
         if count_allocations:
             env.update(LD_PRELOAD=ALLOC_COUNTER, GWM_ALLOC_COUNT_FILE=self.alloc_file)
+        # The gateway binds port 0 for HTTP and SIP and says which ports it got: no race for a port
+        # between asking the OS for a free one and binding it.
         self.proc = subprocess.Popen(
-            [BINARY, "--http", f"127.0.0.1:{self.port}", "--media-ip", "127.0.0.1", "--rtp-ports", f"{low}-{low + 99}",
-             "--sip-listen", f"127.0.0.1:{self.sip_port}", *extra],
+            [BINARY, "--http", "127.0.0.1:0", "--media-ip", "127.0.0.1", "--rtp-ports", f"{low}-{low + 99}",
+             "--sip-listen", "127.0.0.1:0", *(["--test-routes"] if test_routes else []), *extra],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        wait_until(self._up, 30, what="the gateway's HTTP port")
+        self.port, self.sip_port = wait_until(self._up, 30, what="the gateway's banner")
 
     def _up(self):
         if self.proc.poll() is not None:
             raise AssertionError("gateway exited: " + self.logs())
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                return True
-        except OSError:
-            return False
+        m = re.search(r"listening on https?://[^:]+:(\d+)/ \(SIP on [^:]+:(\d+),", self.logs())
+        return (int(m.group(1)), int(m.group(2))) if m else None
 
     @property
     def url(self):

@@ -18,8 +18,8 @@ def upgrade(gateway, origin=None):
         return s.recv(4096).split(b"\r\n")[0].decode()
 
 
-def sign_in(gateway, body, origin=None):
-    c = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=15)
+def sign_in(gateway, body, origin=None, source="127.0.0.1"):
+    c = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=15, source_address=(source, 0))
     c.request("POST", "/sign_in?json", body=body, headers={"Origin": origin} if origin else {})
     r = c.getresponse()
     out = (r.status, r.read().decode())
@@ -45,6 +45,9 @@ def test_password_guessing_is_slowed_down(start_gateway):
         assert "error=wrong-password" in sign_in(gw, "1001:wrong")[1]
     status, body = sign_in(gw, "1001:right")
     assert "error=too-many-attempts" in body, (status, body)            # even the right one, for a minute
+    # ... from that address only: a guesser cannot lock the user out everywhere.
+    status, body = sign_in(gw, "1001:right", source="127.0.0.2")
+    assert status == 200 and "too-many-attempts" not in body and "wrong-password" not in body, (status, body)
 
 
 def test_https_and_wss(chromium, start_gateway):

@@ -60,7 +60,7 @@ def state(gw, call_id):
 
 @pytest.fixture
 def uas_gateway(start_gateway):
-    return start_gateway("--sip-domain", "example.com", "--register", "1001:secret", "--test-call-routes")
+    return start_gateway("--sip-domain", "example.com", "--register", "1001:secret")
 
 
 def test_call_routes_are_off_by_default(gateway):

@@ -15,6 +15,10 @@ extension CallManager {
         guard let to, SignalingToken.isNumber(to) else {
             return s.error("bad-number", "dial a number or user name (letters, digits, . _ - + * #)", call: id)
         }
+        guard !s.anonymous || settings.anonymousDestinations.contains(to) else {
+            refusals.count("anonymous-destination")
+            return s.error("forbidden", "anonymous users may call only the configured numbers", call: id)
+        }
         guard let offer = Self.browserOffer(sdp) else { return s.error("bad-sdp", "call needs the browser's SDP offer", call: id) }
         guard let port = ports.acquirePair() else {
             return s.error("no-media-port", "the gateway has no free media ports", call: id)

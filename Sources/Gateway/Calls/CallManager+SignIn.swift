@@ -17,14 +17,15 @@ extension CallManager {
         guard sessionsByUser[user] == nil else {
             return s.error("in-use", "\(user) is signed in elsewhere on this gateway", request: "sign-in")
         }
-        if let failed = failedSignIns[user], failed.lockedUntil > SIPService.now() {
-            return s.error("too-many-attempts", "too many wrong passwords for \(user); try again in a minute",
+        if let failed = failedSignIns[Self.lockoutKey(user, s.source)], failed.lockedUntil > SIPService.now() {
+            refusals.count("sign-in-locked")
+            return s.error("too-many-attempts", "too many wrong passwords for \(user) from here; try again later",
                            request: "sign-in")
         }
         if let configured = configuredPassword(user) {
             // The gateway's own account (--register): the browser proves its password and shares its registration.
             guard Self.sameSecret(password, configured) else {
-                noteWrongPassword(user)
+                noteWrongPassword(user, from: s.source)
                 return s.error("wrong-password", "not the password configured for \(user)", request: "sign-in")
             }
             s.user = user
@@ -49,13 +50,19 @@ extension CallManager {
         }
     }
 
-    /// A long-poll client without a password (GET /sign_in?ID): it may place
-    /// calls as ID, unregistered, so it cannot be called. Returns the outcome event.
+    /// A long-poll client without a password (GET /sign_in?ID), when the
+    /// configuration allows it: it may call the configured destinations as ID,
+    /// unregistered, so it cannot be called. Returns the outcome event.
     func signInAnonymously(_ s: ClientSession, user: String) -> [String: Any] {
-        guard s.state == .new, SignalingToken.isUser(user) else {
+        guard !settings.anonymousDestinations.isEmpty else {
+            refusals.count("anonymous-sign-in")
+            return ["type": "error", "code": "anonymous-disabled", "message": "sign in with ID:PASSWORD (POST /sign_in)"]
+        }
+        guard s.state == .new, SignalingToken.isUser(user), configuredPassword(user) == nil else {
             return ["type": "error", "code": "bad-user", "message": "a user name is 1-64 letters, digits, '.', '_', '-' or '+'"]
         }
         s.state = .signedIn
+        s.anonymous = true
         s.user = user
         logger.info("\(user) signed in anonymously (calls out only)")
         return ["type": "signed-in", "user": user, "session": s.id]
@@ -76,7 +83,7 @@ extension CallManager {
         guard let s = sessionsByUser[user] else { return }
         switch (state, s.state) {
         case (.registered, .signingIn):
-            failedSignIns[user] = nil
+            failedSignIns[Self.lockoutKey(user, s.source)] = nil
             s.state = .signedIn
             s.send(["type": "signed-in", "user": user, "session": s.id])
         case (.failed(let code, let reason), .signingIn):
@@ -86,7 +93,7 @@ extension CallManager {
             case 408, 503: "server-unreachable"
             default: "registration-failed"
             }
-            if why == "wrong-password" { noteWrongPassword(user) }
+            if why == "wrong-password" { noteWrongPassword(user, from: s.source) }
             signInFailed(s, code: why, message: "REGISTER failed: \(code) \(reason)")
         case (.failed(let code, let reason), .signedIn):
             // The registration client keeps trying with back-off; the client is told.
@@ -98,19 +105,24 @@ extension CallManager {
         }
     }
 
-    func noteWrongPassword(_ user: String) {
-        var failed = failedSignIns[user] ?? (0, 0)
+    func noteWrongPassword(_ user: String, from source: String) {
+        let key = Self.lockoutKey(user, source)
+        var failed = failedSignIns[key] ?? (0, 0, 0)
         failed.count += 1
         if failed.count >= Self.maxFailedSignIns {
-            failed = (0, SIPService.now() + Self.signInLockout)
-            logger.warning("\(user): \(Self.maxFailedSignIns) wrong passwords, sign-ins refused for a minute")
+            // A minute, then twice as long after each lockout, up to a day.
+            let wait = Self.signInLockout << min(failed.lockouts, 10)
+            failed = (0, failed.lockouts + 1, SIPService.now() + wait)
+            logger.warning("\(user) from \(source): \(Self.maxFailedSignIns) wrong passwords, its sign-ins from there refused for \(wait / 1_000_000) s")
         }
-        if failedSignIns.count >= 10_000 {   // bounded: forget users that are not locked out
+        if failedSignIns.count >= 10_000 {   // bounded: forget pairs that are not locked out
             let now = SIPService.now()
             failedSignIns = failedSignIns.filter { $0.value.lockedUntil > now }
         }
-        failedSignIns[user] = failed
+        failedSignIns[key] = failed
     }
+
+    static func lockoutKey(_ user: String, _ source: String) -> String { user + " " + source }
 
     /// The password of an account from the configuration (--register), if `user` is one.
     func configuredPassword(_ user: String) -> String? {

@@ -17,6 +17,11 @@ final class CallManager: SIPCallHandler {
         var ringTimeout: TimeAmount = .seconds(120)
         var signInTimeout: TimeAmount = .seconds(10)
         var maxSessions = 1000
+        /// Sessions from one IP address (a contact center behind one NAT shares one).
+        var maxSessionsPerSource = 200
+        /// Anonymous long-poll sign-in (`GET /sign_in?ID`) is on when this is not
+        /// empty, and anonymous users call only these numbers.
+        var anonymousDestinations: Set<String> = []
         /// Offer SDES-SRTP on the SIP leg of the calls browsers place (SDES offers
         /// from SIP peers are always taken).
         var offerSRTP = false
@@ -30,6 +35,7 @@ final class CallManager: SIPCallHandler {
     let ports: MediaPortPool
     let group: EventLoopGroup
     let settings: Settings
+    let refusals: Refusals
     let logger: Logger
     var loop: EventLoop { sip.loop }
     private(set) var sessions: [String: ClientSession] = [:]
@@ -37,15 +43,19 @@ final class CallManager: SIPCallHandler {
     /// Every live call, by its id.
     var calls: [String: BrowserCall] = [:]
     var placedBySIPCallID: [String: BrowserCall] = [:]
-    /// Wrong passwords per user: after `maxFailedSignIns` in a row, sign-ins
-    /// of that user wait `signInLockout` (password guessing through the gateway).
-    var failedSignIns: [String: (count: Int, lockedUntil: UInt64)] = [:]
+    /// Wrong passwords per user and source address: after `maxFailedSignIns`
+    /// in a row, sign-ins of that user from that address wait, a minute and
+    /// twice as long for each lockout after (password guessing through the
+    /// gateway), while the user signs in from elsewhere as usual.
+    var failedSignIns: [String: (count: Int, lockouts: Int, lockedUntil: UInt64)] = [:]
     static let maxFailedSignIns = 5
     static let signInLockout: UInt64 = 60_000_000
+    private(set) var sessionsBySource: [String: Int] = [:]
     var ringingByInvite: [TransactionKey: BrowserCall] = [:]
 
     init(sip: SIPService, factory: BrowserLegFactory, ports: MediaPortPool, group: EventLoopGroup, settings: Settings,
-         logger: Logger) {
+         refusals: Refusals, logger: Logger) {
+        self.refusals = refusals
         self.sip = sip
         self.factory = factory
         self.ports = ports
@@ -57,11 +67,23 @@ final class CallManager: SIPCallHandler {
     // MARK: sessions
 
     /// A new client connected (call on the loop).
-    func open(_ transport: SignalingTransport) -> ClientSession? {
-        guard sessions.count < settings.maxSessions else { return nil }
-        let session = ClientSession(transport: transport)
+    /// Why a new session is refused, or nil when it may open.
+    enum Refusal: String, Error { case serverFull = "server-full", tooManyFromSource = "too-many-sessions" }
+
+    func open(_ transport: SignalingTransport, source: String) -> Result<ClientSession, Refusal> {
+        guard sessions.count < settings.maxSessions else { return .failure(refused(.serverFull)) }
+        guard sessionsBySource[source, default: 0] < settings.maxSessionsPerSource else {
+            return .failure(refused(.tooManyFromSource))
+        }
+        let session = ClientSession(transport: transport, source: source)
         sessions[session.id] = session
-        return session
+        sessionsBySource[source, default: 0] += 1
+        return .success(session)
+    }
+
+    private func refused(_ why: Refusal) -> Refusal {
+        refusals.count(why.rawValue)
+        return why
     }
 
     func session(_ id: String) -> ClientSession? { sessions[id] }
@@ -84,6 +106,8 @@ final class CallManager: SIPCallHandler {
         }
         session.state = .closed
         sessions[session.id] = nil
+        let left = sessionsBySource[session.source, default: 1] - 1
+        sessionsBySource[session.source] = left > 0 ? left : nil
     }
 
     /// One message from a client.

@@ -2,7 +2,8 @@ import Foundation
 import NIOCore
 
 /// GET /status: counts of what the gateway holds (sessions, calls, SIP
-/// dialogs, media ports) and the browser legs' packet count, for monitoring
+/// dialogs, media ports), the browser legs' packet count and what was refused
+/// at a limit (per reason), for monitoring
 /// and for the tests' "nothing left open" checks. No names, numbers or addresses.
 struct StatusRoute {
     let manager: CallManager
@@ -23,7 +24,7 @@ struct StatusRoute {
             ?? loop.makeSucceededFuture([String: Int]())
         return gateway.and(server).map { gateway, server in
             var body: [String: Any] = ["gateway": gateway, "mediaPortsFree": ports.freeCount,
-                                       "browserPackets": registry.browserPackets]
+                                       "browserPackets": registry.browserPackets, "refused": manager.refusals.snapshot]
             if embedded != nil { body["embeddedServer"] = server }
             let json = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
             return HTTPResponse(contentType: "application/json", body: Array(json))

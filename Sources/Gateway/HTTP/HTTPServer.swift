@@ -12,6 +12,8 @@ public struct HTTPRequest: Sendable {
     public var query: [String: String]
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// The client's IP address (what its connection came from).
+    public var source: String
 }
 
 public struct HTTPResponse: Sendable {
@@ -113,7 +115,8 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             let target = RequestTarget(parsing: head.uri)
-            let request = HTTPRequest(method: head.method, path: target.path, query: target.query, headers: head.headers, body: body)
+            let request = HTTPRequest(method: head.method, path: target.path, query: target.query, headers: head.headers,
+                                      body: body, source: context.remoteAddress?.ipAddress ?? "?")
             router(request, context.eventLoop).hop(to: context.eventLoop).whenComplete { result in
                 let response = (try? result.get()) ?? .text("internal error\n", status: .internalServerError)
                 self.respond(context: context, head: head, response)

@@ -30,6 +30,10 @@ final class SIPService {
         var registerExpires = 3600
         /// How often the user agent pings the SIP server while it has registrations; 0 = never.
         var keepAliveSeconds = 30
+        /// The IP addresses SIP is taken from (the SIP server's, trusted peers');
+        /// nil = any (the embedded server, which binds to loopback only).
+        var trustedSources: Set<String>?
+        var refusals = Refusals()
     }
 
     let settings: Settings
@@ -191,12 +195,21 @@ final class SIPService {
 
     /// A UDP datagram.
     func received(_ bytes: [UInt8], from source: SIPPeer) {
+        guard isTrusted(source) else { return }
         if bytes.allSatisfy({ $0 == 13 || $0 == 10 }) { return } // keep-alive
         do {
             deliver(try SIPParser.parse(bytes, framing: .datagram).message, from: source)
         } catch {
             refuse(bytes, error, from: source)
         }
+    }
+
+    /// SIP from other addresses than the configured ones is not answered: a
+    /// stranger learns nothing (who is signed in), and nothing is reflected.
+    private func isTrusted(_ source: SIPPeer) -> Bool {
+        guard let trusted = settings.trustedSources, !trusted.contains(source.host) else { return true }
+        settings.refusals.count("sip-untrusted-source")
+        return false
     }
 
     /// A request we cannot parse still gets its 400 (or 505) when there is a Via to answer.
@@ -207,6 +220,7 @@ final class SIPService {
 
     /// A parsed message from either transport.
     func deliver(_ message: SIPMessage, from source: SIPPeer) {
+        guard isTrusted(source) else { return }
         let now = Self.now()
         var incoming = message
         if case .request(var r) = message {

@@ -17,13 +17,22 @@ final class ClientSession {
 
     let id = Random.token(20)
     let transport: SignalingTransport
+    /// The client's IP address, as its connection came: sessions and wrong
+    /// passwords are counted per source.
+    let source: String
     var state = State.new
+    /// Signed in without a password (long-poll `GET /sign_in?ID`): calls out
+    /// only, and only to the configured destinations.
+    var anonymous = false
     var user: String?
     var password: String?
     var calls: [String: BrowserCall] = [:]
     static let maxCalls = 4
 
-    init(transport: SignalingTransport) { self.transport = transport }
+    init(transport: SignalingTransport, source: String) {
+        self.transport = transport
+        self.source = source
+    }
 
     /// Sends an event; a transport that cannot take it ends the session.
     func send(_ event: [String: Any]) {

@@ -57,8 +57,13 @@ final class LongPollRoutes {
     private func signIn(_ request: HTTPRequest, _ promise: EventLoopPromise<HTTPResponse>) {
         let dialect: LongPollClient.Dialect = request.query["json"] != nil ? .json : .genesys
         let client = LongPollClient(dialect: dialect, loop: manager.loop)
-        guard let session = manager.open(client) else {
-            return promise.succeed(.text("error=server-full\n", status: .serviceUnavailable))
+        let session: ClientSession
+        switch manager.open(client, source: request.source) {
+        case .success(let opened): session = opened
+        case .failure(let refusal):
+            var busy = HTTPResponse.text("error=\(refusal.rawValue)\n", status: refusal == .serverFull ? .serviceUnavailable : .tooManyRequests)
+            busy.headers.append(("Retry-After", "30"))
+            return promise.succeed(busy)
         }
         client.session = session
         clients[session.id] = client

@@ -24,12 +24,14 @@ final class WebSocketSignalingHandler: ChannelInboundHandler, SignalingTransport
     func handlerAdded(context: ChannelHandlerContext) {
         let channel = context.channel
         self.channel = channel
+        let source = channel.remoteAddress?.ipAddress ?? "?"
         manager.loop.execute {
-            guard let session = self.manager.open(self) else {
-                _ = self.push(["type": "error", "code": "server-full", "message": "too many sessions"])
-                return self.close()
+            switch self.manager.open(self, source: source) {
+            case .success(let session): self.session = session
+            case .failure(let refusal):
+                _ = self.push(["type": "error", "code": refusal.rawValue, "message": "too many sessions"])
+                self.close()
             }
-            self.session = session
         }
     }
 

@@ -4,9 +4,12 @@ import Glibc
 import FuzzSupport
 import SDP
 
-/// libFuzzer target for the SDP parser and the audio negotiation: no crash,
-/// and whatever parses must round-trip. Built with -DFUZZING by scripts/test;
-/// a plain build gives a replayer that runs the files named on its command line.
+/// libFuzzer target for SDP as both legs take it: the parser, then the
+/// offer/answer negotiation of the browser leg (Opus, G.711, DTLS-SRTP) and of
+/// the SIP leg (G.711, SDES-SRTP), as an offer and as an answer to ours, and
+/// our answer built from what was agreed. No crash, and whatever parses must
+/// round-trip. Built with -DFUZZING by scripts/test; a plain build gives a
+/// replayer that runs the files named on its command line.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSDP(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
@@ -14,8 +17,11 @@ public func fuzzSDP(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard let again = try? SDPParser.parse(sdp.text), again.text == sdp.text else {
         fatalError("SDP did not round-trip")
     }
-    if let agreed = try? AudioNegotiation.negotiate(sdp, codecs: [.opus, .pcmu, .pcma]) {
-        var local = LocalAudioParameters(address: "127.0.0.1", port: 9, ssrc: 1, cname: "f", sessionID: "1")
+    for codecs in [[AudioCodec.opus, .pcmu, .pcma], [.pcmu, .pcma]] {
+        _ = try? AudioNegotiation.negotiate(sdp, codecs: codecs, isAnswer: true)
+        guard let agreed = try? AudioNegotiation.negotiate(sdp, codecs: codecs) else { continue }
+        if case .sdes(let crypto) = agreed.security { _ = crypto.inlineKey }
+        var local = LocalAudioParameters(address: "127.0.0.1", port: 9, codecs: codecs, ssrc: 1, cname: "f", sessionID: "1")
         local.ice = ("abcd", "efghefghefghefghefghefgh")
         _ = try? SDPParser.parse(AudioNegotiation.answer(sdp, agreed: agreed, local: local).text)
     }

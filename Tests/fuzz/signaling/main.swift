@@ -4,11 +4,15 @@ import Glibc
 import FuzzSupport
 import SignalingProtocol
 
-/// libFuzzer target for the long-poll message syntax: no crash, and a parsed
-/// message survives serialise -> parse unchanged.
+/// libFuzzer target for what the long-poll routes read: the request target's
+/// path and query (the input's first line) and the message syntax (the whole
+/// input, as a POST body). No crash, and a parsed message survives
+/// serialise -> parse unchanged.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSignaling(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let target = RequestTarget(parsing: String(decoding: bytes.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self))
+    if target.query.count > RequestTarget.maxQueryPairs { fatalError("the query's bound did not hold") }
     if let text = String(validating: bytes, as: UTF8.self) {
         _ = SignalingToken.isUser(text)
         _ = SignalingToken.isNumber(text)

@@ -1,0 +1,125 @@
+"""The edge: inputs that once ended the process, and what the gateway refuses to trust by default."""
+import http.client
+import json
+import os
+import socket
+import subprocess
+import urllib.request
+
+from conftest import BINARY, Gateway, wait_until
+from sip_probe import code_of, exchange, options, request
+
+SDP_SLASH_PORT = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=a / b\r\n"
+
+
+def status(gw):
+    with urllib.request.urlopen(gw.url + "/status", timeout=5) as r:
+        return json.loads(r.read())
+
+
+def get(gw, path, source="127.0.0.1"):
+    c = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=5, source_address=(source, 0))
+    c.request("GET", path)
+    r = c.getresponse()
+    out = (r.status, r.read().decode())
+    c.close()
+    return out
+
+
+def alive(gw):
+    assert gw.proc.poll() is None, gw.logs()
+    assert get(gw, "/status")[0] == 200
+    assert options(gw.sip_port) == 200
+
+
+def test_the_four_inputs_that_ended_the_process(start_gateway):
+    gw = start_gateway()
+    assert get(gw, "/status?=")[0] == 200
+    alive(gw)
+    reply = exchange(gw.sip_port, lambda p: request("INVITE", "tel:;", p, "tel1"))
+    assert code_of(reply) == 400, reply          # not even a request: answered from its Via
+    alive(gw)
+    reply = exchange(gw.sip_port, lambda p: request("INVITE", f"sip:echo@127.0.0.1:{gw.sip_port}", p, "mline",
+                                                    "Content-Type: application/sdp\r\n", SDP_SLASH_PORT))
+    assert (code_of(reply) or 0) >= 400, reply
+    alive(gw)
+    reply = exchange(gw.sip_port, lambda p: request("INVITE", f"sip:echo@127.0.0.1:{gw.sip_port}", p, "sessexp",
+                                                    "Supported: timer\r\nSession-Expires: 100000000000000\r\n"))
+    assert code_of(reply) is not None, "no final answer to the INVITE"
+    exchange(gw.sip_port, lambda p: request("BYE", f"sip:echo@127.0.0.1:{gw.sip_port}", p, "sessexp"), timeout=0.5)
+    alive(gw)
+
+
+def test_test_routes_are_off_unless_asked_for_and_only_on_loopback(start_gateway, tmp_path):
+    gw = start_gateway(test_routes=False)
+    before = status(gw)["mediaPortsFree"]
+    req = urllib.request.Request(gw.url + "/test/echo", data=b"v=0\r\n", method="POST")
+    try:
+        urllib.request.urlopen(req, timeout=5)
+        raise AssertionError("POST /test/echo answered without --test-routes")
+    except urllib.error.HTTPError as e:
+        assert e.code == 404
+    assert get(gw, "/test/sip")[0] == 404
+    assert status(gw)["mediaPortsFree"] == before
+    refused = subprocess.run([BINARY, "--http", "0.0.0.0:0", "--sip-listen", "127.0.0.1:0", "--test-routes"],
+                             capture_output=True, text=True, timeout=30)
+    assert refused.returncode != 0 and "--test-routes needs --http on a loopback address" in refused.stderr
+
+
+def test_the_embedded_server_listens_on_loopback_only():
+    refused = subprocess.run([BINARY, "--http", "127.0.0.1:0", "--sip-listen", "0.0.0.0:0"],
+                             capture_output=True, text=True, timeout=30)
+    assert refused.returncode != 0 and "--sip-listen must be a loopback address" in refused.stderr
+
+
+def test_anonymous_sign_in_is_off_by_default_and_bounded_when_on(start_gateway):
+    gw = start_gateway()
+    assert "error=anonymous-disabled" in get(gw, "/sign_in?1001")[1]
+    gw = start_gateway("--anonymous-calls-to", "echo", "--register", "2000:secret")
+    assert "error=bad-user" in get(gw, "/sign_in?2000")[1]      # a configured account needs its password
+    s, body = get(gw, "/sign_in?guest")
+    assert s == 200 and body.startswith("id="), body
+    ssid = body.splitlines()[0].split("=", 1)[1]
+    c = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=5)
+    c.request("POST", f"/message?from={ssid}&to=9000", body='RSMP {"messageType":"OFFER","sdp":"v=0"}')
+    assert c.getresponse().status == 200
+    c.close()
+    messages = []
+
+    def refused():
+        c = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
+        c.request("GET", f"/wait?id={ssid}")
+        r = c.getresponse()
+        messages.append(r.read().decode())
+        c.close()
+        return "forbidden" in messages[-1]
+    wait_until(refused, 10, interval=0, what="the anonymous call to 9000 refused")
+    assert status(gw)["refused"].get("anonymous-destination") == 1
+
+
+def test_sip_is_taken_only_from_the_configured_server(start_gateway):
+    gw = start_gateway("--sip-server", "127.0.0.1:9", "--sip-trusted-peer", "127.0.0.3")
+    assert options(gw.sip_port, source="127.0.0.1") == 200      # the server's address
+    assert options(gw.sip_port, source="127.0.0.3") == 200      # a trusted peer
+    assert options(gw.sip_port, source="127.0.0.2", timeout=1.0) is None    # anyone else: no answer at all
+    invite = exchange(gw.sip_port, lambda p: request("INVITE", f"sip:1001@127.0.0.1:{gw.sip_port}", p, "stranger"),
+                      source="127.0.0.2", timeout=1.0, final=False)
+    assert invite is None
+    assert status(gw)["refused"].get("sip-untrusted-source") == 2
+
+
+def test_sessions_per_source_are_capped(start_gateway):
+    gw = start_gateway("--max-sessions-per-source", "2")
+    for user in ("a1", "a2"):
+        c = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=5)
+        c.request("POST", "/sign_in", body=f"{user}:x")
+        c.getresponse().read()
+        c.close()
+    c = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=5)
+    c.request("POST", "/sign_in", body="a3:x")
+    r = c.getresponse()
+    assert r.status == 429 and r.getheader("Retry-After") and "too-many-sessions" in r.read().decode()
+    c = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=5, source_address=("127.0.0.2", 0))
+    c.request("POST", "/sign_in", body="b1:x")
+    assert c.getresponse().status == 200                      # another address is not held back
+    assert status(gw)["refused"].get("too-many-sessions") == 1
