@@ -35,6 +35,8 @@ public final class GatewayServer {
         public var registerExpires = 3600
         /// How often to ping the SIP server (double CRLF) while users are registered; 0 = never.
         public var sipKeepAliveSeconds = 30
+        /// The DNS names the gateway is reached by (Host headers); IP addresses and localhost always pass.
+        public var httpNames: [String] = []
         /// Web origins besides the gateway's own whose pages may use its signaling.
         public var allowedOrigins: [String] = []
         /// A long-poll client that has not polled for this long is signed out.
@@ -54,8 +56,14 @@ public final class GatewayServer {
         /// IP addresses besides the SIP server's whose SIP requests are taken
         /// (with --sip-server; other sources are not answered).
         public var sipTrustedPeers: [String] = []
-        /// Signaling sessions from one IP address.
+        /// Signaling sessions in all, and from one IP address.
+        public var maxSessions = 1000
         public var maxSessionsPerSource = 200
+        /// New SIP calls taken on per second (by the embedded server and by the
+        /// user agent each); more are answered 503 with Retry-After.
+        public var maxCallRate = 500
+        /// How long a call may ring, either way, before it is given up.
+        public var ringTimeoutSeconds = 120
         public init() {}
     }
 
@@ -86,7 +94,8 @@ public final class GatewayServer {
         let files = StaticFiles()
         let sip = try startSIP(ports: ports)
         let manager = CallManager(sip: sip, factory: factory, ports: ports, group: group,
-                                  settings: .init(mediaIP: config.mediaIP, maxSessionsPerSource: config.maxSessionsPerSource,
+                                  settings: .init(mediaIP: config.mediaIP, ringTimeout: .seconds(Int64(config.ringTimeoutSeconds)),
+                                                  maxSessions: config.maxSessions, maxSessionsPerSource: config.maxSessionsPerSource,
                                                   anonymousDestinations: Set(config.anonymousDestinations),
                                                   offerSRTP: config.sipSRTP, dtmfInfo: config.dtmfInfo),
                                   refusals: refusals, logger: logger)
@@ -98,16 +107,21 @@ public final class GatewayServer {
             : nil
         let status = StatusRoute(manager: manager, embedded: embeddedSIP, ports: ports, registry: registry)
         let origins = OriginPolicy(allowed: config.allowedOrigins)
+        let hosts = HostPolicy(names: config.httpNames)
         let https = try Self.httpsContext(config)
         let longPoll = LongPollRoutes(manager: manager, origins: origins, expiry: .seconds(Int64(config.pollExpirySeconds)),
                                       https: https != nil)
+        // Long-poll takes two connections per session: room for the sessions one address may hold.
+        let connections = ConnectionLimiter(total: 8 * config.maxSessions, perSource: 2 * config.maxSessionsPerSource + 16,
+                                            reason: "http-connections", refusals: refusals)
         let channel = try HTTPServer.start(group: group, host: config.httpHost, port: config.httpPort, tls: https,
-                                           router: { request, loop in
+                                           connections: connections, router: { request, loop in
             longPoll.handle(request, on: loop) ?? status.handle(request, on: loop)
                 ?? testRoutes?.handle(request, on: loop)
                 ?? files.handle(request, on: loop)
                 ?? loop.makeSucceededFuture(.text("not found\n", status: .notFound))
         }, webSocketPath: WebSocketSignalingHandler.path, maxFrame: WebSocketSignalingHandler.maxMessage, origins: origins,
+           hosts: hosts,
            webSocket: { WebSocketSignalingHandler(manager: manager) }).wait()
         self.channel = channel
         return channel.localAddress?.port ?? config.httpPort
@@ -127,7 +141,7 @@ public final class GatewayServer {
                   tlsListen: port == config.sipListenPort ? tlsListen : nil, registerExpires: config.registerExpires,
                   keepAliveSeconds: config.sipKeepAliveSeconds,
                   trustedSources: server.map { Self.trustedSources(server: $0.host, peers: config.sipTrustedPeers) },
-                  refusals: refusals)
+                  refusals: refusals, maxCallRate: config.maxCallRate)
         }
         var server = config.sipServer.map {
             SIPPeer(SIPPeer.Transport(rawValue: config.sipServerTransport.uppercased()) ?? .udp, host: $0.host, port: $0.port)

@@ -31,6 +31,8 @@ usage: webrtc-gateway [options]
                           (default plain RTP; SDES offers from SIP peers are always taken)
   --dtmf-info             send the browser's DTMF as SIP INFO too (it always goes as RFC 4733, and as
                           INFO when the SIP peer has no telephone-event)
+  --http-name NAME        a DNS name the gateway is reached by (repeatable): requests whose Host is
+                          another name are refused (DNS rebinding); IP addresses and localhost always pass
   --allowed-origin ORIGIN let pages of ORIGIN (e.g. https://app.example.com) use the signaling from a
                           browser, besides the gateway's own pages (repeatable)
   --poll-expiry SECONDS   sign out a long-poll client that stops polling for this long (default 30)
@@ -40,7 +42,11 @@ usage: webrtc-gateway [options]
                           users may call NUMBER only (repeatable; off by default)
   --sip-trusted-peer ADDR with --sip-server, also take SIP requests from this IP address (repeatable;
                           SIP from any other address than the server's is not answered)
+  --max-sessions N        signaling sessions in all (default 1000)
   --max-sessions-per-source N  signaling sessions from one IP address (default 200)
+  --ring-timeout SECONDS  a call that rings this long, either way, is given up (default 120)
+  --max-call-rate N       new SIP calls taken on per second; more are answered 503 with Retry-After,
+                          so that a flood cannot take the calls already up down with it (default 500)
   --test-routes           mount the test suite's routes under /test/ (browser-leg echo sessions, SIP
                           state, SIP calls placed on request); needs --http on loopback
   --media-demo [SECONDS]  instead of serving, run one simulated call through the media core and print it
@@ -116,6 +122,12 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
             config.anonymousDestinations.append(value())
         case "--sip-trusted-peer":
             config.sipTrustedPeers.append(value())
+        case "--ring-timeout":
+            config.ringTimeoutSeconds = number(in: 5...3600, "seconds")
+        case "--max-call-rate":
+            config.maxCallRate = number(in: 1...100_000, "calls per second")
+        case "--max-sessions":
+            config.maxSessions = number(in: 1...1_000_000, "sessions")
         case "--max-sessions-per-source":
             config.maxSessionsPerSource = number(in: 1...100_000, "sessions")
         case "--register-expires":
@@ -126,6 +138,8 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
             config.sipSRTP = true
         case "--dtmf-info":
             config.dtmfInfo = true
+        case "--http-name":
+            config.httpNames.append(value())
         case "--allowed-origin":
             config.allowedOrigins.append(value())
         case "--poll-expiry":

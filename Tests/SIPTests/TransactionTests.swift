@@ -199,3 +199,47 @@ private func sends(_ outs: [(UInt64, TransactionLayer.Output)]) -> [UInt64] {
         #expect(core.poll(now: 110_000_000) == [.sessionExpired(dialogID: dialog.id)]) // 50 + 90 - 30
     }
 }
+
+/// Overload: new calls beyond the admitted rate, and any new request once the
+/// table is full, get a stateless 503 with Retry-After; the rest goes on.
+@Suite struct OverloadTests {
+    private func invite(_ n: Int, toTag: String? = nil) -> SIPRequest {
+        var h = SIPHeaders()
+        h.add("Via", "SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bK\(n)")
+        h.add("From", "<sip:a@192.0.2.9>;tag=f\(n)")
+        h.add("To", "<sip:echo@127.0.0.1>" + (toTag.map { ";tag=\($0)" } ?? ""))
+        h.add("Call-ID", "c\(n)")
+        h.add("CSeq", "1 INVITE")
+        return SIPRequest(method: "INVITE", uri: SIPURI(user: "echo", host: "127.0.0.1"), headers: h)
+    }
+
+    private let peer = SIPPeer(.udp, host: "192.0.2.9", port: 5060)
+
+    private func refusal(_ out: [TransactionLayer.Output]) -> (Int, String?, String)? {
+        guard case .send(.response(let r), _)? = out.first, case .refused(let reason)? = out.last else { return nil }
+        return (r.statusCode, r.headers["Retry-After"], reason)
+    }
+
+    @Test func newCallsBeyondTheRateAreRefusedAndTheBucketRefills() {
+        let layer = TransactionLayer(callAdmission: CallAdmission(perSecond: 3, retryAfter: 7))
+        for n in 0..<3 { #expect(refusal(layer.receive(.request(invite(n)), from: peer, now: 0)) == nil) }
+        let shed = refusal(layer.receive(.request(invite(3)), from: peer, now: 0))
+        #expect(shed?.0 == 503 && shed?.1 == "7" && shed?.2 == "sip-call-rate")
+        #expect(layer.count == 3)                                                   // no transaction for it
+        // In-dialog requests (a re-INVITE) and other methods are not new calls.
+        #expect(refusal(layer.receive(.request(invite(4, toTag: "x")), from: peer, now: 0)) == nil)
+        #expect(refusal(layer.receive(.request(invite(5)), from: peer, now: 333_334)) == nil)   // a third of a second: one token
+        #expect(refusal(layer.receive(.request(invite(6)), from: peer, now: 333_334)) != nil)
+        #expect(refusal(layer.receive(.request(invite(7)), from: peer, now: UInt64.max)) == nil) // refills, no overflow
+    }
+
+    @Test func aFullTableRefusesNewRequestsButAnswersRetransmissions() {
+        let layer = TransactionLayer(maxTransactions: 2)
+        _ = layer.receive(.request(invite(0)), from: peer, now: 0)
+        _ = layer.receive(.request(invite(1)), from: peer, now: 0)
+        #expect(refusal(layer.receive(.request(invite(2)), from: peer, now: 0))?.2 == "sip-transactions-full")
+        let again = layer.receive(.request(invite(0)), from: peer, now: 1)          // a retransmission: its 100 again
+        guard case .send(.response(let trying), _)? = again.first else { Issue.record("no answer"); return }
+        #expect(trying.statusCode == 100)
+    }
+}

@@ -80,3 +80,24 @@ import Testing
         #expect(session.bridge.stats(GWM_LEG_A).packets_received == 0)
     }
 }
+
+/// A leg whose browser never completes ICE and DTLS fails at its deadline (and
+/// so gives its port back); one that does is not held to it.
+@Suite struct BrowserLegSetupDeadlineTests {
+    @Test func anUnansweredOfferFailsAtTheDeadline() throws {
+        var cfg = MediaBridge.defaultConfig()
+        cfg.legs.0.ssrc = 1
+        cfg.legs.1.ssrc = 2
+        cfg.legs.0.codec = GWM_CODEC_PCMU
+        cfg.legs.0.payload_type = 0
+        cfg.legs.0.require_srtp = 1
+        let session = BrowserMediaSession(ice: ICELiteAgent(local: ICECredentials(ufrag: "gwuf", pwd: "gatewaypasswordgateway"),
+                                                            remote: nil),
+                                          dtls: nil, bridge: try MediaBridge(config: cfg), setupDeadline: 15_000_000)
+        #expect(session.nextTimeout == 15_000_000)
+        #expect(session.pollControl(now: 14_999_999).isEmpty && session.takeEvents().isEmpty)
+        _ = session.pollControl(now: 15_000_000)
+        #expect(session.takeEvents() == [.failed("media setup (ICE, DTLS) did not complete in time")])
+        #expect(session.nextTimeout == nil)
+    }
+}

@@ -60,6 +60,10 @@ def test_test_routes_are_off_unless_asked_for_and_only_on_loopback(start_gateway
     except urllib.error.HTTPError as e:
         assert e.code == 404
     assert get(gw, "/test/sip")[0] == 404
+    c = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=5)
+    c.request("POST", "/test/call?user=1001&to=sip:2000@192.0.2.1")
+    assert c.getresponse().status == 404          # the gateway places no call on a stranger's word
+    c.close()
     assert status(gw)["mediaPortsFree"] == before
     refused = subprocess.run([BINARY, "--http", "0.0.0.0:0", "--sip-listen", "127.0.0.1:0", "--test-routes"],
                              capture_output=True, text=True, timeout=30)
@@ -123,3 +127,61 @@ def test_sessions_per_source_are_capped(start_gateway):
     c.request("POST", "/sign_in", body="b1:x")
     assert c.getresponse().status == 200                      # another address is not held back
     assert status(gw)["refused"].get("too-many-sessions") == 1
+
+
+def test_a_long_poll_client_that_stops_reading_is_signed_out_when_its_queue_overflows(start_gateway):
+    gw = start_gateway()
+    s, body = post_sign_in(gw, "1001:x")
+    assert s == 200, body
+    ssid = body.splitlines()[0].split("=", 1)[1]
+    assert status(gw)["gateway"]["signedIn"] == 1
+    c = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=5)
+    for _ in range(300):         # each earns an error event; the client never polls for them
+        c.request("POST", f"/message?from={ssid}&to=x", body='JSON {"type":"no-such-request"}')
+        c.getresponse().read()
+    c.close()
+    wait_until(lambda: status(gw)["gateway"]["signedIn"] == 0 and status(gw)["gateway"]["sessions"] == 0, 5,
+               what="the session ended")
+    wait_until(lambda: "1001" not in gw.sip_status()["registrations"], 5, what="its registration removed")
+
+
+def post_sign_in(gw, body):
+    c = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=15)
+    c.request("POST", "/sign_in", body=body)
+    r = c.getresponse()
+    out = (r.status, r.read().decode())
+    c.close()
+    return out
+
+
+def test_a_host_name_the_gateway_was_not_given_is_refused(start_gateway):
+    """DNS rebinding: a page of rebind.example, its name pointed at the gateway, is not the gateway's page."""
+    gw = start_gateway("--http-name", "gw.example")
+    for host, expected in ((f"rebind.example:{gw.port}", 421), (f"gw.example:{gw.port}", 200),
+                           (f"127.0.0.1:{gw.port}", 200), (f"localhost:{gw.port}", 200)):
+        c = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=5)
+        c.request("GET", "/status", headers={"Host": host})
+        assert c.getresponse().status == expected, host
+        c.close()
+    with socket.create_connection(("127.0.0.1", gw.port), timeout=5) as s:      # nor its WebSocket
+        s.sendall((f"GET /ws HTTP/1.1\r\nHost: rebind.example:{gw.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+        assert b" 101 " not in s.recv(4096).split(b"\r\n")[0]
+
+
+def test_http_connections_per_source_are_bounded(start_gateway):
+    gw = start_gateway("--max-sessions-per-source", "2")      # 2 * 2 + 16 = 20 HTTP connections from one address
+    held = [socket.create_connection(("127.0.0.1", gw.port), timeout=5) for _ in range(20)]
+    extra = socket.create_connection(("127.0.0.1", gw.port), timeout=5)
+    extra.settimeout(5)
+    assert extra.recv(1) == b""                                 # closed at once
+    assert get(gw, "/status", source="127.0.0.2")[0] == 200     # another address is served
+    for s in held:
+        s.close()
+    def served():
+        try:
+            return get(gw, "/status")[0] == 200
+        except OSError:
+            return False
+    wait_until(served, 5, what="room again once they closed")
+    assert status(gw)["refused"].get("http-connections", 0) >= 1

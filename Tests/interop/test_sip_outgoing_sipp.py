@@ -63,12 +63,6 @@ def uas_gateway(start_gateway):
     return start_gateway("--sip-domain", "example.com", "--register", "1001:secret")
 
 
-def test_call_routes_are_off_by_default(gateway):
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        post(gateway, "/test/call", user="1001", to="sip:2000@192.0.2.1")
-    assert refused.value.code == 404
-
-
 def call(gw, port, transport="udp"):
     return post(gw, "/test/call", user="1001", to=f"sip:2000@127.0.0.1:{port};transport={transport}")
 

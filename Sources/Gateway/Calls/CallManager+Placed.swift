@@ -31,6 +31,11 @@ extension CallManager {
         openBrowserLeg(call, offer: offer, legB: call.sipMedia.legConfig(nil), direction: GWM_SENDRECV) {
             self.startSIPCall(call)
         }
+        // A far end that rings forever (or never answers at all) does not hold the call and its ports.
+        loop.scheduleTask(in: settings.ringTimeout) { [weak self] in
+            guard let self, call.state == .starting || call.state == .ringing else { return }
+            self.hangUp(call, cause: "timeout", reason: "no answer within the ring timeout")
+        }
     }
 
     static func browserOffer(_ sdp: String?) -> SessionDescription? {

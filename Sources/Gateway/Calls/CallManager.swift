@@ -76,6 +76,8 @@ final class CallManager: SIPCallHandler {
             return .failure(refused(.tooManyFromSource))
         }
         let session = ClientSession(transport: transport, source: source)
+        // Later on the loop: the event that overflowed may be sent from inside the call model's own work.
+        session.ended = { [weak self] session, reason in self?.loop.execute { self?.close(session, reason: reason) } }
         sessions[session.id] = session
         sessionsBySource[source, default: 0] += 1
         return .success(session)

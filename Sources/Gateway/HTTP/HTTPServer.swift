@@ -41,28 +41,34 @@ public typealias HTTPRouter = @Sendable (HTTPRequest, EventLoop) -> EventLoopFut
 /// The HTTP/1.1 server of the gateway (signaling and static files).
 public enum HTTPServer {
     public static let maxBody = 64 * 1024
+    /// A connection that sends nothing for this long is closed: a long-poll
+    /// /wait is answered within 25 s, and the library pings its WebSocket every 25 s.
+    static let idleTimeout = TimeAmount.seconds(75)
 
     /// `webSocket` makes the handler of a connection upgraded at `webSocketPath`;
     /// with `tls`, every connection is HTTPS (and WSS), none in clear.
-    public static func start(group: EventLoopGroup, host: String, port: Int, tls: NIOSSLContext? = nil,
-                             router: @escaping HTTPRouter,
-                             webSocketPath: String, maxFrame: Int, origins: OriginPolicy,
+    static func start(group: EventLoopGroup, host: String, port: Int, tls: NIOSSLContext? = nil,
+                             connections: ConnectionLimiter, router: @escaping HTTPRouter,
+                             webSocketPath: String, maxFrame: Int, origins: OriginPolicy, hosts: HostPolicy,
                              webSocket: @escaping @Sendable () -> ChannelHandler) -> EventLoopFuture<Channel> {
         ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                if let tls {
-                    do { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) } catch {
-                        return channel.eventLoop.makeFailedFuture(error)
-                    }
+                guard connections.admit(channel) else { return channel.close() }
+                do {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+                    try channel.pipeline.syncOperations.addHandler(IdleCloser())
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
                 }
-                let http = HTTPRequestHandler(router: router)
+                let http = HTTPRequestHandler(router: router, hosts: hosts)
                 let upgrader = NIOWebSocketServerUpgrader(
                     maxFrameSize: maxFrame,
                     shouldUpgrade: { channel, head in
                         let path = RequestTarget(parsing: head.uri).path
-                        let permitted = path == webSocketPath && origins.permits(head.headers)
+                        let permitted = path == webSocketPath && hosts.permits(head.headers) && origins.permits(head.headers)
                         return channel.eventLoop.makeSucceededFuture(permitted ? HTTPHeaders() : nil)
                     },
                     upgradePipelineHandler: { channel, _ in
@@ -91,11 +97,15 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let router: HTTPRouter
+    private let hosts: HostPolicy
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var tooLarge = false
 
-    init(router: @escaping HTTPRouter) { self.router = router }
+    init(router: @escaping HTTPRouter, hosts: HostPolicy) {
+        self.router = router
+        self.hosts = hosts
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -110,6 +120,11 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .end:
             guard let head else { return }
             self.head = nil
+            guard hosts.permits(head.headers) else {
+                respond(context: context, head: head, .text("unknown Host: give the gateway this name with --http-name\n",
+                                                            status: .misdirectedRequest))
+                return
+            }
             if tooLarge {
                 respond(context: context, head: head, .text("request body over \(HTTPServer.maxBody) bytes\n", status: .payloadTooLarge))
                 return

@@ -17,6 +17,11 @@ public final class BrowserLegFactory: Sendable {
         public init(mediaIP: String) { self.mediaIP = mediaIP }
     }
 
+    /// A browser that does not complete ICE and DTLS within this (microseconds)
+    /// loses the leg and its port: browsers on loopback take ~0.1 s, across the
+    /// internet (TURN relays included) a few seconds.
+    static let setupTimeout: UInt64 = 15_000_000
+
     public enum Failure: Error, CustomStringConvertible {
         case notAcceptable(String)
         case noMediaPort
@@ -112,7 +117,8 @@ public final class BrowserLegFactory: Sendable {
                     }
                     var agent = ICELiteAgent(local: ice, remote: agreed.remoteICE)
                     for c in agreed.remoteCandidates { agent.addRemoteCandidate(c) }
-                    let session = BrowserMediaSession(ice: agent, dtls: dtls, bridge: bridge)
+                    let session = BrowserMediaSession(ice: agent, dtls: dtls, bridge: bridge,
+                                                      setupDeadline: BrowserLegHandler.now() + Self.setupTimeout)
                     let handler = BrowserLegHandler(session: session, otherLeg: otherLeg(channel.eventLoop), registry: registry,
                                                     id: id, offerAt: offerAt, logger: logger, onEnd: onEnd)
                     return channel.pipeline.addHandler(handler)

@@ -34,6 +34,8 @@ final class SIPService {
         /// nil = any (the embedded server, which binds to loopback only).
         var trustedSources: Set<String>?
         var refusals = Refusals()
+        /// New calls (out-of-dialog INVITEs) taken on per second; more get 503 + Retry-After.
+        var maxCallRate = 500
     }
 
     let settings: Settings
@@ -46,8 +48,16 @@ final class SIPService {
     var tcpConnections: [String: Channel] = [:]
     /// Requests waiting for a connection being opened, by peer: one connection each, not one per request.
     var connecting: [String: [SIPRequest]] = [:]
-    static let maxTCPConnections = 1024
-    let transactions = TransactionLayer()
+    /// Connections we opened (to the SIP server, to phones reached over TCP):
+    /// bounded apart from the ones strangers open to us, which cannot crowd them out.
+    var outboundConnections = 0
+    static let maxOutboundConnections = 1024
+    /// Connections accepted, in all and per source address.
+    let inboundLimiter: ConnectionLimiter
+    /// A connection on which nothing arrives for this long is closed (phones keep
+    /// theirs open with CRLF keep-alives, RFC 5626 §4.4.1).
+    static let streamIdleTimeout = TimeAmount.seconds(300)
+    let transactions: TransactionLayer
     private let endpoint: EndpointCore
     /// The embedded server's proxy; nil for the user agent.
     private var proxy: StatelessProxy?
@@ -76,6 +86,8 @@ final class SIPService {
         self.settings = settings
         self.loop = loop
         self.logger = logger
+        transactions = TransactionLayer(callAdmission: CallAdmission(perSecond: settings.maxCallRate))
+        inboundLimiter = ConnectionLimiter(total: 1024, perSource: 64, reason: "sip-connections", refusals: settings.refusals)
         endpoint = EndpointCore(registrar: settings.server == nil ? Registrar() : nil, makeTag: { Random.token(10) })
     }
 
@@ -91,7 +103,7 @@ final class SIPService {
                 let port = channel.localAddress?.port ?? self.settings.listenPort
                 return ServerBootstrap(group: self.loop)
                     .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-                    .childChannelInitializer { $0.pipeline.addHandler(SIPStreamHandler(service: self)) }
+                    .childChannelInitializer { self.accept($0, transport: .tcp, tls: nil) }
                     .bind(host: self.settings.listenHost, port: port)
                     .map { listener in
                         self.tcpListener = listener
@@ -116,18 +128,25 @@ final class SIPService {
 
     var boundPort: Int? { channel?.localAddress?.port }
 
+    /// A connection a peer opened to us: within the bounds, closed when idle.
+    private func accept(_ channel: Channel, transport: SIPPeer.Transport, tls: NIOSSLContext?) -> EventLoopFuture<Void> {
+        guard inboundLimiter.admit(channel) else { return channel.close() }
+        return channel.eventLoop.makeCompletedFuture {
+            let pipeline = channel.pipeline.syncOperations
+            if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
+            try pipeline.addHandler(IdleStateHandler(readTimeout: Self.streamIdleTimeout))
+            try pipeline.addHandler(IdleCloser())
+            try pipeline.addHandler(SIPStreamHandler(service: self, transport: transport))
+        }
+    }
+
     /// SIP over TLS from peers that connect to us (RFC 3261 §26.3.1): the
     /// connection, once up, is reused both ways like the ones we open.
     private func startTLSListener() {
         guard let (port, context) = settings.tlsListen else { return }
         ServerBootstrap(group: loop)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
-                    try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(service: self, transport: .tls))
-                }
-            }
+            .childChannelInitializer { self.accept($0, transport: .tls, tls: context) }
             .bind(host: settings.listenHost, port: port)
             .whenComplete { result in
                 switch result {
@@ -314,6 +333,8 @@ final class SIPService {
                 if calls.ack(ack) { callHandler?.acknowledged(ack) }
             case .stray(.response(let response), _):
                 if let callID = response.headers["Call-ID"], outgoing[callID] != nil { outgoingResponse(response, callID: callID) }
+            case .refused(let reason):
+                settings.refusals.count(reason)
             case .stray:
                 break
             }

@@ -25,9 +25,9 @@ final class SIPStreamHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
-        let peer = SIPPeer(transport, host: host, port: UInt16(port))
+        let peer = SIPPeer(transport, host: host, port: UInt16(clamping: port))
         self.peer = peer
-        if !service.connectionUp(peer, context.channel) { context.close(promise: nil) }
+        service.connectionUp(peer, context.channel)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -60,11 +60,9 @@ final class SIPStreamHandler: ChannelInboundHandler {
 extension SIPService {
     static func key(_ peer: SIPPeer) -> String { "\(peer.transport.rawValue):\(peer.host):\(peer.port)" }
 
-    /// Registers an accepted or opened connection; false when there are too many.
-    func connectionUp(_ peer: SIPPeer, _ channel: Channel) -> Bool {
-        guard tcpConnections.count < Self.maxTCPConnections else { return false }
+    /// Registers an accepted or opened connection (both are bounded before they get here).
+    func connectionUp(_ peer: SIPPeer, _ channel: Channel) {
         tcpConnections[Self.key(peer)] = channel
-        return true
     }
 
     func connectionDown(_ peer: SIPPeer, _ channel: Channel) {
@@ -84,7 +82,7 @@ extension SIPService {
             return
         }
         let tls = peer.transport == .tls ? settings.tls : nil
-        guard connecting[key] == nil, connecting.count + tcpConnections.count < Self.maxTCPConnections,
+        guard connecting[key] == nil, connecting.count + outboundConnections < Self.maxOutboundConnections,
               peer.transport != .tls || tls != nil else {
             logger.notice("no connection for a request to \(peer): too many waiting, too many connections, or no TLS")
             return handle(transactions.transportFailed(request, now: Self.now()), now: Self.now())
@@ -110,6 +108,8 @@ extension SIPService {
                 let waiting = self.connecting.removeValue(forKey: key) ?? []
                 switch result {
                 case .success(let channel):
+                    self.outboundConnections += 1
+                    channel.closeFuture.hop(to: self.loop).whenComplete { _ in self.outboundConnections -= 1 }
                     for request in waiting {
                         channel.write(channel.allocator.buffer(bytes: SIPMessage.request(request).bytes), promise: nil)
                     }

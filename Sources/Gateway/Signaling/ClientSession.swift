@@ -28,6 +28,10 @@ final class ClientSession {
     var password: String?
     var calls: [String: BrowserCall] = [:]
     static let maxCalls = 4
+    /// Ends the session in the call model (calls hung up, registration
+    /// removed) when its transport cannot take an event: nothing stays
+    /// signed in behind a client that no longer hears.
+    var ended: ((ClientSession, String) -> Void)?
 
     init(transport: SignalingTransport, source: String) {
         self.transport = transport
@@ -37,7 +41,10 @@ final class ClientSession {
     /// Sends an event; a transport that cannot take it ends the session.
     func send(_ event: [String: Any]) {
         guard state != .closed else { return }
-        if !transport.push(event) { transport.close() }
+        if !transport.push(event) {
+            transport.close()
+            ended?(self, "its signaling queue overflowed")
+        }
     }
 
     func error(_ code: String, _ message: String, call: String? = nil, request: String? = nil) {

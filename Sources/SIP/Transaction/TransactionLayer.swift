@@ -16,6 +16,9 @@ public final class TransactionLayer {
         case stray(SIPMessage, from: SIPPeer)
         /// The transaction timed out (timer B, F) or its transport failed: a 408 for the TU.
         case timeout(key: TransactionKey)
+        /// A new request was refused at a limit (answered statelessly with a 503
+        /// and Retry-After, also in the outputs): `reason` for the operator's counts.
+        case refused(reason: String)
     }
 
     enum State { case calling, trying, proceeding, accepted, completed, confirmed, terminated }
@@ -63,9 +66,14 @@ public final class TransactionLayer {
         static func == (a: Deadline, b: Deadline) -> Bool { a.at == b.at && a.transaction === b.transaction }
     }
 
-    public init(timers: TransactionTimers = TransactionTimers(), maxTransactions: Int = 10_000) {
+    /// New calls per second taken on; the rest are refused (overload control).
+    public var callAdmission: CallAdmission
+
+    public init(timers: TransactionTimers = TransactionTimers(), maxTransactions: Int = 100_000,
+                callAdmission: CallAdmission = CallAdmission(perSecond: 500)) {
         self.timers = timers
         self.maxTransactions = maxTransactions
+        self.callAdmission = callAdmission
     }
 
     public var count: Int { transactions.count }
@@ -203,6 +211,10 @@ public final class TransactionLayer {
         }
         if request.method == "ACK" { return [.stray(.request(request), from: peer)] }
         let invite = request.method == "INVITE"
+        if isFull { return refuse(request, from: peer, retryAfter: callAdmission.retryAfter, reason: "sip-transactions-full") }
+        if invite, Self.startsACall(request), !callAdmission.admit(now: now) {
+            return refuse(request, from: peer, retryAfter: callAdmission.retryAfter, reason: "sip-call-rate")
+        }
         let t = Transaction(layer: self, key: key, isInvite: invite, peer: peer, state: invite ? .proceeding : .trying,
                             request: request, interval: timers.t1)
         transactions[key] = t
@@ -215,6 +227,19 @@ public final class TransactionLayer {
         }
         out.append(.request(request, from: peer, key: key))
         return out
+    }
+
+    /// An INVITE outside any dialog (no To tag): a new call.
+    static func startsACall(_ request: SIPRequest) -> Bool {
+        guard let to = request.headers["To"] else { return true }
+        return (try? NameAddress(parsing: to))?.tag == nil
+    }
+
+    /// A 503 with Retry-After, sent without a transaction: a retransmission gets another.
+    private func refuse(_ request: SIPRequest, from peer: SIPPeer, retryAfter: Int, reason: String) -> [Output] {
+        var busy = Self.response(to: request, code: 503, reason: "Service Unavailable", toTag: "overload")
+        busy.headers.add("Retry-After", String(retryAfter))
+        return [.send(.response(busy), to: peer), .refused(reason: reason)]
     }
 
     /// Sends the transaction user's response to the request of `key`.

@@ -31,15 +31,23 @@ public final class BrowserMediaSession {
     public private(set) var events: [Event] = []
     public private(set) var isConnected = false
     private var failed = false
+    /// Until ICE has a path and (with DTLS) the handshake is done: past it the
+    /// leg fails, so that an offer nobody follows up holds no port for long.
+    public private(set) var setupDeadline: UInt64?
     let browserLeg = GWM_LEG_A
 
     /// `bridge` must have been created with `require_srtp` on leg A; with
-    /// SDES its keys are already set.
-    public init(ice: ICELiteAgent, dtls: DTLSEndpoint?, bridge: MediaBridge) {
+    /// SDES its keys are already set. `setupDeadline`: when the leg must be
+    /// up by (nil: no limit).
+    public init(ice: ICELiteAgent, dtls: DTLSEndpoint?, bridge: MediaBridge, setupDeadline: UInt64? = nil) {
         self.ice = ice
         self.dtls = dtls
         self.bridge = bridge
+        self.setupDeadline = setupDeadline
     }
+
+    /// ICE selected a path and, with DTLS, the keys are in place.
+    private var isSetUp: Bool { ice.selected != nil && (dtls == nil || isConnected) }
 
     /// Events since the last call.
     public func takeEvents() -> [Event] {
@@ -125,6 +133,14 @@ public final class BrowserMediaSession {
     /// The timers of ICE and DTLS only (the bridge's are drained separately, in place).
     public func pollControl(now: UInt64) -> [Output] {
         guard !failed else { return [] }
+        if let deadline = setupDeadline {
+            if isSetUp {
+                setupDeadline = nil
+            } else if now >= deadline {
+                fail("media setup (ICE, DTLS) did not complete in time")
+                return []
+            }
+        }
         var out: [Output] = []
         for e in ice.poll(now: now) { out += apply(e, now: now) }
         if let to = ice.selected, let dtls { out += dtls.poll(now: now).map { .toBrowser(to, $0) } }
@@ -136,7 +152,7 @@ public final class BrowserMediaSession {
         guard !failed else { return nil }
         // Asked after every media packet: compared in place, no array.
         let bridgeDue = bridge.nextTimeout == .max ? nil : bridge.nextTimeout
-        return earliest(earliest(ice.nextTimeout, dtls?.nextTimeout), bridgeDue)
+        return earliest(earliest(earliest(ice.nextTimeout, dtls?.nextTimeout), bridgeDue), setupDeadline)
     }
 
     private func earliest(_ a: UInt64?, _ b: UInt64?) -> UInt64? {
