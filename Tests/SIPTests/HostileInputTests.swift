@@ -67,3 +67,22 @@ import Testing
         }
     }
 }
+
+@Suite struct RegistrarContactTests {
+    private func register(contact: String, from host: String) throws -> Int {
+        let text = "REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP \(host):5060;branch=z9hG4bK3\r\n" +
+            "From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:a@127.0.0.1>\r\nCall-ID: r\r\nCSeq: 1 REGISTER\r\n" +
+            "Contact: <\(contact)>\r\nContent-Length: 0\r\n\r\n"
+        guard case .request(let request) = try SIPParser.parse(Array(text.utf8), framing: .datagram).message else { return 0 }
+        return Registrar().register(request, from: SIPPeer(.udp, host: host, port: 5060), now: 0, toTag: "t").statusCode
+    }
+
+    /// A binding may point only where the REGISTER came from: not at another
+    /// host, nor at a TCP port of some server the proxy would then connect to.
+    @Test func contactsOnlyOnTheSourceAddress() throws {
+        #expect(try register(contact: "sip:a@127.0.0.1:5070", from: "127.0.0.1") == 200)
+        #expect(try register(contact: "sip:a@10.1.2.3:25;transport=tcp", from: "127.0.0.1") == 403)
+        #expect(try register(contact: "sip:a@example.com", from: "127.0.0.1") == 403)
+        #expect(try register(contact: "sip:a@[::1]:5070", from: "::1") == 200)
+    }
+}
