@@ -96,6 +96,8 @@ final class SIPService {
     func start() -> EventLoopFuture<Void> {
         DatagramBootstrap(group: loop)
             .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            // Room for a burst while the loop sheds load (the kernel caps it at net.core.rmem_max).
+            .channelOption(ChannelOptions.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelInitializer { channel in channel.pipeline.addHandler(SIPDatagramHandler(service: self)) }
             .bind(host: settings.listenHost, port: settings.listenPort)
             .flatMap { channel in

@@ -12,6 +12,15 @@ public struct Dialog: Equatable, Sendable {
 
     public var id: String { "\(callID)|\(localTag)|\(remoteTag)" }
 
+    /// The id of the dialog a request sent to us belongs to: our tag is in its
+    /// To, the peer's in its From. nil outside a dialog.
+    public static func id(ofRequestToServer r: SIPRequest) -> String? {
+        guard let callID = r.headers["Call-ID"],
+              let local = r.headers["To"].flatMap({ try? NameAddress(parsing: $0) })?.tag,
+              let remote = r.headers["From"].flatMap({ try? NameAddress(parsing: $0) })?.tag else { return nil }
+        return "\(callID)|\(local)|\(remote)"
+    }
+
     /// The dialog a UAS creates by answering `request` with a tag (§12.1.1).
     public static func asServer(request: SIPRequest, localTag: String) -> Dialog? {
         guard let from = request.headers["From"].flatMap({ try? NameAddress(parsing: $0) }), let remoteTag = from.tag,

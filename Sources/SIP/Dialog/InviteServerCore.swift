@@ -1,3 +1,4 @@
+import HeapModule
 import WireInput
 
 /// The UAS side of calls (RFC 3261 §13.3, §15): dialogs created by answering
@@ -29,11 +30,23 @@ public final class InviteServerCore {
         /// A dialog we did not answer (a call we placed) kept here only while
         /// the 2xx to the far end's re-INVITE waits for its ACK.
         var borrowed = false
+
+        func has(deadline at: UInt64) -> Bool { retransmitAt == at || giveUpAt == at || expiresAt == at }
     }
 
     public var timers: TransactionTimers
     public private(set) var calls: [String: Call] = [:]
     public let maxCalls: Int
+    /// Every deadline set on a call, earliest first; one that is no longer its
+    /// call's is dropped when it comes up. No scan of the calls per message or
+    /// per tick: a server under load holds thousands of dialogs.
+    private var deadlines = Heap<Deadline>()
+
+    private struct Deadline: Comparable {
+        let at: UInt64
+        let dialogID: String
+        static func < (a: Deadline, b: Deadline) -> Bool { a.at < b.at }
+    }
 
     public init(timers: TransactionTimers = TransactionTimers(), maxCalls: Int = 10_000) {
         self.timers = timers
@@ -67,6 +80,7 @@ public final class InviteServerCore {
         let margin = min(32, seconds / 3)
         call.expiresAt = WireNumber.deadline(now, plus: WireNumber.microseconds(seconds: seconds - margin))
         calls[dialogID] = call
+        schedule(call.expiresAt, dialogID)
     }
 
     /// Our 2xx to the INVITE (or a re-INVITE) of `dialogID` went out: retransmit it until the ACK.
@@ -79,6 +93,8 @@ public final class InviteServerCore {
         }
         call.giveUpAt = now + timers.timeout64T1
         calls[dialogID] = call
+        schedule(call.retransmitAt, dialogID)
+        schedule(call.giveUpAt, dialogID)
     }
 
     /// Our 2xx to a re-INVITE in a dialog we created as the caller: the UAS
@@ -94,12 +110,16 @@ public final class InviteServerCore {
         sent2xx(response, dialogID: dialog.id, now: now)
     }
 
-    /// The dialog an in-dialog request belongs to.
-    public func dialog(for request: SIPRequest) -> Dialog? { calls.values.first { $0.dialog.matches(request) }?.dialog }
+    /// The dialog an in-dialog request belongs to (found by its id: Call-ID and tags).
+    public func dialog(for request: SIPRequest) -> Dialog? { call(for: request)?.dialog }
+
+    private func call(for request: SIPRequest) -> Call? {
+        Dialog.id(ofRequestToServer: request).flatMap { calls[$0] }
+    }
 
     /// An ACK for a 2xx: stops its retransmission. Returns whether it matched a call.
     public func ack(_ request: SIPRequest) -> Bool {
-        guard var call = calls.values.first(where: { $0.dialog.matches(request) }) else { return false }
+        guard var call = call(for: request) else { return false }
         call.confirmed = true
         call.pending2xx = nil
         call.retransmitAt = nil
@@ -111,7 +131,7 @@ public final class InviteServerCore {
     /// A new request in the dialog with a higher CSeq: the peer had our 2xx,
     /// so its ACK was only lost on the way; stop retransmitting.
     public func noteRequest(_ request: SIPRequest) {
-        guard var call = calls.values.first(where: { $0.dialog.matches(request) }), let pending = call.pending2xx,
+        guard var call = call(for: request), let pending = call.pending2xx,
               let sent = pending.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) }),
               let now = request.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) }), now.number > sent.number else { return }
         call.confirmed = true
@@ -126,7 +146,10 @@ public final class InviteServerCore {
 
     public func poll(now: UInt64) -> [Output] {
         var out: [Output] = []
-        for (id, var call) in calls {
+        while let due = deadlines.min, due.at <= now {
+            _ = deadlines.popMin()
+            let id = due.dialogID
+            guard var call = calls[id], call.has(deadline: due.at) else { continue }
             if let expiry = call.expiresAt, now >= expiry {
                 call.expiresAt = nil
                 calls[id] = call
@@ -145,6 +168,7 @@ public final class InviteServerCore {
                 call.interval = min(call.interval * 2, timers.t2)
                 call.retransmitAt = now + call.interval
                 calls[id] = call
+                schedule(call.retransmitAt, id)
                 out.append(.send(response, to: call.peer))
             }
         }
@@ -152,6 +176,14 @@ public final class InviteServerCore {
     }
 
     public var nextTimeout: UInt64? {
-        calls.values.flatMap { [$0.retransmitAt, $0.giveUpAt, $0.expiresAt].compactMap { $0 } }.min()
+        while let next = deadlines.min {
+            if calls[next.dialogID]?.has(deadline: next.at) == true { return next.at }
+            _ = deadlines.popMin()
+        }
+        return nil
+    }
+
+    private func schedule(_ at: UInt64?, _ dialogID: String) {
+        if let at { deadlines.insert(Deadline(at: at, dialogID: dialogID)) }
     }
 }
