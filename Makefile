@@ -51,7 +51,8 @@ sanitized-test:
 	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/host_test_sanitized
 	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/tls_test_sanitized
 
-FUZZ_FLAGS := -g -O1 -fuse-ld=lld -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+FUZZ_OPT ?= -O1
+FUZZ_FLAGS := -g $(FUZZ_OPT) -fuse-ld=lld -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -std=c11 -D_DEFAULT_SOURCE -Iinclude $(PKG_CFLAGS)
 FUZZ_TARGETS := fuzz_rtp fuzz_bridge
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))

@@ -6,6 +6,8 @@ the SIP side's recording decodes to the browser's 1 kHz, and the page hears
 600 Hz; a SIP peer that sends silence or nothing fails the same check."""
 import asyncio
 import os
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -96,6 +98,7 @@ def test_browser_calls_a_sip_phone(chromium, sip_gateway, network, rtp_peer, mod
         # RTCP without rtcp-mux (the phone did not offer it): to the port above its RTP, from the one above ours.
         rtcp_source = wait_until(lambda: peer.rtcp_from and peer.rtcp_from[0], 12, what="RTCP on the phone's RTCP port")
         assert rtcp_source[1] == peer.remote[1] + 1, (rtcp_source, peer.remote)
+        media_cannot_be_redirected(peer)
         # DTMF from the browser reaches the SIP side as RFC 4733 events; keys pressed while
         # earlier digits still play are queued behind them.
         a.dtmf("12")
@@ -115,6 +118,24 @@ def test_browser_calls_a_sip_phone(chromium, sip_gateway, network, rtp_peer, mod
         if sipp.poll() is None:
             sipp.kill()
     wait_until(lambda: nothing_open(sip_gateway), 5, what="no call left at the gateway")
+
+
+def media_cannot_be_redirected(peer):
+    """A packet from another port of the phone's address (a spoofer on its network, or behind its NAT)
+    does not move the call's audio: the SIP leg latched on the phone's port with its first packet."""
+    spoof = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    spoof.bind(("127.0.0.1", 0))
+    spoof.settimeout(1.0)
+    try:
+        for seq in range(5):
+            spoof.sendto(struct.pack("!BBHII", 0x80, 0, 40000 + seq, 9_000_000 + 160 * seq, 0xbad) + b"\xff" * 160,
+                         peer.remote)
+        before = len(peer.audio.get(0, b""))
+        with pytest.raises(socket.timeout):
+            spoof.recv(2048)                                          # nothing comes to the spoofer
+        assert len(peer.audio.get(0, b"")) > before + 4000            # and the phone still gets its audio
+    finally:
+        spoof.close()
 
 
 @pytest.mark.parametrize("scenario", ["uac_call_browser.xml", "uac_call_browser_delayed_offer.xml"],

@@ -94,35 +94,45 @@ final class SIPService {
     static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds / 1000 }
 
     func start() -> EventLoopFuture<Void> {
+        bindUDPAndTCP(attempts: settings.listenPort == 0 ? 20 : 1).map { channel, listener in
+            self.channel = channel
+            self.tcpListener = listener
+            let port = channel.localAddress?.port ?? self.settings.listenPort
+            let upstream = self.settings.server.map { "server \($0)" } ?? "embedded registrar"
+            self.logger.info("SIP listening on udp and tcp \(self.settings.listenHost):\(port), \(upstream)")
+            if self.isServer {
+                self.proxy = StatelessProxy(host: self.settings.listenHost, port: UInt16(port), domain: self.settings.domain,
+                                            localUsers: Set(TestNumber.allCases.map(\.rawValue)))
+            }
+            self.startRegistrations(localPort: UInt16(port))
+            self.startTLSListener()
+            if !self.isServer, self.settings.keepAliveSeconds > 0 {
+                let every = TimeAmount.seconds(Int64(self.settings.keepAliveSeconds))
+                self.loop.scheduleRepeatedTask(initialDelay: every, delay: every) { [weak self] _ in
+                    self?.sendKeepAlive()
+                }
+            }
+        }
+    }
+
+    /// UDP and TCP on the same port. Asked for port 0, the port UDP got may be
+    /// taken for TCP: then both are let go and another is tried.
+    private func bindUDPAndTCP(attempts: Int) -> EventLoopFuture<(Channel, Channel)> {
         DatagramBootstrap(group: loop)
             .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             // Room for a burst while the loop sheds load (the kernel caps it at net.core.rmem_max).
             .channelOption(ChannelOptions.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelInitializer { channel in channel.pipeline.addHandler(SIPDatagramHandler(service: self)) }
             .bind(host: settings.listenHost, port: settings.listenPort)
-            .flatMap { channel in
-                self.channel = channel
-                let port = channel.localAddress?.port ?? self.settings.listenPort
-                return ServerBootstrap(group: self.loop)
+            .flatMap { udp in
+                ServerBootstrap(group: self.loop)
                     .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                     .childChannelInitializer { self.accept($0, transport: .tcp, tls: nil) }
-                    .bind(host: self.settings.listenHost, port: port)
-                    .map { listener in
-                        self.tcpListener = listener
-                        let upstream = self.settings.server.map { "server \($0)" } ?? "embedded registrar"
-                        self.logger.info("SIP listening on udp and tcp \(self.settings.listenHost):\(port), \(upstream)")
-                        if self.isServer {
-                            self.proxy = StatelessProxy(host: self.settings.listenHost, port: UInt16(port),
-                                                        domain: self.settings.domain,
-                                                        localUsers: Set(TestNumber.allCases.map(\.rawValue)))
-                        }
-                        self.startRegistrations(localPort: UInt16(port))
-                        self.startTLSListener()
-                        if !self.isServer, self.settings.keepAliveSeconds > 0 {
-                            let every = TimeAmount.seconds(Int64(self.settings.keepAliveSeconds))
-                            self.loop.scheduleRepeatedTask(initialDelay: every, delay: every) { [weak self] _ in
-                                self?.sendKeepAlive()
-                            }
+                    .bind(host: self.settings.listenHost, port: udp.localAddress?.port ?? self.settings.listenPort)
+                    .map { (udp, $0) }
+                    .flatMapError { error in
+                        udp.close().flatMap {
+                            attempts > 1 ? self.bindUDPAndTCP(attempts: attempts - 1) : self.loop.makeFailedFuture(error)
                         }
                     }
             }

@@ -24,11 +24,6 @@ public final class Registrar {
     }
 
     /// The address-of-record key of a URI: user@host, case-insensitive host.
-    static func sameHost(_ a: String, _ b: String) -> Bool {
-        func bare(_ h: String) -> Substring { Substring(h).trimmingPrefix("[").split(separator: "]").first ?? "" }
-        return bare(a).lowercased() == bare(b).lowercased()
-    }
-
     public static func aor(_ uri: SIPURI) -> String { "\(uri.user ?? "")@\(uri.host.lowercased())" }
 
     /// Current contacts of an AOR, pruning the expired ones.
@@ -67,11 +62,6 @@ public final class Registrar {
         } else {
             for value in contacts {
                 guard let contact = try? NameAddress(parsing: value) else { return reply(400, "Bad Contact") }
-                // A binding points where the REGISTER came from, nowhere else: the proxy
-                // must not become a way to send requests (or open connections) to any host.
-                guard Self.sameHost(contact.uri.host, peer.host) else {
-                    return reply(403, "Contact Must Be The Address The REGISTER Came From")
-                }
                 let uri = contact.uri.description
                 let expires = contact.parameters.value("expires").flatMap(WireNumber.deltaSeconds) ?? headerExpires ?? defaultExpires
                 if expires != 0 && expires < minExpires {

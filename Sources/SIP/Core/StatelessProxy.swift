@@ -61,14 +61,10 @@ public struct StatelessProxy: Sendable {
         forwarded.headers.set("Max-Forwards", String(hops - 1))
         forwarded.uri = target.uri
         guard let top = r.headers.values("Via").first else { return .drop }
-        let uriTransport = target.uri.parameters.value("transport")?.uppercased()
-        let peer: SIPPeer
-        if let registeredFrom = target.peer, registeredFrom.transport != .udp {
-            peer = registeredFrom      // a TCP/TLS user is reached on its own connection (RFC 5626 in spirit)
-        } else {
-            peer = SIPPeer(uriTransport.flatMap(SIPPeer.Transport.init) ?? .udp, host: target.uri.host,
-                           port: target.uri.port ?? 5060)
-        }
+        // A registered user is reached where its REGISTER came from (its own TCP/TLS connection, or
+        // its UDP source: RFC 5626 and RFC 3581 in spirit), never at a host its Contact names: a
+        // registration cannot point the proxy at any other host, or make it open a connection there.
+        guard let peer = target.peer else { return r.method == "ACK" ? .drop : .reject(code: 404, reason: "Not Found") }
         // Our Via names the transport the request leaves on, and our port for it.
         let via = Via(transport: peer.transport.rawValue, host: host, port: peer.transport == .tls ? tlsPort ?? port : port,
                       parameters: [SIPParameter(name: "branch", value: Self.branchPrefix + Self.digest(top))])
