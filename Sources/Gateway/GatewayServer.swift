@@ -31,6 +31,8 @@ public final class GatewayServer {
         public var sipDomain: String?
         /// Accounts to register at start (until sign-in does it per browser user).
         public var sipAccounts: [(user: String, password: String)] = []
+        /// The embedded SIP server's accounts: with any, REGISTER and new INVITEs need Digest credentials.
+        public var embeddedAccounts: [(user: String, password: String)] = []
         /// The registration interval the user agent asks for, in seconds.
         public var registerExpires = 3600
         /// How often to ping the SIP server (double CRLF) while users are registered; 0 = never.
@@ -147,8 +149,15 @@ public final class GatewayServer {
             SIPPeer(SIPPeer.Transport(rawValue: config.sipServerTransport.uppercased()) ?? .udp, host: $0.host, port: $0.port)
         }
         if server == nil {
-            let embedded = SIPService(settings: settings(port: config.sipListenPort, server: nil, accounts: []),
-                                      loop: group.next(), logger: logger)
+            var embeddedSettings = settings(port: config.sipListenPort, server: nil, accounts: [])
+            // The gateway's own accounts are the embedded server's too: they register there.
+            let accounts = config.embeddedAccounts + config.sipAccounts
+            if !config.embeddedAccounts.isEmpty {
+                embeddedSettings.authentication = DigestVerifier(
+                    realm: domain, accounts: Dictionary(accounts.map { ($0.user, $0.password) }, uniquingKeysWith: { first, _ in first }),
+                    secret: Random.bytes(32))
+            }
+            let embedded = SIPService(settings: embeddedSettings, loop: group.next(), logger: logger)
             try embedded.start().wait()
             self.embeddedSIP = embedded
             server = SIPPeer(.udp, host: config.sipListenHost, port: UInt16(embedded.boundPort ?? config.sipListenPort))
@@ -162,15 +171,15 @@ public final class GatewayServer {
     }
 
     /// What must not face the internet: the test routes, and the embedded SIP
-    /// server, which has no accounts (anyone could register any user at any
-    /// Contact). Both are for loopback only.
+    /// server without accounts (anyone could register any user). Both are for
+    /// loopback only.
     static func checkExposure(_ config: Config) throws {
         if config.testRoutes, !isLoopback(config.httpHost) {
             throw GatewayError.configuration("--test-routes needs --http on a loopback address, not \(config.httpHost)")
         }
-        if config.sipServer == nil, !isLoopback(config.sipListenHost) {
+        if config.sipServer == nil, config.embeddedAccounts.isEmpty, !isLoopback(config.sipListenHost) {
             throw GatewayError.configuration(
-                "the embedded SIP server (no --sip-server) has no accounts: --sip-listen must be a loopback address, not \(config.sipListenHost)")
+                "the embedded SIP server (no --sip-server) has no accounts (--sip-account): --sip-listen must be a loopback address, not \(config.sipListenHost)")
         }
     }
 

@@ -11,8 +11,8 @@ usage: webrtc-gateway [options]
   --media-ip ADDR         the address of the media ports, put in the SDP (default 127.0.0.1)
   --rtp-ports LOW-HIGH    the UDP ports for media, one per call leg (default 40000-40999)
   --sip-listen HOST:PORT  where the SIP stack listens, UDP and TCP (default 127.0.0.1:5060); without
-                          --sip-server the embedded SIP server listens here, on loopback only (it has
-                          no accounts; the gateway's own user agent then takes a free port beside it)
+                          --sip-server the embedded SIP server listens here, on loopback only unless it
+                          has --sip-account accounts (the gateway's own user agent takes a free port beside it)
   --sip-server [tcp:|tls:]HOST:PORT  the SIP server / outbound proxy the browser users register with
                           (UDP; TCP or TLS with the prefix); without it the embedded registrar/proxy runs,
                           with the numbers echo, tone, busy and ring
@@ -23,6 +23,9 @@ usage: webrtc-gateway [options]
   --sip-domain NAME       the SIP domain of the users (default: the --sip-listen host)
   --register USER:PASS    register USER on the SIP server at start (repeatable; browser users are
                           registered when they sign in)
+  --sip-account USER:PASS an account of the embedded SIP server (repeatable): with any, it asks every
+                          REGISTER and new INVITE for Digest credentials, and may listen on a
+                          non-loopback --sip-listen address
   --register-expires SECONDS  the registration interval asked of the SIP server (default 3600;
                           refreshed at half of what it grants)
   --sip-keepalive SECONDS ping the SIP server (CRLF CRLF, RFC 5626) this often while users are
@@ -93,6 +96,10 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
             guard let n = Int(v), range.contains(n) else { fail("\(flag) wants \(what) (\(range.lowerBound)-\(range.upperBound)), got \(v)") }
             return n
         }
+        func account(_ v: String) -> (user: String, password: String) {
+            guard let colon = v.firstIndex(of: ":") else { fail("\(flag) wants USER:PASSWORD") }
+            return (String(v[..<colon]), String(v[v.index(after: colon)...]))
+        }
         func hostPort(_ v: String) -> (String, UInt16) {
             guard let colon = v.lastIndex(of: ":"), let port = UInt16(v[v.index(after: colon)...]) else {
                 fail("\(flag) wants HOST:PORT, got \(v)")
@@ -159,9 +166,9 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
         case "--sip-domain":
             config.sipDomain = value()
         case "--register":
-            let v = value()
-            guard let colon = v.firstIndex(of: ":") else { fail("--register wants USER:PASSWORD") }
-            config.sipAccounts.append((String(v[..<colon]), String(v[v.index(after: colon)...])))
+            config.sipAccounts.append(account(value()))
+        case "--sip-account":
+            config.embeddedAccounts.append(account(value()))
         case "--media-ip":
             config.mediaIP = value()
         case "--rtp-ports":

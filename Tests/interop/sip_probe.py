@@ -18,12 +18,12 @@ def request(method, uri, port, call_id, extra="", body=""):
     return text.encode()
 
 
-def exchange(sip_port, build, source="127.0.0.1", timeout=2.0, final=True):
+def exchange(sip_port, build, source="127.0.0.1", timeout=2.0, final=True, host="127.0.0.1"):
     """Sends build(local_port) from `source` to the gateway's SIP port; returns the first final
     response (or the first response when final=False), None when nothing comes within `timeout`."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind((source, 0))
-        s.sendto(build(s.getsockname()[1]), ("127.0.0.1", sip_port))
+        s.sendto(build(s.getsockname()[1]), (host, sip_port))
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:
             s.settimeout(left)

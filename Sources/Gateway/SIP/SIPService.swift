@@ -36,6 +36,8 @@ final class SIPService {
         var refusals = Refusals()
         /// New calls (out-of-dialog INVITEs) taken on per second; more get 503 + Retry-After.
         var maxCallRate = 500
+        /// The embedded server's accounts: REGISTER and new INVITEs must authenticate.
+        var authentication: DigestVerifier?
     }
 
     let settings: Settings
@@ -263,6 +265,11 @@ final class SIPService {
             }
             Self.markReceived(&r, from: source)
             incoming = .request(r)
+            if let verifier = settings.authentication, endpoint.validator.validate(r) == nil,
+               let demand = verifier.demand(for: r, now: now, toTag: Random.token(10)) {
+                write(.response(demand), to: source)
+                return
+            }
             // The proxy relays only what passes the request checks; the rest gets its 4xx/5xx from the endpoint.
             if let proxy, let registrar = endpoint.registrar, endpoint.validator.validate(r) == nil {
                 switch proxy.route(r, registrar: registrar, now: now) {

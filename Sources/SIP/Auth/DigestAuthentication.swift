@@ -2,16 +2,11 @@ import CGatewayTLS
 
 /// HTTP Digest authentication for SIP (RFC 3261 §22, RFC 2617, RFC 7616):
 /// reading a challenge and computing the Authorization for it.
-public struct DigestChallenge: Equatable, Sendable {
-    public var realm: String
-    public var nonce: String
-    public var opaque: String?
-    public var algorithm: String      // "MD5", "SHA-256", "SHA-512-256" (upper case)
-    public var qop: [String]          // offered: "auth", "auth-int"
-    public var stale: Bool
 
-    /// Parses `Digest realm="...", nonce="...", ...` (WWW-Authenticate or Proxy-Authenticate).
-    public init?(_ header: String) {
+/// The `name=value` (or `name="value"`) parameters after `Digest` in a
+/// challenge or an Authorization header; nil when it is not Digest.
+enum DigestParameters {
+    static func parse(_ header: String) -> [String: String]? {
         let t = SIPText.trim(Substring(header))
         guard t.lowercased().hasPrefix("digest") else { return nil }
         var params: [String: String] = [:]
@@ -22,7 +17,22 @@ public struct DigestChallenge: Equatable, Sendable {
             if v.first == "\"" && v.last == "\"" && v.count >= 2 { v = v.dropFirst().dropLast() }
             params[SIPText.trim(kv[0]).lowercased()] = String(v)
         }
-        guard let realm = params["realm"], let nonce = params["nonce"] else { return nil }
+        return params
+    }
+}
+public struct DigestChallenge: Equatable, Sendable {
+    public var realm: String
+    public var nonce: String
+    public var opaque: String?
+    public var algorithm: String      // "MD5", "SHA-256", "SHA-512-256" (upper case)
+    public var qop: [String]          // offered: "auth", "auth-int"
+    public var stale: Bool
+
+    /// Parses `Digest realm="...", nonce="...", ...` (WWW-Authenticate or Proxy-Authenticate).
+    public init?(_ header: String) {
+        guard let params = DigestParameters.parse(header), let realm = params["realm"], let nonce = params["nonce"] else {
+            return nil
+        }
         self.realm = realm
         self.nonce = nonce
         opaque = params["opaque"]
@@ -64,18 +74,27 @@ public struct DigestCredentials: Sendable {
     public func authorization(for challenge: DigestChallenge, method: String, uri: String, nonceCount: Int,
                               cnonce: String) -> String {
         let alg = challenge.algorithm
-        let ha1 = Self.hex(alg, "\(username):\(challenge.realm):\(password)")
-        let ha2 = Self.hex(alg, "\(method):\(uri)")
         var value = "Digest username=\"\(username)\", realm=\"\(challenge.realm)\", nonce=\"\(challenge.nonce)\", uri=\"\(uri)\""
         if challenge.qop.contains("auth") {
             let hexCount = String(nonceCount, radix: 16)
             let nc = String(repeating: "0", count: max(0, 8 - hexCount.count)) + hexCount
-            let response = Self.hex(alg, "\(ha1):\(challenge.nonce):\(nc):\(cnonce):auth:\(ha2)")
+            let response = response(algorithm: alg, realm: challenge.realm, nonce: challenge.nonce, method: method, uri: uri,
+                                    qop: (nc, cnonce))
             value += ", response=\"\(response)\", algorithm=\(alg), qop=auth, nc=\(nc), cnonce=\"\(cnonce)\""
         } else {
-            value += ", response=\"\(Self.hex(alg, "\(ha1):\(challenge.nonce):\(ha2)"))\", algorithm=\(alg)"
+            let response = response(algorithm: alg, realm: challenge.realm, nonce: challenge.nonce, method: method, uri: uri, qop: nil)
+            value += ", response=\"\(response)\", algorithm=\(alg)"
         }
         if let opaque = challenge.opaque { value += ", opaque=\"\(opaque)\"" }
         return value
+    }
+
+    /// The `response` value (RFC 2617 §3.2.2.1): with `qop` (nc, cnonce) for qop=auth, without for the RFC 2069 form.
+    func response(algorithm alg: String, realm: String, nonce: String, method: String, uri: String,
+                  qop: (nc: String, cnonce: String)?) -> String {
+        let ha1 = Self.hex(alg, "\(username):\(realm):\(password)")
+        let ha2 = Self.hex(alg, "\(method):\(uri)")
+        guard let qop else { return Self.hex(alg, "\(ha1):\(nonce):\(ha2)") }
+        return Self.hex(alg, "\(ha1):\(nonce):\(qop.nc):\(qop.cnonce):auth:\(ha2)")
     }
 }

@@ -230,7 +230,7 @@ public final class TransactionLayer {
     }
 
     /// An INVITE outside any dialog (no To tag): a new call.
-    static func startsACall(_ request: SIPRequest) -> Bool {
+    public static func startsACall(_ request: SIPRequest) -> Bool {
         guard let to = request.headers["To"] else { return true }
         return (try? NameAddress(parsing: to))?.tag == nil
     }
