@@ -64,6 +64,9 @@ public final class GatewayServer {
         /// New SIP calls taken on per second (by the embedded server and by the
         /// user agent each); more are answered 503 with Retry-After.
         public var maxCallRate = 500
+        /// An HTTP or WebSocket connection that sends nothing for this long is closed (a
+        /// long-poll /wait is answered within 25 s; the library pings its WebSocket every 25 s).
+        public var idleTimeoutSeconds = 75
         /// How long a call may ring, either way, before it is given up.
         public var ringTimeoutSeconds = 120
         public init() {}
@@ -117,7 +120,8 @@ public final class GatewayServer {
         let connections = ConnectionLimiter(total: 8 * config.maxSessions, perSource: 2 * config.maxSessionsPerSource + 16,
                                             reason: "http-connections", refusals: refusals)
         let channel = try HTTPServer.start(group: group, host: config.httpHost, port: config.httpPort, tls: https,
-                                           connections: connections, router: { request, loop in
+                                           connections: connections, idleTimeout: .seconds(Int64(config.idleTimeoutSeconds)),
+                                           router: { request, loop in
             longPoll.handle(request, on: loop) ?? status.handle(request, on: loop)
                 ?? testRoutes?.handle(request, on: loop)
                 ?? files.handle(request, on: loop)

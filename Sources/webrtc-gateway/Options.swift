@@ -47,6 +47,8 @@ usage: webrtc-gateway [options]
                           SIP from any other address than the server's is not answered)
   --max-sessions N        signaling sessions in all (default 1000)
   --max-sessions-per-source N  signaling sessions from one IP address (default 200)
+  --idle-timeout SECONDS  close an HTTP or WebSocket connection that sends nothing for this long
+                          (default 75; the library pings every 25 s, a long-poll wait lasts 25 s)
   --ring-timeout SECONDS  a call that rings this long, either way, is given up (default 120)
   --max-call-rate N       new SIP calls taken on per second; more are answered 503 with Retry-After,
                           so that a flood cannot take the calls already up down with it (default 500)
@@ -129,6 +131,8 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
             config.anonymousDestinations.append(value())
         case "--sip-trusted-peer":
             config.sipTrustedPeers.append(value())
+        case "--idle-timeout":
+            config.idleTimeoutSeconds = number(in: 30...3600, "seconds")
         case "--ring-timeout":
             config.ringTimeoutSeconds = number(in: 5...3600, "seconds")
         case "--max-call-rate":

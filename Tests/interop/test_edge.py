@@ -1,12 +1,12 @@
 """The edge: inputs that once ended the process, and what the gateway refuses to trust by default."""
 import http.client
 import json
-import os
 import socket
 import subprocess
+import time
 import urllib.request
 
-from conftest import BINARY, Gateway, wait_until
+from conftest import BINARY, wait_until
 from sip_probe import code_of, exchange, options, request
 
 SDP_SLASH_PORT = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=a / b\r\n"
@@ -185,3 +185,20 @@ def test_http_connections_per_source_are_bounded(start_gateway):
             return False
     wait_until(served, 5, what="room again once they closed")
     assert status(gw)["refused"].get("http-connections", 0) >= 1
+
+
+def test_unfinished_legs_and_idle_connections_are_let_go(start_gateway):
+    """An offer nobody follows with ICE and DTLS holds its media port 15 s at most (POST /test/echo once
+    took a port for good); a connection that sends nothing is closed after --idle-timeout."""
+    from hostile import BROWSER_SDP
+    gw = start_gateway("--idle-timeout", "30")
+    idle = socket.create_connection(("127.0.0.1", gw.port), timeout=40)
+    opened = time.monotonic()
+    free = status(gw)["mediaPortsFree"]
+    for _ in range(3):
+        assert gw.post("/test/echo", BROWSER_SDP)[0] == 200
+    assert status(gw)["mediaPortsFree"] == free - 3
+    wait_until(lambda: status(gw)["mediaPortsFree"] == free, 20, interval=0.5, what="the ports of the unfinished legs")
+    assert idle.recv(1) == b""                                      # closed by the gateway, not by our timeout
+    assert 29 <= time.monotonic() - opened <= 40
+    idle.close()

@@ -41,14 +41,12 @@ public typealias HTTPRouter = @Sendable (HTTPRequest, EventLoop) -> EventLoopFut
 /// The HTTP/1.1 server of the gateway (signaling and static files).
 public enum HTTPServer {
     public static let maxBody = 64 * 1024
-    /// A connection that sends nothing for this long is closed: a long-poll
-    /// /wait is answered within 25 s, and the library pings its WebSocket every 25 s.
-    static let idleTimeout = TimeAmount.seconds(75)
 
     /// `webSocket` makes the handler of a connection upgraded at `webSocketPath`;
     /// with `tls`, every connection is HTTPS (and WSS), none in clear.
+    /// `idleTimeout`: a connection that sends nothing for this long is closed.
     static func start(group: EventLoopGroup, host: String, port: Int, tls: NIOSSLContext? = nil,
-                             connections: ConnectionLimiter, router: @escaping HTTPRouter,
+                             connections: ConnectionLimiter, idleTimeout: TimeAmount, router: @escaping HTTPRouter,
                              webSocketPath: String, maxFrame: Int, origins: OriginPolicy, hosts: HostPolicy,
                              webSocket: @escaping @Sendable () -> ChannelHandler) -> EventLoopFuture<Channel> {
         ServerBootstrap(group: group)

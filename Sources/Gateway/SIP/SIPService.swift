@@ -360,6 +360,11 @@ final class SIPService {
         }
     }
 
+    /// The call we placed that an in-dialog request belongs to (by its Call-ID, not a scan of the calls).
+    private func placedCall(in r: SIPRequest) -> OutgoingCall? {
+        r.headers["Call-ID"].flatMap { outgoing[$0] }.flatMap { $0.dialog?.matches(r) == true ? $0 : nil }
+    }
+
     /// INVITE, CANCEL, BYE and in-dialog requests of the calls this gateway answers itself.
     private func handleCallRequest(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
         calls.noteRequest(r)
@@ -370,7 +375,7 @@ final class SIPService {
         }
         switch r.method {
         case "INVITE":
-            if let call = outgoing.values.first(where: { $0.dialog?.matches(r) == true }) {
+            if let call = placedCall(in: r) {
                 answerReInviteOnPlacedCall(r, key: key, call: call, now: now)
                 return true
             }
@@ -392,7 +397,7 @@ final class SIPService {
             }
             return true
         case "BYE":
-            if let call = outgoing.values.first(where: { $0.dialog?.matches(r) == true }) {
+            if let call = placedCall(in: r) {
                 respond(key, TransactionLayer.response(to: r, code: 200, reason: "OK"), now: now)
                 call.remoteHungUp()
                 logger.info("outgoing call \(call.callID) ended by BYE from \(peer)")
