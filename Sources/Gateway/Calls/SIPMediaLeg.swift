@@ -100,15 +100,14 @@ final class SIPMediaLeg: OtherLeg {
 
     fileprivate func received(_ envelope: AddressedEnvelope<ByteBuffer>, isRTCP: Bool, now: UInt64) {
         guard let sink, let peerHost, Self.sameHost(envelope.remoteAddress, peerHost) else { return }
-        // RTCP multiplexed on the RTP port latches with the RTP.
-        let isControl = isRTCP || (envelope.data.readableBytes > 1 &&
-            envelope.data.getInteger(at: envelope.data.readerIndex + 1, as: UInt8.self).map({ $0 >= 192 && $0 <= 223 }) == true)
-        let latchesRTP = !isRTCP && !isControl
+        // RTCP multiplexed on the RTP port does not latch by itself: the RTP latches for both.
+        let isMuxedRTCP = !isRTCP && envelope.data.readableBytes > 1 &&
+            envelope.data.getInteger(at: envelope.data.readerIndex + 1, as: UInt8.self).map({ $0 >= 192 && $0 <= 223 }) == true
         let latched = isRTCP ? rtcpLatched : rtpLatched
         let destination = isRTCP ? rtcpDestination : rtpDestination
         if latched, let destination, envelope.remoteAddress.port != destination.port { return }
         let accepted = envelope.data.withUnsafeReadableBytes { sink($0, now) }
-        guard accepted, !latched, isRTCP || latchesRTP else { return }
+        guard accepted, !latched, !isMuxedRTCP else { return }
         // Symmetric RTP/RTCP: answer where the peer really sends from, learnt once.
         if isRTCP {
             rtcpLatched = true
