@@ -46,9 +46,9 @@ public enum HTTPServer {
     /// with `tls`, every connection is HTTPS (and WSS), none in clear.
     /// `idleTimeout`: a connection that sends nothing for this long is closed.
     static func start(group: EventLoopGroup, host: String, port: Int, tls: NIOSSLContext? = nil,
-                             connections: ConnectionLimiter, idleTimeout: TimeAmount, router: @escaping HTTPRouter,
-                             webSocketPath: String, maxFrame: Int, origins: OriginPolicy, hosts: HostPolicy,
-                             webSocket: @escaping @Sendable () -> ChannelHandler) -> EventLoopFuture<Channel> {
+                      connections: ConnectionLimiter, idleTimeout: TimeAmount, router: @escaping HTTPRouter,
+                      webSocketPath: String, maxFrame: Int, origins: OriginPolicy, hosts: HostPolicy,
+                      webSocket: @escaping @Sendable () -> ChannelHandler) -> EventLoopFuture<Channel> {
         ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
