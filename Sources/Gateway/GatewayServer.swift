@@ -67,6 +67,8 @@ public final class GatewayServer {
         /// An HTTP or WebSocket connection that sends nothing for this long is closed (a
         /// long-poll /wait is answered within 25 s; the library pings its WebSocket every 25 s).
         public var idleTimeoutSeconds = 75
+        /// The same for SIP connections peers open to the gateway (TCP, TLS).
+        public var sipIdleTimeoutSeconds = 300
         /// How long a call may ring, either way, before it is given up.
         public var ringTimeoutSeconds = 120
         public init() {}
@@ -147,7 +149,7 @@ public final class GatewayServer {
                   tlsListen: port == config.sipListenPort ? tlsListen : nil, registerExpires: config.registerExpires,
                   keepAliveSeconds: config.sipKeepAliveSeconds,
                   trustedSources: server.map { Self.trustedSources(server: $0.host, peers: config.sipTrustedPeers) },
-                  refusals: refusals, maxCallRate: config.maxCallRate)
+                  refusals: refusals, maxCallRate: config.maxCallRate, streamIdleSeconds: config.sipIdleTimeoutSeconds)
         }
         var server = config.sipServer.map {
             SIPPeer(SIPPeer.Transport(rawValue: config.sipServerTransport.uppercased()) ?? .udp, host: $0.host, port: $0.port)

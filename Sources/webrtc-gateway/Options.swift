@@ -49,6 +49,8 @@ usage: webrtc-gateway [options]
   --max-sessions-per-source N  signaling sessions from one IP address (default 200)
   --idle-timeout SECONDS  close an HTTP or WebSocket connection that sends nothing for this long
                           (default 75; the library pings every 25 s, a long-poll wait lasts 25 s)
+  --sip-idle-timeout SECONDS  close a SIP TCP/TLS connection a peer opened when it sends nothing for this
+                          long (default 300; phones keep theirs with CRLF keep-alives)
   --ring-timeout SECONDS  a call that rings this long, either way, is given up (default 120)
   --max-call-rate N       new SIP calls taken on per second; more are answered 503 with Retry-After,
                           so that a flood cannot take the calls already up down with it (default 500)
@@ -133,6 +135,8 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
             config.sipTrustedPeers.append(value())
         case "--idle-timeout":
             config.idleTimeoutSeconds = number(in: 30...3600, "seconds")
+        case "--sip-idle-timeout":
+            config.sipIdleTimeoutSeconds = number(in: 30...86_400, "seconds")
         case "--ring-timeout":
             config.ringTimeoutSeconds = number(in: 5...3600, "seconds")
         case "--max-call-rate":

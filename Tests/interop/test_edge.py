@@ -189,16 +189,18 @@ def test_http_connections_per_source_are_bounded(start_gateway):
 
 def test_unfinished_legs_and_idle_connections_are_let_go(start_gateway):
     """An offer nobody follows with ICE and DTLS holds its media port 15 s at most (POST /test/echo once
-    took a port for good); a connection that sends nothing is closed after --idle-timeout."""
+    took a port for good); an HTTP or SIP connection that sends nothing is closed after its idle timeout."""
     from hostile import BROWSER_SDP
-    gw = start_gateway("--idle-timeout", "30")
+    gw = start_gateway("--idle-timeout", "30", "--sip-idle-timeout", "30")
     idle = socket.create_connection(("127.0.0.1", gw.port), timeout=40)
+    idle_sip = socket.create_connection(("127.0.0.1", gw.sip_port), timeout=40)
     opened = time.monotonic()
     free = status(gw)["mediaPortsFree"]
     for _ in range(3):
         assert gw.post("/test/echo", BROWSER_SDP)[0] == 200
     assert status(gw)["mediaPortsFree"] == free - 3
     wait_until(lambda: status(gw)["mediaPortsFree"] == free, 20, interval=0.5, what="the ports of the unfinished legs")
-    assert idle.recv(1) == b""                                      # closed by the gateway, not by our timeout
-    assert 29 <= time.monotonic() - opened <= 40
-    idle.close()
+    for connection in (idle, idle_sip):
+        assert connection.recv(1) == b""                            # closed by the gateway, not by our timeout
+        assert 29 <= time.monotonic() - opened <= 40
+        connection.close()

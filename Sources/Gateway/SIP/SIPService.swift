@@ -38,6 +38,9 @@ final class SIPService {
         var maxCallRate = 500
         /// The embedded server's accounts: REGISTER and new INVITEs must authenticate.
         var authentication: DigestVerifier?
+        /// A connection a peer opened on which nothing arrives for this long is closed
+        /// (phones keep theirs open with CRLF keep-alives, RFC 5626 §4.4.1).
+        var streamIdleSeconds = 300
     }
 
     let settings: Settings
@@ -56,9 +59,6 @@ final class SIPService {
     static let maxOutboundConnections = 1024
     /// Connections accepted, in all and per source address.
     let inboundLimiter: ConnectionLimiter
-    /// A connection on which nothing arrives for this long is closed (phones keep
-    /// theirs open with CRLF keep-alives, RFC 5626 §4.4.1).
-    static let streamIdleTimeout = TimeAmount.seconds(300)
     let transactions: TransactionLayer
     private let endpoint: EndpointCore
     /// The embedded server's proxy; nil for the user agent.
@@ -148,7 +148,7 @@ final class SIPService {
         return channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
             if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
-            try pipeline.addHandler(IdleStateHandler(readTimeout: Self.streamIdleTimeout))
+            try pipeline.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(settings.streamIdleSeconds))))
             try pipeline.addHandler(IdleCloser())
             try pipeline.addHandler(SIPStreamHandler(service: self, transport: transport))
         }
