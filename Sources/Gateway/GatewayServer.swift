@@ -156,9 +156,9 @@ public final class GatewayServer {
         }
         if server == nil {
             var embeddedSettings = settings(port: config.sipListenPort, server: nil, accounts: [])
-            // The gateway's own accounts are the embedded server's too: they register there.
-            let accounts = config.embeddedAccounts + config.sipAccounts
             if !config.embeddedAccounts.isEmpty {
+                // The gateway's own accounts are the embedded server's too: they register there.
+                let accounts = config.embeddedAccounts + config.sipAccounts
                 embeddedSettings.authentication = DigestVerifier(
                     realm: domain, accounts: Dictionary(accounts.map { ($0.user, $0.password) }, uniquingKeysWith: { first, _ in first }),
                     secret: Random.bytes(32))

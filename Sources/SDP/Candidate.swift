@@ -1,3 +1,5 @@
+import WireInput
+
 /// An ICE candidate attribute value (RFC 8839 §5.1):
 /// `<foundation> <component> <transport> <priority> <address> <port> typ <type> [extensions...]`
 public struct Candidate: Equatable, Sendable {
@@ -28,8 +30,10 @@ public struct Candidate: Equatable, Sendable {
         var body = Substring(text)
         if body.hasPrefix("candidate:") { body = body.dropFirst("candidate:".count) }
         let f = body.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-        guard f.count >= 8, f[6] == "typ", let component = Int(f[1]), let priority = UInt32(f[3]),
-              let port = UInt16(f[5]) else { return nil }
+        // Eight fields at least (checked first: every index below is among them), numbers as digits only.
+        guard f.count >= 8, f[6] == "typ", let component = WireNumber.exact(f[1], as: UInt8.self).map(Int.init),
+              let priority = WireNumber.exact(f[3], as: UInt32.self), let port = WireNumber.exact(f[5], as: UInt16.self)
+        else { return nil }
         var extensions: [(String, String)] = []
         var i = 8
         while i + 1 < f.count {

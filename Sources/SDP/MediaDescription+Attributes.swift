@@ -35,11 +35,11 @@ public struct RTPMap: Equatable, Sendable {
 
     init?(_ value: String) {
         let parts = value.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, let pt = UInt8(parts[0]), pt < 128 else { return nil }
+        guard parts.count == 2, let pt = WireNumber.exact(parts[0], as: UInt8.self), pt < 128 else { return nil }
         let enc = parts[1].split(separator: "/")
-        guard enc.count >= 2, let clock = UInt32(enc[1]) else { return nil }
+        guard enc.count >= 2, let clock = WireNumber.exact(enc[1], as: UInt32.self) else { return nil }
         self.init(payloadType: pt, name: String(enc[0]), clockRate: clock,
-                  channels: enc.count > 2 ? Int(enc[2]) : nil)
+                  channels: enc.count > 2 ? WireNumber.exact(enc[2], as: UInt8.self).map(Int.init) : nil)
     }
 
     var value: String {

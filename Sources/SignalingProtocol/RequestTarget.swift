@@ -14,13 +14,21 @@ public struct RequestTarget: Equatable, Sendable {
         let (path, queryText) = uri.splitOnce("?")
         self.path = path.isEmpty ? "/" : String(path)
         query = [:]
-        guard let queryText else { return }
-        for pair in queryText.split(separator: "&").prefix(Self.maxQueryPairs) {
+        if let queryText { query = Self.formFields(queryText) }
+    }
+
+    /// `a=1&b=x+y` (a query, or a form-encoded body), decoded; a field without
+    /// `=` has an empty value, one without a name is dropped, at most
+    /// `maxQueryPairs` are read.
+    public static func formFields(_ text: some StringProtocol) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&").prefix(maxQueryPairs) {
             let (name, value) = pair.splitOnce("=")
-            let key = Self.percentDecoded(name)
+            let key = percentDecoded(name)
             guard !key.isEmpty else { continue }
-            query[key] = value.map(Self.percentDecoded) ?? ""
+            fields[key] = value.map(percentDecoded) ?? ""
         }
+        return fields
     }
 
     /// Percent- and `+`-decoding (form encoding) that leaves malformed escapes as they are.

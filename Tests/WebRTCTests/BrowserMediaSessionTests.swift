@@ -13,7 +13,7 @@ import Testing
     let local = ICECredentials(ufrag: "gwuf", pwd: "gateway-password-0123456")
     let browserAddress = TransportAddress(ip: [127, 0, 0, 1], port: 50000)
 
-    func makeSession() throws -> BrowserMediaSession {
+    func makeSession(withDTLS: Bool = true, setupDeadline: UInt64? = nil) throws -> BrowserMediaSession {
         var cfg = MediaBridge.defaultConfig()
         cfg.legs.0.ssrc = 1
         cfg.legs.1.ssrc = 2
@@ -21,9 +21,10 @@ import Testing
         cfg.legs.0.payload_type = 0
         cfg.legs.0.require_srtp = 1
         cfg.rtcp_interval_ms = 0
-        let dtls = try DTLSEndpoint(identity: Self.gatewayIdentity, role: .server, expected: Self.browserIdentity.fingerprint)
+        let dtls = withDTLS
+            ? try DTLSEndpoint(identity: Self.gatewayIdentity, role: .server, expected: Self.browserIdentity.fingerprint) : nil
         return BrowserMediaSession(ice: ICELiteAgent(local: local, remote: ICECredentials(ufrag: "brws", pwd: "x")),
-                                   dtls: dtls, bridge: try MediaBridge(config: cfg))
+                                   dtls: dtls, bridge: try MediaBridge(config: cfg), setupDeadline: setupDeadline)
     }
 
     func check(nominate: Bool) -> [UInt8] {
@@ -79,21 +80,11 @@ import Testing
         #expect(session.handle(phonePacket, from: stranger, now: 0).isEmpty)
         #expect(session.bridge.stats(GWM_LEG_A).packets_received == 0)
     }
-}
 
-/// A leg whose browser never completes ICE and DTLS fails at its deadline (and
-/// so gives its port back); one that does is not held to it.
-@Suite struct BrowserLegSetupDeadlineTests {
+    /// A leg whose browser never completes ICE and DTLS fails at its deadline
+    /// (and so gives its port back).
     @Test func anUnansweredOfferFailsAtTheDeadline() throws {
-        var cfg = MediaBridge.defaultConfig()
-        cfg.legs.0.ssrc = 1
-        cfg.legs.1.ssrc = 2
-        cfg.legs.0.codec = GWM_CODEC_PCMU
-        cfg.legs.0.payload_type = 0
-        cfg.legs.0.require_srtp = 1
-        let session = BrowserMediaSession(ice: ICELiteAgent(local: ICECredentials(ufrag: "gwuf", pwd: "gatewaypasswordgateway"),
-                                                            remote: nil),
-                                          dtls: nil, bridge: try MediaBridge(config: cfg), setupDeadline: 15_000_000)
+        let session = try makeSession(withDTLS: false, setupDeadline: 15_000_000)
         #expect(session.nextTimeout == 15_000_000)
         #expect(session.pollControl(now: 14_999_999).isEmpty && session.takeEvents().isEmpty)
         _ = session.pollControl(now: 15_000_000)

@@ -71,14 +71,7 @@ extension CallManager {
             guard let object = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else { return nil }
             return (object, false)
         case "application/x-www-form-urlencoded":
-            var pairs: [String: Any] = [:]
-            for pair in String(decoding: r.body, as: UTF8.self).split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map {
-                    $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-                }
-                if let key = parts.first, !key.isEmpty { pairs[key] = parts.count > 1 ? parts[1] : "" }
-            }
-            return (pairs, true)
+            return (RequestTarget.formFields(String(decoding: r.body, as: UTF8.self)), true)
         default:
             return nil
         }

@@ -24,7 +24,7 @@ extension CallManager {
         }
         if let configured = configuredPassword(user) {
             // The gateway's own account (--register): the browser proves its password and shares its registration.
-            guard Self.sameSecret(password, configured) else {
+            guard Secret.equal(password, configured) else {
                 noteWrongPassword(user, from: s.source)
                 return s.error("wrong-password", "not the password configured for \(user)", request: "sign-in")
             }
@@ -110,7 +110,7 @@ extension CallManager {
         var failed = failedSignIns[key] ?? (0, 0, 0)
         failed.count += 1
         if failed.count >= Self.maxFailedSignIns {
-            // A minute, then twice as long after each lockout, up to a day.
+            // A minute, then twice as long after each lockout, up to 1,024 minutes.
             let wait = Self.signInLockout << min(failed.lockouts, 10)
             failed = (0, failed.lockouts + 1, SIPService.now() + wait)
             logger.warning("\(user) from \(source): \(Self.maxFailedSignIns) wrong passwords, its sign-ins from there refused for \(wait / 1_000_000) s")
@@ -127,13 +127,5 @@ extension CallManager {
     /// The password of an account from the configuration (--register), if `user` is one.
     func configuredPassword(_ user: String) -> String? {
         sip.settings.accounts.first { $0.user == user }?.password
-    }
-
-    /// Compares secrets in time independent of where they differ.
-    static func sameSecret(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var difference = UInt8(x.count == y.count ? 0 : 1)
-        for i in 0..<max(x.count, y.count) { difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0) }
-        return difference == 0
     }
 }

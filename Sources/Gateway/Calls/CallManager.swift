@@ -66,10 +66,10 @@ final class CallManager: SIPCallHandler {
 
     // MARK: sessions
 
-    /// A new client connected (call on the loop).
-    /// Why a new session is refused, or nil when it may open.
+    /// Why a new session is refused.
     enum Refusal: String, Error { case serverFull = "server-full", tooManyFromSource = "too-many-sessions" }
 
+    /// A new client connected (call on the loop): its session, or why it has none.
     func open(_ transport: SignalingTransport, source: String) -> Result<ClientSession, Refusal> {
         guard sessions.count < settings.maxSessions else { return .failure(refused(.serverFull)) }
         guard sessionsBySource[source, default: 0] < settings.maxSessionsPerSource else {

@@ -31,7 +31,7 @@ final class SIPService {
         /// How often the user agent pings the SIP server while it has registrations; 0 = never.
         var keepAliveSeconds = 30
         /// The IP addresses SIP is taken from (the SIP server's, trusted peers');
-        /// nil = any (the embedded server, which binds to loopback only).
+        /// nil = any (the embedded server: on loopback, or asking for Digest when it has accounts).
         var trustedSources: Set<String>?
         var refusals = Refusals()
         /// New calls (out-of-dialog INVITEs) taken on per second; more get 503 + Retry-After.

@@ -46,7 +46,7 @@ public struct DigestVerifier: Sendable {
             }
             let expected = DigestCredentials(username: user, password: password)
                 .response(algorithm: "MD5", realm: realm, nonce: nonce, method: request.method, uri: uri, qop: qop)
-            guard Self.sameText(expected, given.lowercased()) else { continue }
+            guard Secret.equal(expected, given.lowercased()) else { continue }
             guard now < issued || now - issued <= Self.nonceLifetime else { return .challenge(stale: true) }
             return .authenticated(user: user)
         }
@@ -61,7 +61,7 @@ public struct DigestVerifier: Sendable {
     /// When a nonce of ours was issued; nil for one we did not make.
     private func issueTime(of nonce: String) -> UInt64? {
         let (time, mac) = nonce.splitOnce(".")
-        guard let mac, time.utf8.count <= 16, Self.sameText(self.mac(String(time)), String(mac)) else { return nil }
+        guard let mac, time.utf8.count <= 16, Secret.equal(self.mac(String(time)), String(mac)) else { return nil }
         return UInt64(time, radix: 16)
     }
 
@@ -70,13 +70,6 @@ public struct DigestVerifier: Sendable {
         let bytes = Array(text.utf8)
         _ = gwm_hmac_sha1(secret, secret.count, bytes, bytes.count, &out)
         return out.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-    }
-
-    /// Compares in time independent of where the texts differ.
-    static func sameText(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 
