@@ -4,8 +4,7 @@ import Foundation
 /// protocol, docs/SIGNALING.md): a word, then optionally a space and a JSON
 /// object - `RSMP {"messageType":"OFFER",...}`, `BYE`, `EVENT-HOLD`,
 /// `JSON {...}` (this gateway's own protocol carried over long-poll).
-/// (@unchecked Sendable: the JSON object is never mutated after parsing.)
-public struct LongPollMessage: Equatable, @unchecked Sendable {
+public struct LongPollMessage: Equatable, Sendable {
     public enum Word: String, Sendable, CaseIterable {
         case rsmp = "RSMP", sdp = "SDP", bye = "BYE", invite = "INVITE"
         case eventTalk = "EVENT-TALK", eventHold = "EVENT-HOLD"
@@ -33,9 +32,9 @@ public struct LongPollMessage: Equatable, @unchecked Sendable {
 
     public var word: Word
     /// The JSON object after the word (nil when the word has none).
-    public var object: [String: Any]?
+    public var object: [String: JSONValue]?
 
-    public init(_ word: Word, _ object: [String: Any]? = nil) {
+    public init(_ word: Word, _ object: [String: JSONValue]? = nil) {
         self.word = word
         self.object = object
     }
@@ -58,25 +57,18 @@ public struct LongPollMessage: Equatable, @unchecked Sendable {
             object = nil
             return
         }
-        if rest.first == "{", let data = rest.data(using: .utf8),
-           let parsed = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] {
+        if rest.first == "{", let parsed = JSONValue.object(parsing: rest.utf8) {
             object = parsed
         } else if Self.needsObject.contains(word) {
             throw .badJSON(word.rawValue)
         } else {
-            object = ["text": rest]     // INFO-PEER and ERROR may carry plain text
+            object = ["text": .string(rest)]     // INFO-PEER and ERROR may carry plain text
         }
-    }
-
-    public static func == (a: LongPollMessage, b: LongPollMessage) -> Bool {
-        a.word == b.word && a.text == b.text
     }
 
     /// The message as it goes on the wire.
     public var text: String {
-        guard let object, let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
-            return word.rawValue
-        }
-        return word.rawValue + " " + String(decoding: data, as: UTF8.self)
+        guard let object else { return word.rawValue }
+        return word.rawValue + " " + JSONValue.object(object).jsonText
     }
 }

@@ -7,10 +7,10 @@ import Testing
     @Test func wordsWithAndWithoutJSON() throws {
         let offer = try parse(#"RSMP {"messageType":"OFFER","sdp":"v=0","Candidates":[]}"#)
         #expect(offer.word == .rsmp)
-        #expect(offer.object?["messageType"] as? String == "OFFER")
+        #expect(offer.object?["messageType"] == "OFFER")
         #expect(try parse("BYE").word == .bye)
         #expect(try parse("  event-hold\r\n").word == .eventHold)
-        #expect(try parse("INFO-PEER press 5").object?["text"] as? String == "press 5")
+        #expect(try parse("INFO-PEER press 5").object?["text"] == "press 5")
     }
 
     @Test func badMessagesAreTypedErrors() {

@@ -19,15 +19,15 @@ extension CallManager {
                 placed.remoteHungUp()
                 sip.endOutgoing(placed.callID)
             }
-            finish(call, code: 200, reason: "the far end hung up", cause: "hangup")
+            finish(call, code: 200, reason: "the far end hung up", cause: .hangup)
         case "INVITE":
             remoteReinvite(call, r, key: key)
         case "INFO":
             sip.respond(key, ok, now: now)
             if let digit = Self.dtmfDigit(r) {
-                call.session.send(["type": "dtmf", "call": call.id, "digit": digit])
+                call.session.send(.dtmf(call: call.id, digit: digit))
             } else if let (content, map) = Self.infoContent(r) {
-                call.session.send(["type": "info", "call": call.id, "content": content, "map": map])
+                call.session.send(.info(call: call.id, content: content, map: map))
             }
         default:   // UPDATE: a session refresh without SDP is all we take
             if r.body.isEmpty {
@@ -65,13 +65,13 @@ extension CallManager {
 
     /// The content of an INFO as `sendInfo` makes it: a JSON object, or pairs
     /// form-encoded (`map`); nil for other bodies.
-    static func infoContent(_ r: SIPRequest) -> ([String: Any], map: Bool)? {
+    static func infoContent(_ r: SIPRequest) -> ([String: JSONValue], map: Bool)? {
         switch mediaType(r) {
         case "application/json":
-            guard let object = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else { return nil }
+            guard let object = JSONValue.object(parsing: r.body) else { return nil }
             return (object, false)
         case "application/x-www-form-urlencoded":
-            return (RequestTarget.formFields(String(decoding: r.body, as: UTF8.self)), true)
+            return (RequestTarget.formFields(String(decoding: r.body, as: UTF8.self)).mapValues(JSONValue.string), true)
         default:
             return nil
         }
@@ -98,7 +98,7 @@ extension CallManager {
         let held = agreed.remoteDirection == .sendonly || agreed.remoteDirection == .inactive
         if held != call.heldByPeer {
             call.heldByPeer = held
-            call.session.send(["type": held ? "held" : "resumed", "call": call.id, "by": "remote"])
+            call.session.send(held ? .held(call: call.id, by: .remote) : .resumed(call: call.id, by: .remote))
             logger.info("call \(call.id): \(held ? "held" : "resumed") by the SIP side")
         }
     }
@@ -136,18 +136,18 @@ extension CallManager {
     func changeHold(_ call: BrowserCall, hold: Bool) {
         let request = hold ? "hold" : "resume"
         guard call.state == .answered, call.pendingHold == nil else {
-            return call.session.error("bad-state", "call \(call.id) is not answered, or a hold/resume is pending",
+            return call.session.error(.badState, "call \(call.id) is not answered, or a hold/resume is pending",
                                       call: call.id, request: request)
         }
         guard hold != call.heldByBrowser else {
-            return call.session.send(["type": hold ? "held" : "resumed", "call": call.id, "by": "local"])
+            return call.session.send(hold ? .held(call: call.id, by: .local) : .resumed(call: call.id, by: .local))
         }
         let offer = call.sipMedia.offer(hold ? .sendonly : .sendrecv)
         call.pendingHold = hold
         if let placed = call.placed {
             guard let reinvite = placed.reinvite(offer: offer) else {
                 call.pendingHold = nil
-                return call.session.error("bad-state", "a re-INVITE is pending", call: call.id, request: request)
+                return call.session.error(.badState, "a re-INVITE is pending", call: call.id, request: request)
             }
             sip.sendOutgoing(reinvite, for: placed)
         } else {
@@ -163,19 +163,19 @@ extension CallManager {
         guard call.state == .answered else { return }
         let request = hold ? "hold" : "resume"
         guard (200..<300).contains(code), applySIPAnswer(call, body, local: hold ? .sendonly : .sendrecv) else {
-            return call.session.error("\(request)-failed", "the SIP side answered the re-INVITE with \(code)",
+            return call.session.error(hold ? .holdFailed : .resumeFailed, "the SIP side answered the re-INVITE with \(code)",
                                       call: call.id, request: request)
         }
         call.heldByBrowser = hold
-        call.session.send(["type": hold ? "held" : "resumed", "call": call.id, "by": "local"])
+        call.session.send(hold ? .held(call: call.id, by: .local) : .resumed(call: call.id, by: .local))
         logger.info("call \(call.id): \(hold ? "held" : "resumed") by the browser")
     }
 
     /// Application data from the browser as SIP INFO: an INFO-MAP's key/value
     /// pairs form-encoded, anything else as JSON (at most 4 KiB).
-    func sendInfo(_ call: BrowserCall, map: Bool, content: [String: Any]) {
+    func sendInfo(_ call: BrowserCall, map: Bool, content: [String: JSONValue]) {
         guard call.state == .answered else {
-            return call.session.error("bad-state", "call \(call.id) is not answered", call: call.id, request: "info")
+            return call.session.error(.badState, "call \(call.id) is not answered", call: call.id, request: "info")
         }
         let body: [UInt8], type: String
         if map {
@@ -183,16 +183,16 @@ extension CallManager {
             allowed.insert(charactersIn: "-._~")
             body = Array(content.sorted { $0.key < $1.key }.map { key, value in
                 let k = key.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
-                let v = "\(value)".addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+                let v = value.formText.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
                 return "\(k)=\(v)"
             }.joined(separator: "&").utf8)
             type = "application/x-www-form-urlencoded"
         } else {
-            body = Array((try? JSONSerialization.data(withJSONObject: content, options: [.sortedKeys])) ?? Data())
+            body = Array(JSONValue.object(content).jsonText.utf8)
             type = "application/json"
         }
         guard body.count <= 4096 else {
-            return call.session.error("too-large", "INFO content over 4 KiB", call: call.id, request: "info")
+            return call.session.error(.tooLarge, "INFO content over 4 KiB", call: call.id, request: "info")
         }
         sendInfo(call, body: body, contentType: type)
     }
@@ -211,7 +211,7 @@ extension CallManager {
     /// peer did not agree to telephone-event.
     func sendDTMF(_ call: BrowserCall, digits: String) {
         guard SignalingToken.isDTMF(digits) else {
-            return call.session.error("bad-dtmf", "DTMF digits are 0-9, *, #, A-D", call: call.id, request: "dtmf")
+            return call.session.error(.badDTMF, "DTMF digits are 0-9, *, #, A-D", call: call.id, request: "dtmf")
         }
         guard call.state == .answered, settings.dtmfInfo || call.dtmfByInfo else { return }
         for digit in digits where digit != "," {

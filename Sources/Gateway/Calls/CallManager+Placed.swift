@@ -8,20 +8,20 @@ import SIP
 /// DTLS run while the far end rings), and an INVITE goes to the SIP server.
 extension CallManager {
     func placeCall(_ s: ClientSession, id: String, to: String?, sdp: String?) {
-        guard s.calls[id] == nil, calls[id] == nil else { return s.error("bad-message", "call id \(id) is in use", call: id) }
+        guard s.calls[id] == nil, calls[id] == nil else { return s.error(.badMessage, "call id \(id) is in use", call: id) }
         guard s.calls.count < ClientSession.maxCalls else {
-            return s.error("too-many-calls", "at most \(ClientSession.maxCalls) calls at once", call: id)
+            return s.error(.tooManyCalls, "at most \(ClientSession.maxCalls) calls at once", call: id)
         }
         guard let to, SignalingToken.isNumber(to) else {
-            return s.error("bad-number", "dial a number or user name (letters, digits, . _ - + * #)", call: id)
+            return s.error(.badNumber, "dial a number or user name (letters, digits, . _ - + * #)", call: id)
         }
         guard !s.anonymous || settings.anonymousDestinations.contains(to) else {
             refusals.count("anonymous-destination")
-            return s.error("forbidden", "anonymous users may call only the configured numbers", call: id)
+            return s.error(.forbidden, "anonymous users may call only the configured numbers", call: id)
         }
-        guard let offer = Self.browserOffer(sdp) else { return s.error("bad-sdp", "call needs the browser's SDP offer", call: id) }
+        guard let offer = Self.browserOffer(sdp) else { return s.error(.badSDP, "call needs the browser's SDP offer", call: id) }
         guard let port = ports.acquirePair() else {
-            return s.error("no-media-port", "the gateway has no free media ports", call: id)
+            return s.error(.noMediaPort, "the gateway has no free media ports", call: id)
         }
         let call = BrowserCall(id: id, session: s, direction: .outgoing, peer: to,
                                sipMedia: SIPLegMedia(address: settings.mediaIP, port: port, offersSRTP: settings.offerSRTP))
@@ -34,7 +34,7 @@ extension CallManager {
         // A far end that rings forever (or never answers at all) does not hold the call and its ports.
         loop.scheduleTask(in: settings.ringTimeout) { [weak self] in
             guard let self, call.state == .starting || call.state == .ringing else { return }
-            self.hangUp(call, cause: "timeout", reason: "no answer within the ring timeout")
+            self.hangUp(call, cause: .timeout, reason: "no answer within the ring timeout")
         }
     }
 
@@ -62,11 +62,11 @@ extension CallManager {
                     call.leg = leg
                     if direction != GWM_SENDRECV { leg.configureOtherLeg(nil, direction: direction) }
                     self.logger.info("call \(call.id): browser leg \(leg.id) \(leg.agreed.codec.encodingName)")
-                    call.session.send(["type": "sdp", "call": call.id, "sdp": leg.answer.text])
+                    call.session.send(.sdp(call: call.id, sdp: leg.answer.text))
                     then()
                 case .failure(let error):
                     if call.direction == .incoming { self.respondToInvite(call, 488, "Not Acceptable Here") }
-                    self.finish(call, code: 488, reason: "\(error)", cause: "not-acceptable")
+                    self.finish(call, code: 488, reason: "\(error)", cause: .notAcceptable)
                 }
             }
     }
@@ -105,23 +105,22 @@ extension CallManager {
         case .early(let code):
             var early = false
             if let response, !response.body.isEmpty { early = applySIPAnswer(call, response.body) }
-            call.session.send(["type": "progress", "call": call.id, "code": code, "reason": response?.reason ?? "",
-                               "earlyMedia": early])
+            call.session.send(.progress(call: call.id, code: code, reason: response?.reason ?? "", earlyMedia: early))
         case .confirmed:
             if call.state != .answered {
                 guard applySIPAnswer(call, placed.answerBody) else {
                     logger.warning("call \(call.id): the SIP answer is not usable, hanging up")
-                    return hangUp(call, cause: "not-acceptable", reason: "the SIP peer's answer is not usable")
+                    return hangUp(call, cause: .notAcceptable, reason: "the SIP peer's answer is not usable")
                 }
                 call.state = .answered
-                call.session.send(["type": "answered", "call": call.id])
+                call.session.send(.answered(call: call.id))
                 logger.info("call \(call.id) answered")
                 logMedia(call)
             } else if let pending = call.pendingHold, !placed.hasPendingReinvite, placed.retryAt == nil {
                 holdAnswered(call, hold: pending, code: placed.lastReinviteResult ?? 0, body: placed.answerBody)
             }
         case .ended(let code, let reason):
-            finish(call, code: code, reason: reason, cause: Self.cause(of: code))
+            finish(call, code: code, reason: reason, cause: EndCause(sipStatus: code))
         }
     }
 

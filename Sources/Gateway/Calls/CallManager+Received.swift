@@ -47,14 +47,12 @@ extension CallManager {
         var ringing = TransactionLayer.response(to: r, code: 180, reason: "Ringing", toTag: tag)
         ringing.headers.add("Contact", "<\(contact(for: call))>")
         sip.respond(key, ringing, now: SIPService.now())
-        var event: [String: Any] = ["type": "incoming", "call": call.id, "from": call.peer]
-        if let name = from?.displayName, !name.isEmpty { event["fromName"] = name }
-        s.send(event)
+        s.send(.incoming(call: call.id, from: call.peer, fromName: from?.displayName.flatMap { $0.isEmpty ? nil : $0 }))
         logger.info("call \(call.id): SIP call \(dialog.callID) from \(call.peer) rings \(user)")
         loop.scheduleTask(in: settings.ringTimeout) { [weak self] in
             guard let self, call.state == .ringing else { return }
             self.respondToInvite(call, 480, "No Answer")
-            self.finish(call, code: 480, reason: "no answer", cause: "timeout")
+            self.finish(call, code: 480, reason: "no answer", cause: .timeout)
         }
         return true
     }
@@ -87,15 +85,15 @@ extension CallManager {
     func answer(_ call: BrowserCall, sdp: String?) {
         let s = call.session
         guard call.direction == .incoming, call.state == .ringing, call.leg == nil else {
-            return s.error("bad-state", "call \(call.id) is not ringing", call: call.id, request: "answer")
+            return s.error(.badState, "call \(call.id) is not ringing", call: call.id, request: "answer")
         }
         guard let offer = Self.browserOffer(sdp) else {
-            return s.error("bad-sdp", "answer needs the browser's SDP offer", call: call.id, request: "answer")
+            return s.error(.badSDP, "answer needs the browser's SDP offer", call: call.id, request: "answer")
         }
         guard let (sipOffer, agreed) = call.sipOffer else { return answerWithOffer(call, browserOffer: offer) }
         guard call.sipMedia.adopt(agreed) else {   // checked at the INVITE; keys made now
             respondToInvite(call, 488, "Not Acceptable Here")
-            return finish(call, code: 488, reason: "the SIP offer's security is not usable", cause: "not-acceptable")
+            return finish(call, code: 488, reason: "the SIP offer's security is not usable", cause: .notAcceptable)
         }
         call.state = .starting
         openBrowserLeg(call, offer: offer, legB: call.sipMedia.legConfig(agreed), direction: GWM_SENDRECV) {
@@ -103,7 +101,7 @@ extension CallManager {
             self.apply(agreed, to: call, local: .sendrecv)
             self.acceptInvite(call, sdp: call.sipMedia.answer(sipOffer, agreed: agreed))
             call.state = .answered
-            call.session.send(["type": "answered", "call": call.id])
+            call.session.send(.answered(call: call.id))
             self.logger.info("call \(call.id) answered by \(call.session.user ?? "?")")
             self.logMedia(call)
         }
@@ -128,31 +126,31 @@ extension CallManager {
         call.answerInACK = false
         guard applySIPAnswer(call, ack.body) else {
             logger.warning("call \(call.id): the ACK has no usable SDP answer to our offer, hanging up")
-            return hangUp(call, cause: "not-acceptable", reason: "the SIP peer's answer in its ACK is missing or not usable")
+            return hangUp(call, cause: .notAcceptable, reason: "the SIP peer's answer in its ACK is missing or not usable")
         }
-        call.session.send(["type": "answered", "call": call.id])
+        call.session.send(.answered(call: call.id))
         logger.info("call \(call.id) answered by \(call.session.user ?? "?"), the SIP answer in the ACK")
         logMedia(call)
     }
 
     func reject(_ call: BrowserCall) {
         guard call.direction == .incoming, call.state == .ringing else {
-            return call.session.error("bad-state", "only a ringing incoming call can be rejected", call: call.id, request: "reject")
+            return call.session.error(.badState, "only a ringing incoming call can be rejected", call: call.id, request: "reject")
         }
         respondToInvite(call, 603, "Decline")
-        finish(call, code: 603, reason: "rejected", cause: "rejected")
+        finish(call, code: 603, reason: "rejected", cause: .rejected)
     }
 
     func cancelled(inviteKey: TransactionKey) -> Bool {
         guard let call = ringingByInvite[inviteKey] else { return false }
         respondToInvite(call, 487, "Request Terminated")
-        finish(call, code: 487, reason: "cancelled by the caller", cause: "cancelled")
+        finish(call, code: 487, reason: "cancelled by the caller", cause: .cancelled)
         return true
     }
 
     func dialogFailed(_ dialogID: String, reason: String) -> Bool {
         guard let call = calls.values.first(where: { $0.dialogID == dialogID }) else { return false }
-        hangUp(call, cause: "failed", reason: reason)
+        hangUp(call, cause: .failed, reason: reason)
         return true
     }
 }

@@ -7,33 +7,33 @@ import SIP
 /// by proving the configured password); failures become clear codes.
 extension CallManager {
     func signIn(_ s: ClientSession, user: String?, password: String?) {
-        guard s.state == .new else { return s.error("bad-state", "already signed in or signing in", request: "sign-in") }
+        guard s.state == .new else { return s.error(.badState, "already signed in or signing in", request: "sign-in") }
         guard let user, SignalingToken.isUser(user) else {
-            return s.error("bad-user", "a user name is 1-64 letters, digits, '.', '_', '-' or '+'", request: "sign-in")
+            return s.error(.badUser, "a user name is 1-64 letters, digits, '.', '_', '-' or '+'", request: "sign-in")
         }
         guard let password, password.utf8.count <= 128, !password.contains(where: \.isNewline) else {
-            return s.error("bad-password", "a password of at most 128 bytes is needed", request: "sign-in")
+            return s.error(.badPassword, "a password of at most 128 bytes is needed", request: "sign-in")
         }
         guard sessionsByUser[user] == nil else {
-            return s.error("in-use", "\(user) is signed in elsewhere on this gateway", request: "sign-in")
+            return s.error(.inUse, "\(user) is signed in elsewhere on this gateway", request: "sign-in")
         }
         if let failed = failedSignIns[Self.lockoutKey(user, s.source)], failed.lockedUntil > SIPService.now() {
             refusals.count("sign-in-locked")
-            return s.error("too-many-attempts", "too many wrong passwords for \(user) from here; try again later",
+            return s.error(.tooManyAttempts, "too many wrong passwords for \(user) from here; try again later",
                            request: "sign-in")
         }
         if let configured = configuredPassword(user) {
             // The gateway's own account (--register): the browser proves its password and shares its registration.
             guard Secret.equal(password, configured) else {
                 noteWrongPassword(user, from: s.source)
-                return s.error("wrong-password", "not the password configured for \(user)", request: "sign-in")
+                return s.error(.wrongPassword, "not the password configured for \(user)", request: "sign-in")
             }
             s.user = user
             s.password = password
             sessionsByUser[user] = s
             if case .registered = sip.clients[user]?.state {
                 s.state = .signedIn
-                return s.send(["type": "signed-in", "user": user, "session": s.id])
+                return s.send(.signedIn(user: user, session: s.id))
             }
             s.state = .signingIn     // its registration is under way: signed in when it succeeds
         } else {
@@ -46,29 +46,29 @@ extension CallManager {
         }
         loop.scheduleTask(in: settings.signInTimeout) { [weak self, weak s] in
             guard let self, let s, s.state == .signingIn else { return }
-            self.signInFailed(s, code: "server-unreachable", message: "the SIP server did not answer the REGISTER")
+            self.signInFailed(s, code: .serverUnreachable, message: "the SIP server did not answer the REGISTER")
         }
     }
 
     /// A long-poll client without a password (GET /sign_in?ID), when the
     /// configuration allows it: it may call the configured destinations as ID,
     /// unregistered, so it cannot be called. Returns the outcome event.
-    func signInAnonymously(_ s: ClientSession, user: String) -> [String: Any] {
+    func signInAnonymously(_ s: ClientSession, user: String) -> ServerEvent {
         guard !settings.anonymousDestinations.isEmpty else {
             refusals.count("anonymous-sign-in")
-            return ["type": "error", "code": "anonymous-disabled", "message": "sign in with ID:PASSWORD (POST /sign_in)"]
+            return .error(SignalingError(.anonymousDisabled, "sign in with ID:PASSWORD (POST /sign_in)", request: "sign-in"))
         }
         guard s.state == .new, SignalingToken.isUser(user), configuredPassword(user) == nil else {
-            return ["type": "error", "code": "bad-user", "message": "a user name is 1-64 letters, digits, '.', '_', '-' or '+'"]
+            return .error(SignalingError(.badUser, "a user name is 1-64 letters, digits, '.', '_', '-' or '+'", request: "sign-in"))
         }
         s.state = .signedIn
         s.anonymous = true
         s.user = user
         logger.info("\(user) signed in anonymously (calls out only)")
-        return ["type": "signed-in", "user": user, "session": s.id]
+        return .signedIn(user: user, session: s.id)
     }
 
-    func signInFailed(_ s: ClientSession, code: String, message: String) {
+    func signInFailed(_ s: ClientSession, code: SignalingError.Code, message: String) {
         if let user = s.user, sessionsByUser[user] === s {
             sessionsByUser[user] = nil
             if configuredPassword(user) == nil { sip.dropRegistration(user: user) }
@@ -85,19 +85,19 @@ extension CallManager {
         case (.registered, .signingIn):
             failedSignIns[Self.lockoutKey(user, s.source)] = nil
             s.state = .signedIn
-            s.send(["type": "signed-in", "user": user, "session": s.id])
+            s.send(.signedIn(user: user, session: s.id))
         case (.failed(let code, let reason), .signingIn):
-            let why = switch code {
-            case 401, 403, 407: "wrong-password"
-            case 404: "unknown-user"
-            case 408, 503: "server-unreachable"
-            default: "registration-failed"
+            let why: SignalingError.Code = switch code {
+            case 401, 403, 407: .wrongPassword
+            case 404: .unknownUser
+            case 408, 503: .serverUnreachable
+            default: .registrationFailed
             }
-            if why == "wrong-password" { noteWrongPassword(user, from: s.source) }
+            if why == .wrongPassword { noteWrongPassword(user, from: s.source) }
             signInFailed(s, code: why, message: "REGISTER failed: \(code) \(reason)")
         case (.failed(let code, let reason), .signedIn):
             // The registration client keeps trying with back-off; the client is told.
-            s.send(["type": "registration", "state": "lost", "code": code, "reason": reason])
+            s.send(.registrationLost(code: code, reason: reason))
         case (.registered, .signedIn):
             break
         default:

@@ -67,7 +67,10 @@ final class CallManager: SIPCallHandler {
     // MARK: sessions
 
     /// Why a new session is refused.
-    enum Refusal: String, Error { case serverFull = "server-full", tooManyFromSource = "too-many-sessions" }
+    enum Refusal: String, Error {
+        case serverFull = "server-full", tooManyFromSource = "too-many-sessions"
+        var code: SignalingError.Code { self == .serverFull ? .serverFull : .tooManySessions }
+    }
 
     /// A new client connected (call on the loop): its session, or why it has none.
     func open(_ transport: SignalingTransport, source: String) -> Result<ClientSession, Refusal> {
@@ -94,7 +97,7 @@ final class CallManager: SIPCallHandler {
     /// calls are hung up and its registration removed.
     func close(_ session: ClientSession, reason: String) {
         guard session.state != .closed else { return }
-        for call in session.calls.values { hangUp(call, cause: "signed-out", reason: reason) }
+        for call in session.calls.values { hangUp(call, cause: .signedOut, reason: reason) }
         if let user = session.user, sessionsByUser[user] === session {
             sessionsByUser[user] = nil
             if configuredPassword(user) != nil {
@@ -113,43 +116,48 @@ final class CallManager: SIPCallHandler {
     }
 
     /// One message from a client.
-    func receive(_ m: [String: Any], from s: ClientSession) {
+    func receive(_ m: ClientMessage, from s: ClientSession) {
         guard s.state != .closed else { return }
-        guard let type = m["type"] as? String else { return s.error("bad-message", "a message needs a type") }
-        switch type {
-        case "sign-in": return signIn(s, user: m["user"] as? String, password: m["password"] as? String)
-        case "sign-out":
-            s.send(["type": "signed-out", "reason": "signed out"])
+        let request: CallRequest, callID: String?
+        switch m {
+        case .signIn(let user, let password): return signIn(s, user: user, password: password)
+        case .signOut:
+            s.send(.signedOut(reason: "signed out"))
             close(s, reason: "signed out")
             s.transport.close()
             return
-        case "ping": return s.send(["type": "pong"])
-        default: break
+        case .ping: return s.send(.pong)
+        case .call(let id, let r): (callID, request) = (id, r)
         }
-        guard s.state == .signedIn else { return s.error("not-signed-in", "sign in first", request: type) }
-        guard let id = m["call"] as? String, SignalingToken.isCallID(id) else {
-            return s.error("bad-message", "\(type) needs a call id (letters, digits, - and _; at most 40)", request: type)
+        let type = request.type
+        guard s.state == .signedIn else { return s.error(.notSignedIn, "sign in first", request: type) }
+        guard let id = callID, SignalingToken.isCallID(id) else {
+            return s.error(.badMessage, "\(type) needs a call id (letters, digits, - and _; at most 40)", request: type)
         }
-        if type == "call" {
-            return placeCall(s, id: id, to: m["to"] as? String, sdp: m["sdp"] as? String)
+        if case .place(let to, let sdp) = request { return placeCall(s, id: id, to: to, sdp: sdp) }
+        guard let call = s.calls[id] else { return s.error(.noSuchCall, "no call \(id)", call: id, request: type) }
+        switch request {
+        case .place: break
+        case .answer(let sdp): answer(call, sdp: sdp)
+        case .reject: reject(call)
+        case .hangup: hangUp(call, cause: .hangup, reason: "hung up by the browser")
+        case .dtmf(let digits): sendDTMF(call, digits: digits)
+        case .info(let content, let map): sendInfo(call, map: map, content: content)
+        case .hold, .resume: changeHold(call, hold: request == .hold)
+        case .candidate: break  // ICE-lite learns the browser's addresses from its checks (RFC 8445 §2.5)
+        case .unknown: s.error(.badMessage, "unknown message type \(type)", call: id, request: type)
         }
-        guard let call = s.calls[id] else { return s.error("no-such-call", "no call \(id)", call: id, request: type) }
-        switch type {
-        case "answer": answer(call, sdp: m["sdp"] as? String)
-        case "reject": reject(call)
-        case "hangup": hangUp(call, cause: "hangup", reason: "hung up by the browser")
-        case "dtmf": sendDTMF(call, digits: m["digits"] as? String ?? "")
-        case "info": sendInfo(call, map: m["map"] as? Bool ?? false, content: m["content"] as? [String: Any] ?? [:])
-        case "hold", "resume": changeHold(call, hold: type == "hold")
-        case "candidate": break  // ICE-lite learns the browser's addresses from its checks (RFC 8445 §2.5)
-        default: s.error("bad-message", "unknown message type \(type)", call: id, request: type)
-        }
+    }
+
+    /// Where a session's calls stand, for the Genesys words that name them.
+    func standing(in s: ClientSession) -> (String) -> GenesysDialect.CallStanding? {
+        { id in s.calls[id].map { .init(ringing: $0.state == .ringing, incoming: $0.direction == .incoming) } }
     }
 
     // MARK: ending calls
 
     /// Ends a call at the gateway and tells the client (the SIP side is dealt with by the caller).
-    func finish(_ call: BrowserCall, code: Int, reason: String, cause: String) {
+    func finish(_ call: BrowserCall, code: Int, reason: String, cause: EndCause) {
         guard call.state != .ended else { return }
         call.state = .ended
         if let leg = call.leg { leg.close() } else if let media = call.media { media.loop.execute { media.detach() } }
@@ -159,12 +167,12 @@ final class CallManager: SIPCallHandler {
         if let key = call.inviteKey { ringingByInvite[key] = nil }
         if let id = call.dialog?.id { sip.calls.close(id) }
         let seconds = Double(SIPService.now() - call.startedAt) / 1e6
-        logger.info("call \(call.id) of \(call.session.user ?? "?") ended: \(code) \(reason) (\(cause)), \(String(format: "%.1f", seconds)) s")
-        call.session.send(["type": "ended", "call": call.id, "code": code, "reason": reason, "cause": cause])
+        logger.info("call \(call.id) of \(call.session.user ?? "?") ended: \(code) \(reason) (\(cause.rawValue)), \(String(format: "%.1f", seconds)) s")
+        call.session.send(.ended(call: call.id, code: code, reason: reason, cause: cause))
     }
 
     /// The browser's side ends the call: CANCEL or BYE (outgoing), decline or BYE (incoming).
-    func hangUp(_ call: BrowserCall, cause: String, reason: String) {
+    func hangUp(_ call: BrowserCall, cause: EndCause, reason: String) {
         guard call.state != .ended else { return }
         if let placed = call.placed {
             if let bye = placed.bye() {
@@ -188,23 +196,6 @@ final class CallManager: SIPCallHandler {
         guard call.state != .ended else { return }
         logger.warning("call \(call.id): browser media ended (\(reason)), hanging up the SIP side")
         call.leg = nil
-        hangUp(call, cause: "media-lost", reason: reason)
-    }
-
-    /// What a SIP failure code means to the client (`call.answered` rejects with it).
-    static func cause(of code: Int) -> String {
-        switch code {
-        case 200: "hangup"
-        case 404, 484, 604: "not-found"
-        case 486, 600: "busy"
-        case 408, 480: "timeout"
-        case 487: "cancelled"
-        case 603: "rejected"
-        case 401, 403, 407: "forbidden"
-        case 488, 606, 415: "not-acceptable"
-        case 300..<400: "redirected"
-        case 500..<600: "server-error"
-        default: "failed"
-        }
+        hangUp(call, cause: .mediaLost, reason: reason)
     }
 }

@@ -1,11 +1,11 @@
-import Foundation
+import SignalingProtocol
 
 /// How events reach a client: a WebSocket, or the queue a long-poll client
 /// takes them from. Called on the SIP service's loop.
 protocol SignalingTransport: AnyObject {
     /// Hands one event to the client; false when it cannot take more (the
     /// session is then ended: an event must not be lost silently).
-    func push(_ event: [String: Any]) -> Bool
+    func push(_ event: ServerEvent) -> Bool
     /// Ends the transport (sign-out, expiry, too slow a reader).
     func close()
 }
@@ -39,7 +39,7 @@ final class ClientSession {
     }
 
     /// Sends an event; a transport that cannot take it ends the session.
-    func send(_ event: [String: Any]) {
+    func send(_ event: ServerEvent) {
         guard state != .closed else { return }
         if !transport.push(event) {
             transport.close()
@@ -47,10 +47,7 @@ final class ClientSession {
         }
     }
 
-    func error(_ code: String, _ message: String, call: String? = nil, request: String? = nil) {
-        var event: [String: Any] = ["type": "error", "code": code, "message": message]
-        if let call { event["call"] = call }
-        if let request { event["request"] = request }
-        send(event)
+    func error(_ code: SignalingError.Code, _ message: String, call: String? = nil, request: String? = nil) {
+        send(.error(SignalingError(code, message, call: call, request: request)))
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import NIOCore
 import NIOHTTP1
 import SignalingProtocol
@@ -33,9 +32,8 @@ final class LongPollClient: SignalingTransport {
     private(set) var lastSeen = SIPService.now()
     /// The sign-in POST waiting for the registration's outcome.
     var signIn: EventLoopPromise<HTTPResponse>?
-    /// Genesys clients name a call by its peer (the number dialled, or the caller).
-    private(set) var callByPeer: [String: String] = [:]
-    private var peerByCall: [String: String] = [:]
+    /// The Genesys words' names of the calls (by peer).
+    var genesys = GenesysDialect()
 
     init(dialect: Dialect, loop: EventLoop) {
         self.dialect = dialect
@@ -44,22 +42,17 @@ final class LongPollClient: SignalingTransport {
 
     var isWaiting: Bool { waiter != nil }
 
-    func name(call: String, peer: String) {
-        callByPeer[peer] = call
-        peerByCall[call] = peer
-    }
-
     // MARK: SignalingTransport
 
-    func push(_ event: [String: Any]) -> Bool {
+    func push(_ event: ServerEvent) -> Bool {
         guard !closed else { return false }
-        let type = event["type"] as? String ?? ""
-        if let signIn, type == "signed-in" || (type == "error" && event["request"] as? String == "sign-in") {
+        if let signIn, let response = Self.signInResponse(event, ssid: session.id) {
             self.signIn = nil
-            signIn.succeed(Self.signInResponse(event, ssid: session.id))
+            signIn.succeed(response)
             return true
         }
-        for (peer, message) in translate(event) {
+        let words = dialect == .json ? [(event.call ?? "", LongPollMessage(.json, event.object))] : genesys.words(for: event)
+        for (peer, message) in words {
             guard queue.count < Self.maxQueue else { return false }
             queue.append(Item(seq: nextSeq, peer: peer, message: message))
             nextSeq += 1
@@ -125,66 +118,23 @@ final class LongPollClient: SignalingTransport {
         waiter.succeed(response)
     }
 
-    // MARK: events -> messages
-
-    private func translate(_ event: [String: Any]) -> [(String, LongPollMessage)] {
-        let call = event["call"] as? String
-        if dialect == .json { return [(call ?? "", LongPollMessage(.json, event))] }
-        let peer = call.flatMap { peerByCall[$0] } ?? ""
-        switch event["type"] as? String ?? "" {
-        case "sdp":
-            return [(peer, LongPollMessage(.rsmp, ["messageType": "ANSWER", "sdp": event["sdp"] ?? "", "Candidates": [Any]()]))]
-        case "incoming":
-            guard let call, let from = event["from"] as? String else { return [] }
-            // Two calls from one peer at once: the second is named peer#call.
-            let name = callByPeer[from] == nil ? from : "\(from)#\(call)"
-            self.name(call: call, peer: name)
-            return [(name, LongPollMessage(.invite))]
-        case "answered", "resumed":
-            return [(peer, LongPollMessage(.eventTalk))]
-        case "held":
-            return [(peer, LongPollMessage(.eventHold))]
-        case "dtmf":
-            return [(peer, LongPollMessage(.infoPeer, ["dtmf": event["digit"] ?? ""]))]
-        case "info":
-            let content = event["content"] as? [String: Any] ?? [:]
-            return [(peer, LongPollMessage(event["map"] as? Bool == true ? .infoMap : .infoPeer, content))]
-        case "ended":
-            if let call { peerByCall[call] = nil }
-            callByPeer = callByPeer.filter { $0.value != call }
-            let cause = event["cause"] as? String ?? "failed"
-            var out: [(String, LongPollMessage)] = []
-            if !["hangup", "signed-out"].contains(cause) {
-                out.append((peer, LongPollMessage(.error, ["errorType": cause, "code": event["code"] ?? 0,
-                                                           "reason": event["reason"] ?? ""])))
-            }
-            // The browser's last statistics of the call come back as PUT-STATS before it closes.
-            out.append((peer, LongPollMessage(.getStats)))
-            out.append((peer, LongPollMessage(.bye)))
-            return out
-        case "error":
-            return [(peer, LongPollMessage(.error, ["errorType": event["code"] ?? "error", "message": event["message"] ?? ""]))]
-        case "registration":
-            return [("", LongPollMessage(.error, ["errorType": "registration-lost", "code": event["code"] ?? 0,
-                                                  "reason": event["reason"] ?? ""]))]
-        default:
-            return []   // progress, pong, signed-out: no Genesys word
-        }
-    }
-
-    static func signInResponse(_ event: [String: Any], ssid: String) -> HTTPResponse {
-        if event["type"] as? String == "signed-in" {
-            var ok = HTTPResponse.text("id=\(ssid)\nuser=\(event["user"] as? String ?? "")\n")
+    /// The answer to the sign-in POST, when `event` is the outcome of the sign-in.
+    static func signInResponse(_ event: ServerEvent, ssid: String) -> HTTPResponse? {
+        switch event {
+        case .signedIn(let user, _):
+            var ok = HTTPResponse.text("id=\(ssid)\nuser=\(user)\n")
             ok.headers = [("Pragma", ssid)]
             return ok
+        case .error(let error) where error.request == "sign-in":
+            let status: HTTPResponseStatus = switch error.code {
+            case .wrongPassword, .unknownUser: .forbidden
+            case .serverUnreachable: .serviceUnavailable
+            case .inUse: .conflict
+            default: .badRequest
+            }
+            return .text("error=\(error.code.rawValue)\nmessage=\(error.message)\n", status: status)
+        default:
+            return nil
         }
-        let code = event["code"] as? String ?? "error"
-        let status: HTTPResponseStatus = switch code {
-        case "wrong-password", "unknown-user": .forbidden
-        case "server-unreachable": .serviceUnavailable
-        case "in-use": .conflict
-        default: .badRequest
-        }
-        return .text("error=\(code)\nmessage=\(event["message"] as? String ?? "")\n", status: status)
     }
 }

@@ -82,15 +82,14 @@ final class LongPollRoutes {
                 return withCookie.succeed(.text("error=bad-user\nmessage=GET /sign_in?ID\n", status: .badRequest))
             }
             let event = manager.signInAnonymously(session, user: user)
-            return withCookie.succeed(LongPollClient.signInResponse(event, ssid: session.id))
+            return withCookie.succeed(LongPollClient.signInResponse(event, ssid: session.id) ?? .text("", status: .badRequest))
         }
         let body = String(decoding: request.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let colon = body.firstIndex(of: ":") else {
             return withCookie.succeed(.text("error=bad-request\nmessage=the body is ID:PASSWORD\n", status: .badRequest))
         }
         client.signIn = withCookie
-        manager.receive(["type": "sign-in", "user": String(body[..<colon]), "password": String(body[body.index(after: colon)...])],
-                        from: session)
+        manager.receive(.signIn(user: String(body[..<colon]), password: String(body[body.index(after: colon)...])), from: session)
     }
 
     private func drop(_ client: LongPollClient) {
@@ -110,9 +109,13 @@ final class LongPollRoutes {
         do { message = try LongPollMessage(parsing: request.body) } catch {
             return promise.succeed(.text("error=bad-message\nmessage=\(error)\n", status: .badRequest))
         }
-        let peer = request.query["to"] ?? ""
-        if let refusal = GenesysTranslation.apply(message, peer: peer, client: client, manager: manager) {
-            return promise.succeed(.text("error=bad-message\nmessage=\(refusal)\n", status: .badRequest))
+        let session = client.session!
+        switch client.genesys.request(for: message, peer: request.query["to"] ?? "", standing: manager.standing(in: session),
+                                      newCallID: { Random.token(16) }) {
+        case .message(let m): manager.receive(m, from: session)
+        case .statistics(let call, let text): manager.logger.info("call \(call ?? "?") statistics from the browser: \(text)")
+        case .nothing: break
+        case .refused(let why): return promise.succeed(.text("error=bad-message\nmessage=\(why)\n", status: .badRequest))
         }
         promise.succeed(.text(""))
     }
@@ -132,55 +135,6 @@ final class LongPollRoutes {
             clients[id] = nil
             if !client.closed { manager.close(client.session, reason: "stopped polling") }
             client.close()
-        }
-    }
-}
-
-/// A long-poll message from the browser, as the call model's request.
-enum GenesysTranslation {
-    /// Returns why the message is refused, or nil when it was taken.
-    static func apply(_ m: LongPollMessage, peer: String, client: LongPollClient, manager: CallManager) -> String? {
-        let session = client.session!
-        if m.word == .json {
-            manager.receive(m.object ?? [:], from: session)
-            return nil
-        }
-        let call = client.callByPeer[peer]
-        func send(_ message: [String: Any]) -> String? {
-            manager.receive(message, from: session)
-            return nil
-        }
-        switch m.word {
-        case .rsmp:
-            switch (m.object?["messageType"] as? String)?.uppercased() {
-            case "OFFER":
-                let sdp = m.object?["sdp"] as? String ?? ""
-                if let call, session.calls[call]?.state == .ringing {
-                    return send(["type": "answer", "call": call, "sdp": sdp])   // the browser answers an INVITE by offering
-                }
-                let id = Random.token(16)
-                client.name(call: id, peer: peer)
-                return send(["type": "call", "call": id, "to": peer, "sdp": sdp])
-            case "OK":
-                return nil
-            default:
-                return "this gateway takes OFFER and OK (the browser always offers)"
-            }
-        case .bye:
-            guard let call, let state = session.calls[call]?.state else { return nil }   // already over
-            return send(["type": state == .ringing && session.calls[call]?.direction == .incoming ? "reject" : "hangup",
-                         "call": call])
-        case .eventHold, .eventTalk:
-            guard let call else { return "no call with \(peer)" }
-            return send(["type": m.word == .eventHold ? "hold" : "resume", "call": call])
-        case .infoPeer, .infoMap:
-            guard let call else { return "no call with \(peer)" }
-            return send(["type": "info", "call": call, "map": m.word == .infoMap, "content": m.object ?? [:]])
-        case .putStats:
-            manager.logger.info("call \(call ?? "?") statistics from the browser: \(m.text.prefix(512))")
-            return nil
-        default:
-            return "\(m.word.rawValue) is not a message a browser sends"
         }
     }
 }

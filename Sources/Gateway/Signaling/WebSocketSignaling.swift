@@ -1,6 +1,6 @@
-import Foundation
 import NIOCore
 import NIOWebSocket
+import SignalingProtocol
 
 /// The WebSocket transport of the signaling protocol (docs/SIGNALING.md):
 /// one JSON object per text frame, both ways, onto one ClientSession.
@@ -9,7 +9,7 @@ final class WebSocketSignalingHandler: ChannelInboundHandler, SignalingTransport
     typealias OutboundOut = WebSocketFrame
 
     static let path = "/ws"
-    static let maxMessage = 64 * 1024
+    static let maxMessage = ClientMessage.maxLength
     /// Events written while the socket is not writable: beyond this the client
     /// is not reading, and the session ends rather than grow without bound.
     static let maxBacklog = 256
@@ -29,7 +29,7 @@ final class WebSocketSignalingHandler: ChannelInboundHandler, SignalingTransport
             switch self.manager.open(self, source: source) {
             case .success(let session): self.session = session
             case .failure(let refusal):
-                _ = self.push(["type": "error", "code": refusal.rawValue, "message": "too many sessions"])
+                _ = self.push(.error(SignalingError(refusal.code, "too many sessions")))
                 self.close()
             }
         }
@@ -39,13 +39,14 @@ final class WebSocketSignalingHandler: ChannelInboundHandler, SignalingTransport
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
         case .text:
-            let data = frame.unmaskedData
-            let object = data.readableBytes <= Self.maxMessage
-                ? (try? JSONSerialization.jsonObject(with: Data(data.readableBytesView))) as? [String: Any] : nil
+            let message = Result { () throws(ClientMessage.DecodeError) in
+                try ClientMessage(decoding: frame.unmaskedData.readableBytesView)
+            }
             manager.loop.execute {
                 guard let session = self.session else { return }
-                if let object { self.manager.receive(object, from: session) } else {
-                    session.error("bad-message", "a message is one JSON object of at most \(Self.maxMessage) bytes")
+                switch message {
+                case .success(let message): self.manager.receive(message, from: session)
+                case .failure(let error): session.error(.badMessage, error.description)
                 }
             }
         case .ping:
@@ -55,7 +56,7 @@ final class WebSocketSignalingHandler: ChannelInboundHandler, SignalingTransport
             let close = WebSocketFrame(fin: true, opcode: .connectionClose, data: context.channel.allocator.buffer(capacity: 0))
             context.writeAndFlush(wrapOutboundOut(close)).whenComplete { _ in context.close(promise: nil) }
         case .binary:
-            manager.loop.execute { self.session?.error("bad-message", "binary frames are not part of the protocol") }
+            manager.loop.execute { self.session?.error(.badMessage, "binary frames are not part of the protocol") }
         default:
             break
         }
@@ -74,16 +75,15 @@ final class WebSocketSignalingHandler: ChannelInboundHandler, SignalingTransport
 
     // MARK: SignalingTransport (on the manager's loop)
 
-    func push(_ event: [String: Any]) -> Bool {
-        guard let channel, channel.isActive,
-              let json = try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys]) else { return false }
+    func push(_ event: ServerEvent) -> Bool {
+        guard let channel, channel.isActive else { return false }
         if !channel.isWritable {
             backlog += 1
             if backlog > Self.maxBacklog { return false }
         } else {
             backlog = 0
         }
-        let frame = WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(bytes: json))
+        let frame = WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: event.json))
         channel.writeAndFlush(frame, promise: nil)
         return true
     }

@@ -4,10 +4,13 @@ import Glibc
 import FuzzSupport
 import SignalingProtocol
 
-/// libFuzzer target for what the long-poll routes read: the request target's
-/// path and query (the input's first line) and the message syntax (the whole
-/// input, as a POST body). No crash, and a parsed message survives
-/// serialise -> parse unchanged.
+/// libFuzzer target for what the signaling transports read: the whole input
+/// as a WebSocket text frame (decoded into a client message) and as a
+/// long-poll POST body (a message word, translated from the Genesys dialect);
+/// its first line as an HTTP request target (path and query). No crash; a
+/// decoded message survives encode -> decode; a parsed word survives
+/// serialise -> parse; what the gateway would send back from the content
+/// parses as a word again.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSignaling(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
@@ -18,11 +21,34 @@ public func fuzzSignaling(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         _ = SignalingToken.isNumber(text)
         _ = SignalingToken.isDTMF(text)
     }
-    guard let message = try? LongPollMessage(parsing: bytes) else { return 0 }
-    guard let again = try? LongPollMessage(parsing: Array(message.text.utf8)), again.text == message.text else {
+    if let message = try? ClientMessage(decoding: bytes) {
+        guard (try? ClientMessage(decoding: Array(JSONValue.object(message.object).jsonText.utf8))) == message else {
+            fatalError("a decoded message did not survive encode -> decode")
+        }
+        if case .call(let id, .info(let content, let map)) = message { echo(.info(call: id ?? "", content: content, map: map)) }
+    }
+    guard let word = try? LongPollMessage(parsing: bytes) else { return 0 }
+    guard let again = try? LongPollMessage(parsing: Array(word.text.utf8)), again == word else {
         fatalError("a parsed message did not survive serialise -> parse")
     }
+    var dialect = GenesysDialect()
+    _ = dialect.words(for: .incoming(call: "in", from: "2000", fromName: nil))
+    for peer in ["2000", "other"] {
+        let request = dialect.request(for: word, peer: peer, standing: { _ in .init(ringing: true, incoming: true) },
+                                      newCallID: { "new" })
+        if case .message(.call(let id, .info(let content, let map))) = request {
+            echo(.info(call: id ?? "", content: content, map: map))
+        }
+    }
     return 0
+}
+
+/// The words an event with content from the wire becomes must parse as words again (the browser reads them).
+private func echo(_ event: ServerEvent) {
+    var dialect = GenesysDialect()
+    for (_, word) in dialect.words(for: event) where word.text.utf8.count <= LongPollMessage.maxLength {
+        guard (try? LongPollMessage(parsing: Array(word.text.utf8))) == word else { fatalError("a word we send does not parse") }
+    }
 }
 
 @main
