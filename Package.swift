@@ -49,11 +49,14 @@ let package = Package(
         .target(name: "WebRTC", dependencies: ["SDP", "STUN", "MediaCore", "CGatewayMedia", "CGatewayTLS"]),
         // The signaling protocol's message syntax (long-poll words, tokens): no I/O.
         .target(name: "SignalingProtocol", dependencies: ["WireInput"]),
+        // What the gateway decides, without I/O: sessions and sign-in (the call model's cores join it).
+        .target(name: "GatewayCore", dependencies: ["SignalingProtocol", "SIP", "WireInput",
+                                                    .product(name: "DequeModule", package: "swift-collections")]),
         // The NIO shells: HTTP server, media sockets, and what ties them to the cores.
         .target(
             name: "Gateway",
             dependencies: [
-                "WebRTC", "SDP", "SIP", "SignalingProtocol", "MediaCore", "CGatewayMedia", "WireInput",
+                "GatewayCore", "WebRTC", "SDP", "SIP", "SignalingProtocol", "MediaCore", "CGatewayMedia", "WireInput",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -86,6 +89,7 @@ let package = Package(
         .testTarget(name: "SIPTests", dependencies: ["SIP"]),
         .testTarget(name: "WireInputTests", dependencies: ["WireInput"]),
         .testTarget(name: "SignalingProtocolTests", dependencies: ["SignalingProtocol"]),
+        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "SignalingProtocol"]),
         .testTarget(name: "WebRTCTests", dependencies: ["WebRTC", "STUN", "SDP", "MediaCore", "CGatewayMedia"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], resources: [.copy("Fixtures")]),
     ]

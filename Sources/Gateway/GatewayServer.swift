@@ -1,3 +1,4 @@
+import GatewayCore
 import Logging
 import NIOSSL
 import SIP
@@ -100,11 +101,15 @@ public final class GatewayServer {
         let factory = BrowserLegFactory(group: group, identity: identity, ports: ports, registry: registry, logger: logger)
         let files = StaticFiles()
         let sip = try startSIP(ports: ports)
+        var sessionSettings = SessionTable.Settings()
+        sessionSettings.maxSessions = config.maxSessions
+        sessionSettings.maxSessionsPerSource = config.maxSessionsPerSource
+        sessionSettings.anonymousDestinations = Set(config.anonymousDestinations)
+        // The first password given for a user counts, as the SIP side registers it.
+        sessionSettings.accounts = Dictionary(config.sipAccounts.map { ($0.user, $0.password) }, uniquingKeysWith: { first, _ in first })
         let manager = CallManager(sip: sip, factory: factory, ports: ports, group: group,
                                   settings: .init(mediaIP: config.mediaIP, ringTimeout: .seconds(Int64(config.ringTimeoutSeconds)),
-                                                  maxSessions: config.maxSessions, maxSessionsPerSource: config.maxSessionsPerSource,
-                                                  anonymousDestinations: Set(config.anonymousDestinations),
-                                                  offerSRTP: config.sipSRTP, dtmfInfo: config.dtmfInfo),
+                                                  sessions: sessionSettings, offerSRTP: config.sipSRTP, dtmfInfo: config.dtmfInfo),
                                   refusals: refusals, logger: logger)
         sip.callHandler = manager
         self.manager = manager

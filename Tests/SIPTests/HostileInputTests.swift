@@ -43,12 +43,12 @@ import Testing
                                                 contact: try SIPURI(parsing: "sip:1001@192.0.2.1:5060"), credentials: nil,
                                                 via: ("UDP", "192.0.2.1", 5060)),
                                 offer: Array("v=0\r\n".utf8), token: { "t" })
-        var ok = TransactionLayer.response(to: call.invite, code: 200, reason: "OK", toTag: "far")
+        var ok = TransactionLayer.response(to: call.invite, .ok, toTag: "far")
         ok.headers.add("Contact", "<sip:far@192.0.2.9:5070>")
         ok.headers.add("Session-Expires", "100000000000000;refresher=uac")
         _ = call.handle(ok, now: UInt64.max - 10)
         #expect(call.poll(now: UInt64.max - 1) == nil)
-        var tooSmall = TransactionLayer.response(to: call.invite, code: 422, reason: "X", toTag: "far")
+        var tooSmall = TransactionLayer.response(to: call.invite, .sessionIntervalTooSmall, reason: "X", toTag: "far")
         tooSmall.headers.add("Min-SE", "99999999999999999999999")
         _ = call.handle(tooSmall)
     }

@@ -9,7 +9,7 @@ import Testing
     }
 
     private func reply(_ code: Int, to r: SIPRequest, tag: String = "far") -> SIPResponse {
-        var response = TransactionLayer.response(to: r, code: code, reason: "X", toTag: tag)
+        var response = TransactionLayer.response(to: r, SIPStatus(code), reason: "X", toTag: tag)
         if code < 300 { response.headers.add("Contact", "<sip:far@192.0.2.9:5070>") }
         return response
     }
@@ -110,7 +110,7 @@ import Testing
         #expect(dialog.matches(reinvite))
         let core = InviteServerCore()
         let peer = SIPPeer(.udp, host: "192.0.2.9", port: 5070)
-        let ok = TransactionLayer.response(to: reinvite, code: 200, reason: "OK")
+        let ok = TransactionLayer.response(to: reinvite, .ok)
         core.sent2xx(ok, in: dialog, peer: peer, now: 0)
         #expect(core.poll(now: 499_999).isEmpty)
         #expect(core.poll(now: 500_000) == [.send(ok, to: peer)])       // T1 later, again

@@ -15,7 +15,7 @@ private func counter() -> () -> String {
 }
 
 private func challenge(_ r: SIPRequest, stale: Bool = false) -> SIPResponse {
-    var c = TransactionLayer.response(to: r, code: 401, reason: "Unauthorized", toTag: "x")
+    var c = TransactionLayer.response(to: r, .unauthorized, toTag: "x")
     c.headers.add("WWW-Authenticate", "Digest realm=\"example.com\", nonce=\"n1\", qop=\"auth\", algorithm=MD5" +
                   (stale ? ", stale=true" : ""))
     return c

@@ -39,7 +39,7 @@ func outcome(_ bytes: [UInt8]) -> String {
     do {
         let (message, _) = try SIPParser.parse(bytes, framing: .datagram)
         guard case .request(let request) = message else { return "none" }
-        if let rejection = RequestValidator().validate(request) { return String(rejection.statusCode) }
+        if let rejection = RequestValidator().validate(request) { return String(rejection.status.code) }
         return "accepted"
     } catch .unsupportedVersion {
         return "505"

@@ -4,7 +4,7 @@ import Testing
 private let udp = SIPPeer(.udp, host: "192.0.2.7", port: 5060)
 private let tcp = SIPPeer(.tcp, host: "192.0.2.7", port: 5060)
 
-private func request(_ method: String, branch: String = "z9hG4bK-abc", cseq: Int = 1, toTag: String? = nil) -> SIPRequest {
+private func request(_ method: SIPMethod, branch: String = "z9hG4bK-abc", cseq: Int = 1, toTag: String? = nil) -> SIPRequest {
     SIPRequest(method: method, uri: try! SIPURI(parsing: "sip:bob@example.com"), headers: SIPHeaders([
         ("Via", "SIP/2.0/UDP 192.0.2.1:5060;branch=\(branch)"), ("Max-Forwards", "70"),
         ("From", "<sip:alice@example.com>;tag=a1"), ("To", "<sip:bob@example.com>" + (toTag.map { ";tag=\($0)" } ?? "")),
@@ -13,7 +13,7 @@ private func request(_ method: String, branch: String = "z9hG4bK-abc", cseq: Int
 }
 
 private func response(_ code: Int, to r: SIPRequest) -> SIPResponse {
-    TransactionLayer.response(to: r, code: code, reason: "X", toTag: "b1")
+    TransactionLayer.response(to: r, SIPStatus(code), reason: "X", toTag: "b1")
 }
 
 /// Runs the layer's timer from `from` to `until` (µs), returning when each output happened.
@@ -38,7 +38,7 @@ private func sends(_ outs: [(UInt64, TransactionLayer.Output)]) -> [UInt64] {
         let (key, _) = layer.send(invite, to: tcp, now: 0)
         #expect(layer.transportFailed(request("ACK"), now: 1_000).isEmpty)
         #expect(layer.transportFailed(invite, now: 1_000) ==
-                [.response(TransactionLayer.response(to: invite, code: 503, reason: "Service Unavailable"), key: key)])
+                [.response(TransactionLayer.response(to: invite, .serviceUnavailable), key: key)])
         #expect(layer.count == 0 && layer.transportFailed(invite, now: 2_000).isEmpty)
         // Sent over TCP only for its size: over UDP instead, and retransmitted there by timer A.
         let overUDP = request("INVITE", branch: "z9hG4bK-big")

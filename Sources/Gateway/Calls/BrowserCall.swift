@@ -9,6 +9,8 @@ final class BrowserCall {
 
     let id: String
     let session: ClientSession
+    /// The signed-in user whose call it is.
+    let user: String
     let direction: Direction
     /// The other party: the dialled number, or the caller.
     let peer: String
@@ -36,9 +38,10 @@ final class BrowserCall {
     var dtmfByInfo = false
     let startedAt = SIPService.now()
 
-    init(id: String, session: ClientSession, direction: Direction, peer: String, sipMedia: SIPLegMedia) {
+    init(id: String, session: ClientSession, user: String, direction: Direction, peer: String, sipMedia: SIPLegMedia) {
         self.id = id
         self.session = session
+        self.user = user
         self.direction = direction
         self.peer = peer
         self.sipMedia = sipMedia

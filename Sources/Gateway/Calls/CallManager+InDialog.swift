@@ -10,19 +10,19 @@ extension CallManager {
     func inDialog(_ r: SIPRequest, key: TransactionKey) -> Bool {
         guard let call = calls.values.first(where: { $0.owns(r) }) else { return false }
         let now = SIPService.now()
-        let ok = TransactionLayer.response(to: r, code: 200, reason: "OK")
-        if r.method == "INVITE" || r.method == "UPDATE" { call.placed?.peerRefreshed(now: now) }   // RFC 4028 refresh
+        let ok = TransactionLayer.response(to: r, .ok)
+        if r.method == .invite || r.method == .update { call.placed?.peerRefreshed(now: now) }   // RFC 4028 refresh
         switch r.method {
-        case "BYE":
+        case .bye:
             sip.respond(key, ok, now: now)
             if let placed = call.placed {
                 placed.remoteHungUp()
                 sip.endOutgoing(placed.callID)
             }
             finish(call, code: 200, reason: "the far end hung up", cause: .hangup)
-        case "INVITE":
+        case .invite:
             remoteReinvite(call, r, key: key)
-        case "INFO":
+        case .info:
             sip.respond(key, ok, now: now)
             if let digit = Self.dtmfDigit(r) {
                 call.session.send(.dtmf(call: call.id, digit: digit))
@@ -33,7 +33,7 @@ extension CallManager {
             if r.body.isEmpty {
                 sip.respond(key, ok, now: now)
             } else {
-                sip.respond(key, TransactionLayer.response(to: r, code: 488, reason: "Not Acceptable Here"), now: now)
+                sip.respond(key, TransactionLayer.response(to: r, .notAcceptableHere), now: now)
             }
         }
         sip.afterWork()
@@ -81,11 +81,11 @@ extension CallManager {
     private func remoteReinvite(_ call: BrowserCall, _ r: SIPRequest, key: TransactionKey) {
         let now = SIPService.now()
         if call.pendingHold != nil || call.placed?.hasPendingReinvite == true {
-            return sip.respond(key, TransactionLayer.response(to: r, code: 491, reason: "Request Pending"), now: now)
+            return sip.respond(key, TransactionLayer.response(to: r, .requestPending), now: now)
         }
         let local: MediaDirection = call.heldByBrowser ? .sendonly : .sendrecv
         guard let (offer, agreed) = SIPLegMedia.negotiate(r.body, isAnswer: false), apply(agreed, to: call, local: local) else {
-            return sip.respond(key, TransactionLayer.response(to: r, code: 488, reason: "Not Acceptable Here"), now: now)
+            return sip.respond(key, TransactionLayer.response(to: r, .notAcceptableHere), now: now)
         }
         let response = SIPService.sdpAnswer(to: r, contact: contact(for: call),
                                             sdp: call.sipMedia.answer(offer, agreed: agreed, direction: local))
@@ -105,7 +105,7 @@ extension CallManager {
 
     /// A request of ours in the dialog of an incoming call (placed calls use
     /// their OutgoingCall). It goes by the route set, else to the remote target (§12.2.1.1).
-    func sendInDialog(_ call: BrowserCall, _ method: String, body: [UInt8] = [], contentType: String? = nil,
+    func sendInDialog(_ call: BrowserCall, _ method: SIPMethod, body: [UInt8] = [], contentType: String? = nil,
                       onFinal: @escaping (SIPResponse?, UInt32) -> Void) {
         guard var dialog = call.dialog, let peer = call.sipPeer else { return }
         var request = dialog.request(method, contact: contact(for: call), body: body, contentType: contentType)
@@ -121,8 +121,8 @@ extension CallManager {
         request.headers.prepend("Via", Via.local(transport: peer.transport.rawValue, host: sip.settings.listenHost,
                                                  port: port, branchToken: Random.token(12)).description)
         sip.send(request, to: peer.isReliable ? peer : next) { response in
-            if method == "INVITE", let response, (200..<300).contains(response.statusCode), var d = call.dialog {
-                var ack = d.request("ACK", contact: self.contact(for: call))
+            if method == .invite, let response, (200..<300).contains(response.statusCode), var d = call.dialog {
+                var ack = d.request(.ack, contact: self.contact(for: call))
                 ack.headers.set("CSeq", "\(cseq) ACK")
                 ack.headers.prepend("Via", Via.local(transport: peer.transport.rawValue, host: self.sip.settings.listenHost,
                                                      port: port, branchToken: Random.token(12)).description)
@@ -151,7 +151,7 @@ extension CallManager {
             }
             sip.sendOutgoing(reinvite, for: placed)
         } else {
-            sendInDialog(call, "INVITE", body: offer, contentType: "application/sdp") { response, _ in
+            sendInDialog(call, .invite, body: offer, contentType: "application/sdp") { response, _ in
                 self.holdAnswered(call, hold: hold, code: response?.statusCode ?? 408, body: response?.body ?? [])
             }
         }
@@ -199,10 +199,10 @@ extension CallManager {
 
     private func sendInfo(_ call: BrowserCall, body: [UInt8], contentType: String) {
         if let placed = call.placed {
-            guard let info = placed.request("INFO", body: body, contentType: contentType) else { return }
+            guard let info = placed.request(.info, body: body, contentType: contentType) else { return }
             sip.send(info, to: sip.nextHop(for: placed)) { _ in }
         } else {
-            sendInDialog(call, "INFO", body: body, contentType: contentType) { _, _ in }
+            sendInDialog(call, .info, body: body, contentType: contentType) { _, _ in }
         }
     }
 

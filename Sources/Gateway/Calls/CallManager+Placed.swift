@@ -15,7 +15,8 @@ extension CallManager {
         guard let to, SignalingToken.isNumber(to) else {
             return s.error(.badNumber, "dial a number or user name (letters, digits, . _ - + * #)", call: id)
         }
-        guard !s.anonymous || settings.anonymousDestinations.contains(to) else {
+        guard let account = table[s.id], let user = account.user else { return }
+        guard !account.anonymous || settings.sessions.anonymousDestinations.contains(to) else {
             refusals.count("anonymous-destination")
             return s.error(.forbidden, "anonymous users may call only the configured numbers", call: id)
         }
@@ -23,7 +24,7 @@ extension CallManager {
         guard let port = ports.acquirePair() else {
             return s.error(.noMediaPort, "the gateway has no free media ports", call: id)
         }
-        let call = BrowserCall(id: id, session: s, direction: .outgoing, peer: to,
+        let call = BrowserCall(id: id, session: s, user: user, direction: .outgoing, peer: to,
                                sipMedia: SIPLegMedia(address: settings.mediaIP, port: port, offersSRTP: settings.offerSRTP))
         call.media = SIPMediaLeg(loop: group.next(), host: settings.mediaIP, port: port, ports: ports, logger: logger)
         s.calls[id] = call
@@ -72,13 +73,13 @@ extension CallManager {
     }
 
     private func startSIPCall(_ call: BrowserCall) {
-        guard let user = call.session.user else { return }
+        let user = call.user
         let port = UInt16(sip.boundPort ?? sip.settings.listenPort)
         let host = sip.settings.listenHost
         let placed = OutgoingCall(
             settings: .init(from: SIPURI(user: user, host: sip.settings.domain), to: SIPURI(user: call.peer, host: sip.settings.domain),
                             contact: SIPURI(user: user, host: host, port: port),
-                            credentials: call.session.password.map { DigestCredentials(username: user, password: $0) },
+                            credentials: table[call.session.id]?.password.map { DigestCredentials(username: user, password: $0) },
                             via: (sip.serverPeer.transport.rawValue, host, port)),
             offer: call.sipMedia.offer(), token: { Random.token(12) })
         call.placed = placed

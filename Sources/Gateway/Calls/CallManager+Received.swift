@@ -1,4 +1,5 @@
 import CGatewayMedia
+import GatewayCore
 import NIOCore
 import SDP
 import SIP
@@ -10,10 +11,11 @@ import SIP
 /// and its ACK brings the answer.
 extension CallManager {
     func incomingInvite(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer) -> Bool {
-        guard let user = r.uri.user, let s = sessionsByUser[user], s.state == .signedIn else { return false }
+        guard let user = r.uri.user, let account = table.session(ofUser: user), account.state == .signedIn,
+              let s = clients[account.id] else { return false }
         let tag = Random.token(10)
         func reply(_ code: Int, _ reason: String) {
-            sip.respond(key, TransactionLayer.response(to: r, code: code, reason: reason, toTag: tag), now: SIPService.now())
+            sip.respond(key, TransactionLayer.response(to: r, SIPStatus(code), reason: reason, toTag: tag), now: SIPService.now())
         }
         guard s.calls.count < ClientSession.maxCalls else { reply(486, "Busy Here"); return true }
         let offer = SIPLegMedia.negotiate(r.body, isAnswer: false)
@@ -29,7 +31,7 @@ extension CallManager {
             return true
         }
         let from = r.headers["From"].flatMap { try? NameAddress(parsing: $0) }
-        let call = BrowserCall(id: Random.token(16), session: s, direction: .incoming,
+        let call = BrowserCall(id: Random.token(16), session: s, user: user, direction: .incoming,
                                peer: from?.uri.user ?? from?.uri.description ?? "unknown",
                                sipMedia: SIPLegMedia(address: settings.mediaIP, port: port,
                                                      offersSRTP: offer == nil && settings.offerSRTP))
@@ -44,7 +46,7 @@ extension CallManager {
         s.calls[call.id] = call
         calls[call.id] = call
         ringingByInvite[key] = call
-        var ringing = TransactionLayer.response(to: r, code: 180, reason: "Ringing", toTag: tag)
+        var ringing = TransactionLayer.response(to: r, .ringing, toTag: tag)
         ringing.headers.add("Contact", "<\(contact(for: call))>")
         sip.respond(key, ringing, now: SIPService.now())
         s.send(.incoming(call: call.id, from: call.peer, fromName: from?.displayName.flatMap { $0.isEmpty ? nil : $0 }))
@@ -58,13 +60,13 @@ extension CallManager {
     }
 
     func contact(for call: BrowserCall) -> SIPURI {
-        SIPURI(user: call.session.user, host: sip.settings.listenHost, port: UInt16(sip.boundPort ?? sip.settings.listenPort))
+        SIPURI(user: call.user, host: sip.settings.listenHost, port: UInt16(sip.boundPort ?? sip.settings.listenPort))
     }
 
     /// A failure response to the INVITE of a ringing incoming call.
     func respondToInvite(_ call: BrowserCall, _ code: Int, _ reason: String) {
         guard let invite = call.invite else { return }
-        respondToInvite(call, TransactionLayer.response(to: invite, code: code, reason: reason, toTag: call.localTag))
+        respondToInvite(call, TransactionLayer.response(to: invite, SIPStatus(code), reason: reason, toTag: call.localTag))
     }
 
     /// The 200 with our SDP answer to a ringing incoming call's INVITE.
@@ -102,7 +104,7 @@ extension CallManager {
             self.acceptInvite(call, sdp: call.sipMedia.answer(sipOffer, agreed: agreed))
             call.state = .answered
             call.session.send(.answered(call: call.id))
-            self.logger.info("call \(call.id) answered by \(call.session.user ?? "?")")
+            self.logger.info("call \(call.id) answered by \(call.user)")
             self.logMedia(call)
         }
     }
@@ -129,7 +131,7 @@ extension CallManager {
             return hangUp(call, cause: .notAcceptable, reason: "the SIP peer's answer in its ACK is missing or not usable")
         }
         call.session.send(.answered(call: call.id))
-        logger.info("call \(call.id) answered by \(call.session.user ?? "?"), the SIP answer in the ACK")
+        logger.info("call \(call.id) answered by \(call.user), the SIP answer in the ACK")
         logMedia(call)
     }
 

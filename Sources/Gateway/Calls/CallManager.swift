@@ -1,3 +1,4 @@
+import GatewayCore
 import Logging
 import NIOCore
 import SDP
@@ -15,13 +16,8 @@ final class CallManager: SIPCallHandler {
         /// so that a browser that has it is relayed to the SIP side untouched.
         var browserCodecs: [AudioCodec] = [.pcmu, .pcma, .opus]
         var ringTimeout: TimeAmount = .seconds(120)
-        var signInTimeout: TimeAmount = .seconds(10)
-        var maxSessions = 1000
-        /// Sessions from one IP address (a contact center behind one NAT shares one).
-        var maxSessionsPerSource = 200
-        /// Anonymous long-poll sign-in (`GET /sign_in?ID`) is on when this is not
-        /// empty, and anonymous users call only these numbers.
-        var anonymousDestinations: Set<String> = []
+        /// Sessions and sign-in: bounds, the gateway's own accounts, anonymous destinations.
+        var sessions = SessionTable.Settings()
         /// Offer SDES-SRTP on the SIP leg of the calls browsers place (SDES offers
         /// from SIP peers are always taken).
         var offerSRTP = false
@@ -38,19 +34,13 @@ final class CallManager: SIPCallHandler {
     let refusals: Refusals
     let logger: Logger
     var loop: EventLoop { sip.loop }
-    private(set) var sessions: [String: ClientSession] = [:]
-    var sessionsByUser: [String: ClientSession] = [:]
+    /// Who is signed in as whom (the decisions); `clients` are their transports and calls.
+    var table: SessionTable
+    var clients: [String: ClientSession] = [:]
+    var sessionTimer: Scheduled<Void>?
     /// Every live call, by its id.
     var calls: [String: BrowserCall] = [:]
     var placedBySIPCallID: [String: BrowserCall] = [:]
-    /// Wrong passwords per user and source address: after `maxFailedSignIns`
-    /// in a row, sign-ins of that user from that address wait, a minute and
-    /// twice as long for each lockout after (password guessing through the
-    /// gateway), while the user signs in from elsewhere as usual.
-    var failedSignIns: [String: (count: Int, lockouts: Int, lockedUntil: UInt64)] = [:]
-    static let maxFailedSignIns = 5
-    static let signInLockout: UInt64 = 60_000_000
-    private(set) var sessionsBySource: [String: Int] = [:]
     var ringingByInvite: [TransactionKey: BrowserCall] = [:]
 
     init(sip: SIPService, factory: BrowserLegFactory, ports: MediaPortPool, group: EventLoopGroup, settings: Settings,
@@ -62,65 +52,17 @@ final class CallManager: SIPCallHandler {
         self.group = group
         self.settings = settings
         self.logger = logger
-    }
-
-    // MARK: sessions
-
-    /// Why a new session is refused.
-    enum Refusal: String, Error {
-        case serverFull = "server-full", tooManyFromSource = "too-many-sessions"
-        var code: SignalingError.Code { self == .serverFull ? .serverFull : .tooManySessions }
-    }
-
-    /// A new client connected (call on the loop): its session, or why it has none.
-    func open(_ transport: SignalingTransport, source: String) -> Result<ClientSession, Refusal> {
-        guard sessions.count < settings.maxSessions else { return .failure(refused(.serverFull)) }
-        guard sessionsBySource[source, default: 0] < settings.maxSessionsPerSource else {
-            return .failure(refused(.tooManyFromSource))
-        }
-        let session = ClientSession(transport: transport, source: source)
-        // Later on the loop: the event that overflowed may be sent from inside the call model's own work.
-        session.ended = { [weak self] session, reason in self?.loop.execute { self?.close(session, reason: reason) } }
-        sessions[session.id] = session
-        sessionsBySource[source, default: 0] += 1
-        return .success(session)
-    }
-
-    private func refused(_ why: Refusal) -> Refusal {
-        refusals.count(why.rawValue)
-        return why
-    }
-
-    func session(_ id: String) -> ClientSession? { sessions[id] }
-
-    /// The client left (signed out, its transport closed or expired): its
-    /// calls are hung up and its registration removed.
-    func close(_ session: ClientSession, reason: String) {
-        guard session.state != .closed else { return }
-        for call in session.calls.values { hangUp(call, cause: .signedOut, reason: reason) }
-        if let user = session.user, sessionsByUser[user] === session {
-            sessionsByUser[user] = nil
-            if configuredPassword(user) != nil {
-                // A configured account stays registered: it is the gateway's, not the browser's.
-            } else if session.state == .signedIn {
-                sip.unregister(user: user)
-            } else {
-                sip.dropRegistration(user: user)
-            }
-            logger.info("\(user) signed out: \(reason)")
-        }
-        session.state = .closed
-        sessions[session.id] = nil
-        let left = sessionsBySource[session.source, default: 1] - 1
-        sessionsBySource[session.source] = left > 0 ? left : nil
+        table = SessionTable(settings: settings.sessions)
     }
 
     /// One message from a client.
     func receive(_ m: ClientMessage, from s: ClientSession) {
-        guard s.state != .closed else { return }
+        guard !s.closed else { return }
         let request: CallRequest, callID: String?
         switch m {
-        case .signIn(let user, let password): return signIn(s, user: user, password: password)
+        case .signIn(let user, let password):
+            table.signIn(s.id, user: user, password: password, now: SIPService.now())
+            return drainSessions()
         case .signOut:
             s.send(.signedOut(reason: "signed out"))
             close(s, reason: "signed out")
@@ -130,7 +72,7 @@ final class CallManager: SIPCallHandler {
         case .call(let id, let r): (callID, request) = (id, r)
         }
         let type = request.type
-        guard s.state == .signedIn else { return s.error(.notSignedIn, "sign in first", request: type) }
+        guard table[s.id]?.state == .signedIn else { return s.error(.notSignedIn, "sign in first", request: type) }
         guard let id = callID, SignalingToken.isCallID(id) else {
             return s.error(.badMessage, "\(type) needs a call id (letters, digits, - and _; at most 40)", request: type)
         }
@@ -167,7 +109,7 @@ final class CallManager: SIPCallHandler {
         if let key = call.inviteKey { ringingByInvite[key] = nil }
         if let id = call.dialog?.id { sip.calls.close(id) }
         let seconds = Double(SIPService.now() - call.startedAt) / 1e6
-        logger.info("call \(call.id) of \(call.session.user ?? "?") ended: \(code) \(reason) (\(cause.rawValue)), \(String(format: "%.1f", seconds)) s")
+        logger.info("call \(call.id) of \(call.user) ended: \(code) \(reason) (\(cause.rawValue)), \(String(format: "%.1f", seconds)) s")
         call.session.send(.ended(call: call.id, code: code, reason: reason, cause: cause))
     }
 
@@ -182,7 +124,7 @@ final class CallManager: SIPCallHandler {
             }
         } else if call.direction == .incoming {
             if call.dialog != nil, call.state == .answered {
-                sendInDialog(call, "BYE") { _, _ in }
+                sendInDialog(call, .bye) { _, _ in }
             } else if call.state == .ringing || call.state == .starting {
                 respondToInvite(call, 480, "Temporarily Unavailable")
             }

@@ -15,7 +15,7 @@ struct StatusRoute {
         guard request.method == .GET, request.path == "/status" else { return nil }
         let sip = manager.sip
         let gateway = manager.loop.submit { () -> [String: Int] in
-            ["sessions": manager.sessions.count, "signedIn": manager.sessionsByUser.count, "calls": manager.calls.count,
+            ["sessions": manager.table.count, "signedIn": manager.table.signedInUsers, "calls": manager.calls.count,
              "sipDialogs": sip.calls.calls.count,
              "sipPlacedCalls": sip.outgoing.values.filter { if case .ended = $0.state { false } else { true } }.count,
              "registrations": sip.clients.count]

@@ -91,16 +91,16 @@ extension SIPService {
     func outgoingResponse(_ response: SIPResponse, callID: String) {
         guard let call = outgoing[callID], let method = response.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) })?.method
         else { return }
-        if method == "BYE", response.statusCode >= 200 {
+        if method == .bye, response.statusCode >= 200 {
             // Our BYE is answered: again with credentials if challenged, else the call is over here.
             if let retry = call.byeChallenged(response) { sendOutgoing(retry, for: call) } else { endOutgoing(callID) }
             return
         }
-        if method == "UPDATE", response.statusCode >= 200 {
+        if method == .update, response.statusCode >= 200 {
             call.refreshAnswered(response, now: Self.now())
             return
         }
-        guard method == "INVITE" else { return }
+        guard method == .invite else { return }
         let before = call.state
         let (invite, ack) = call.handle(response, now: Self.now())
         if let invite { sendOutgoing(invite, for: call) }

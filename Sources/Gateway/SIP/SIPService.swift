@@ -277,8 +277,8 @@ final class SIPService {
                 case .forward(let forwarded, let peer):
                     write(.request(forwarded), to: peer)
                     return
-                case .reject(let code, let reason):
-                    write(.response(TransactionLayer.response(to: r, code: code, reason: reason, toTag: Random.token(10))),
+                case .reject(let status, let reason):
+                    write(.response(TransactionLayer.response(to: r, status, reason: reason, toTag: Random.token(10))),
                           to: source)
                     return
                 case .drop:
@@ -348,7 +348,7 @@ final class SIPService {
                 guard let user = clientByTransaction.removeValue(forKey: key), let client = clients[user] else { continue }
                 if let next = client.timedOut(now: now) { send(next, to: serverPeer, for: user) }
                 report(user, client)
-            case .stray(.request(let ack), _) where ack.method == "ACK":
+            case .stray(.request(let ack), _) where ack.method == .ack:
                 if calls.ack(ack) { callHandler?.acknowledged(ack) }
             case .stray(.response(let response), _):
                 if let callID = response.headers["Call-ID"], outgoing[callID] != nil { outgoingResponse(response, callID: callID) }
@@ -368,13 +368,13 @@ final class SIPService {
     /// INVITE, CANCEL, BYE and in-dialog requests of the calls this gateway answers itself.
     private func handleCallRequest(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
         calls.noteRequest(r)
-        if let callHandler, ["INVITE", "BYE", "INFO", "UPDATE"].contains(r.method) {
+        if let callHandler, [SIPMethod.invite, .bye, .info, .update].contains(r.method) {
             if callHandler.inDialog(r, key: key) { return true }
             let toTag = r.headers["To"].flatMap { try? NameAddress(parsing: $0) }?.tag
-            if r.method == "INVITE", toTag == nil, !isServer { return callHandler.incomingInvite(r, key: key, from: peer) }
+            if r.method == .invite, toTag == nil, !isServer { return callHandler.incomingInvite(r, key: key, from: peer) }
         }
         switch r.method {
-        case "INVITE":
+        case .invite:
             if let call = placedCall(in: r) {
                 answerReInviteOnPlacedCall(r, key: key, call: call, now: now)
                 return true
@@ -384,21 +384,21 @@ final class SIPService {
                 return true
             }
             return isServer && answerTestNumber(r, key: key, from: peer, now: now)
-        case "CANCEL":
+        case .cancel:
             guard let inviteKey = transactions.inviteKey(cancelledBy: r) else { return false } // 481 from the endpoint
-            respond(key, TransactionLayer.response(to: r, code: 200, reason: "OK"), now: now)
+            respond(key, TransactionLayer.response(to: r, .ok), now: now)
             if callHandler?.cancelled(inviteKey: inviteKey) == true { return true }
             if let (id, _) = ringingCalls.first(where: { $0.value == inviteKey }),
                let dialog = calls.calls[id]?.dialog {
                 guard var invite = transactions.request(for: inviteKey) else { return true }
                 invite.headers.set("To", "\(dialog.localURI);tag=\(dialog.localTag)")
-                respond(inviteKey, TransactionLayer.response(to: invite, code: 487, reason: "Request Terminated"), now: now)
+                respond(inviteKey, TransactionLayer.response(to: invite, .requestTerminated), now: now)
                 endCall(id)
             }
             return true
-        case "BYE":
+        case .bye:
             if let call = placedCall(in: r) {
-                respond(key, TransactionLayer.response(to: r, code: 200, reason: "OK"), now: now)
+                respond(key, TransactionLayer.response(to: r, .ok), now: now)
                 call.remoteHungUp()
                 logger.info("outgoing call \(call.callID) ended by BYE from \(peer)")
                 callHandler?.placedCallChanged(call, response: nil)
@@ -406,14 +406,14 @@ final class SIPService {
                 return true
             }
             guard let dialog = calls.dialog(for: r) else { return false }
-            respond(key, TransactionLayer.response(to: r, code: 200, reason: "OK"), now: now)
+            respond(key, TransactionLayer.response(to: r, .ok), now: now)
             logger.info("call \(dialog.callID) ended by BYE from \(peer)")
             endCall(dialog.id)
             return true
-        case "INFO", "UPDATE", "OPTIONS":
+        case .info, .update, .options:
             guard let dialog = calls.dialog(for: r) else { return false }
-            var ok = TransactionLayer.response(to: r, code: 200, reason: "OK")
-            if r.method == "UPDATE" { refreshSession(r, dialog: dialog, response: &ok, now: now) }
+            var ok = TransactionLayer.response(to: r, .ok)
+            if r.method == .update { refreshSession(r, dialog: dialog, response: &ok, now: now) }
             respond(key, ok, now: now)
             return true
         default:
@@ -425,11 +425,11 @@ final class SIPService {
     /// (glare, §14.2), else the answer for our media port.
     private func answerReInviteOnPlacedCall(_ r: SIPRequest, key: TransactionKey, call: OutgoingCall, now: UInt64) {
         if call.hasPendingReinvite {
-            respond(key, TransactionLayer.response(to: r, code: 491, reason: "Request Pending"), now: now)
+            respond(key, TransactionLayer.response(to: r, .requestPending), now: now)
             return
         }
         guard let (_, port) = media[call.callID], let (ok, _) = testCallReinviteAnswer(r, port: port) else {
-            respond(key, TransactionLayer.response(to: r, code: 488, reason: "Not Acceptable Here"), now: now)
+            respond(key, TransactionLayer.response(to: r, .notAcceptableHere), now: now)
             return
         }
         respond(key, ok, now: now)
@@ -439,7 +439,7 @@ final class SIPService {
 
     private func answerReInvite(_ r: SIPRequest, key: TransactionKey, dialog: Dialog, now: UInt64) {
         guard let (_, port) = media[dialog.id], let (answer, agreed) = testCallReinviteAnswer(r, port: port) else {
-            respond(key, TransactionLayer.response(to: r, code: 488, reason: "Not Acceptable Here"), now: now)
+            respond(key, TransactionLayer.response(to: r, .notAcceptableHere), now: now)
             return
         }
         var ok = answer
@@ -465,7 +465,7 @@ final class SIPService {
     /// A 2xx that carries our SDP: our Contact (the peer's target in the dialog), `headers`, the body.
     static func sdpAnswer(to r: SIPRequest, contact: SIPURI, sdp: [UInt8], toTag: String? = nil,
                           headers: [(String, String)] = []) -> SIPResponse {
-        var ok = TransactionLayer.response(to: r, code: 200, reason: "OK", toTag: toTag)
+        var ok = TransactionLayer.response(to: r, .ok, toTag: toTag)
         ok.headers.add("Contact", "<\(contact)>")
         for (name, value) in headers { ok.headers.add(name, value) }
         ok.headers.add("Content-Type", "application/sdp")

@@ -21,13 +21,13 @@ enum StatelessReply {
         var request = SIPRequest(method: "UNKNOWN", uri: SIPURI(host: "invalid"), headers: headers)
         SIPService.markReceived(&request, from: source)
         let (code, reason) = if case .unsupportedVersion = error { (505, "Version Not Supported") } else { (400, error.reason) }
-        return .response(TransactionLayer.response(to: request, code: code, reason: reason, toTag: Random.token(10)))
+        return .response(TransactionLayer.response(to: request, SIPStatus(code), reason: reason, toTag: Random.token(10)))
     }
 
     /// A 400 for a request whose top Via cannot be read.
     static func badVia(_ r: SIPRequest, from source: SIPPeer) -> SIPMessage? {
-        guard r.method != "ACK" else { return nil }
-        return .response(TransactionLayer.response(to: r, code: 400, reason: "Bad Via", toTag: Random.token(10)))
+        guard r.method != .ack else { return nil }
+        return .response(TransactionLayer.response(to: r, .badRequest, reason: "Bad Via", toTag: Random.token(10)))
     }
 
     /// Where a response goes: to the received/rport address of the top Via,

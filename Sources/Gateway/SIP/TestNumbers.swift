@@ -24,10 +24,10 @@ extension SIPService {
         let tag = Random.token(10)
         switch number {
         case .busy:
-            respond(key, TransactionLayer.response(to: invite, code: 486, reason: "Busy Here", toTag: tag), now: now)
+            respond(key, TransactionLayer.response(to: invite, .busyHere, toTag: tag), now: now)
         case .ring:
             guard let dialog = calls.open(invite, from: peer, localTag: tag) else { return false }
-            var ringing = TransactionLayer.response(to: invite, code: 180, reason: "Ringing", toTag: tag)
+            var ringing = TransactionLayer.response(to: invite, .ringing, toTag: tag)
             ringing.headers.add("Contact", "<\(contactURI)>")
             ringingCalls[dialog.id] = key
             respond(key, ringing, now: now)
@@ -40,7 +40,7 @@ extension SIPService {
     private func answerWithMedia(_ number: TestNumber, _ invite: SIPRequest, key: TransactionKey, from peer: SIPPeer,
                                  tag: String, now: UInt64) {
         func fail(_ code: Int, _ reason: String) {
-            respond(key, TransactionLayer.response(to: invite, code: code, reason: reason, toTag: tag), now: now)
+            respond(key, TransactionLayer.response(to: invite, SIPStatus(code), reason: reason, toTag: tag), now: now)
         }
         guard let offer = try? SDPParser.parse(String(decoding: invite.body, as: UTF8.self)),
               let agreed = try? AudioNegotiation.negotiate(offer, codecs: [.pcmu, .pcma]), agreed.security == .none else {
@@ -48,7 +48,7 @@ extension SIPService {
         }
         let timer = InviteServerCore.sessionTimer(for: invite)
         if timer.tooBrief {
-            var brief = TransactionLayer.response(to: invite, code: 422, reason: "Session Interval Too Small", toTag: tag)
+            var brief = TransactionLayer.response(to: invite, .sessionIntervalTooSmall, toTag: tag)
             for (name, value) in timer.headers { brief.headers.add(name, value) }
             respond(key, brief, now: now)
             return
@@ -89,7 +89,7 @@ extension SIPService {
             case .failure:
                 self.settings.mediaPorts.release(port)
                 self.calls.close(dialog.id)
-                self.respond(key, TransactionLayer.response(to: invite, code: 503, reason: "No Media Port", toTag: tag),
+                self.respond(key, TransactionLayer.response(to: invite, .serviceUnavailable, reason: "No Media Port", toTag: tag),
                              now: Self.now())
             }
             self.afterWork()
@@ -100,7 +100,7 @@ extension SIPService {
     func expireSession(_ dialogID: String) {
         guard let call = calls.calls[dialogID] else { return }
         var dialog = call.dialog
-        var bye = dialog.request("BYE", contact: contactURI)
+        var bye = dialog.request(.bye, contact: contactURI)
         bye.headers.prepend("Via", Via.local(transport: call.peer.transport.rawValue, host: settings.listenHost,
                                              port: UInt16(boundPort ?? settings.listenPort),
                                              branchToken: Random.token(12)).description)

@@ -10,22 +10,14 @@ protocol SignalingTransport: AnyObject {
     func close()
 }
 
-/// One browser client of the gateway: who signed in, and its calls.
-/// Confined to the SIP service's event loop.
+/// One browser client of the gateway: how its events reach it, and its
+/// calls (who it is signed in as is the session table's). Confined to the
+/// SIP service's event loop.
 final class ClientSession {
-    enum State { case new, signingIn, signedIn, closed }
-
-    let id = Random.token(20)
+    let id: String
     let transport: SignalingTransport
-    /// The client's IP address, as its connection came: sessions and wrong
-    /// passwords are counted per source.
-    let source: String
-    var state = State.new
-    /// Signed in without a password (long-poll `GET /sign_in?ID`): calls out
-    /// only, and only to the configured destinations.
-    var anonymous = false
-    var user: String?
-    var password: String?
+    /// Set when the session ends: nothing more is sent to it.
+    var closed = false
     var calls: [String: BrowserCall] = [:]
     static let maxCalls = 4
     /// Ends the session in the call model (calls hung up, registration
@@ -33,14 +25,14 @@ final class ClientSession {
     /// signed in behind a client that no longer hears.
     var ended: ((ClientSession, String) -> Void)?
 
-    init(transport: SignalingTransport, source: String) {
+    init(id: String, transport: SignalingTransport) {
+        self.id = id
         self.transport = transport
-        self.source = source
     }
 
     /// Sends an event; a transport that cannot take it ends the session.
     func send(_ event: ServerEvent) {
-        guard state != .closed else { return }
+        guard !closed else { return }
         if !transport.push(event) {
             transport.close()
             ended?(self, "its signaling queue overflowed")

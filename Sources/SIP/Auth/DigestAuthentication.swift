@@ -71,7 +71,7 @@ public struct DigestCredentials: Sendable {
 
     /// The value of an Authorization (or Proxy-Authorization) header answering
     /// `challenge` for `method` on `uri`. `nonceCount` counts uses of this nonce.
-    public func authorization(for challenge: DigestChallenge, method: String, uri: String, nonceCount: Int,
+    public func authorization(for challenge: DigestChallenge, method: SIPMethod, uri: String, nonceCount: Int,
                               cnonce: String) -> String {
         let alg = challenge.algorithm
         var value = "Digest username=\"\(username)\", realm=\"\(challenge.realm)\", nonce=\"\(challenge.nonce)\", uri=\"\(uri)\""
@@ -90,7 +90,7 @@ public struct DigestCredentials: Sendable {
     }
 
     /// The `response` value (RFC 2617 §3.2.2.1): with `qop` (nc, cnonce) for qop=auth, without for the RFC 2069 form.
-    func response(algorithm alg: String, realm: String, nonce: String, method: String, uri: String,
+    func response(algorithm alg: String, realm: String, nonce: String, method: SIPMethod, uri: String,
                   qop: (nc: String, cnonce: String)?) -> String {
         let ha1 = Self.hex(alg, "\(username):\(realm):\(password)")
         let ha2 = Self.hex(alg, "\(method):\(uri)")

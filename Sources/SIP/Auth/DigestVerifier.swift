@@ -82,21 +82,21 @@ extension DigestVerifier {
     public func demand(for request: SIPRequest, now: UInt64, toTag: String) -> SIPResponse? {
         let (header, code, reason, ask): (String, Int, String, String)
         switch request.method {
-        case "REGISTER": (header, code, reason, ask) = ("Authorization", 401, "Unauthorized", "WWW-Authenticate")
-        case "INVITE" where TransactionLayer.startsACall(request):
+        case .register: (header, code, reason, ask) = ("Authorization", 401, "Unauthorized", "WWW-Authenticate")
+        case .invite where TransactionLayer.startsACall(request):
             (header, code, reason, ask) = ("Proxy-Authorization", 407, "Proxy Authentication Required", "Proxy-Authenticate")
         default: return nil
         }
         switch verify(request, header: header, now: now) {
         case .authenticated(let user):
-            guard request.method == "REGISTER" else { return nil }
+            guard request.method == .register else { return nil }
             let to = request.headers["To"].flatMap { try? NameAddress(parsing: $0) }
             guard to?.uri.user == user else {
-                return TransactionLayer.response(to: request, code: 403, reason: "Forbidden: Not Your Binding", toTag: toTag)
+                return TransactionLayer.response(to: request, .forbidden, reason: "Forbidden: Not Your Binding", toTag: toTag)
             }
             return nil
         case .challenge(let stale):
-            var response = TransactionLayer.response(to: request, code: code, reason: reason, toTag: toTag)
+            var response = TransactionLayer.response(to: request, SIPStatus(code), reason: reason, toTag: toTag)
             response.headers.add(ask, challenge(now: now, stale: stale))
             return response
         }

@@ -5,7 +5,7 @@
 public final class EndpointCore {
     public var validator = RequestValidator()
     public let registrar: Registrar?
-    public var allow: String { validator.methods.joined(separator: ", ") }
+    public var allow: String { validator.methods.map(\.name).joined(separator: ", ") }
     private let makeTag: () -> String
 
     public init(registrar: Registrar?, makeTag: @escaping () -> String) {
@@ -15,33 +15,33 @@ public final class EndpointCore {
 
     /// The response to a request the transaction layer delivered, or nil for an ACK.
     public func answer(_ r: SIPRequest, from peer: SIPPeer, now: UInt64) -> SIPResponse? {
-        guard r.method != "ACK" else { return nil }
+        guard r.method != .ack else { return nil }
         let tag = makeTag()
         if let rejection = validator.validate(r) {
-            var response = TransactionLayer.response(to: r, code: rejection.statusCode, reason: rejection.reason, toTag: tag)
+            var response = TransactionLayer.response(to: r, rejection.status, reason: rejection.reason, toTag: tag)
             for (name, value) in rejection.headers { response.headers.add(name, value) }
             return response
         }
         switch r.method {
-        case "OPTIONS":
-            var ok = TransactionLayer.response(to: r, code: 200, reason: "OK", toTag: tag)
+        case .options:
+            var ok = TransactionLayer.response(to: r, .ok, toTag: tag)
             ok.headers.add("Allow", allow)
             ok.headers.add("Accept", "application/sdp")
             return ok
-        case "REGISTER":
+        case .register:
             guard let registrar else {
-                var notHere = TransactionLayer.response(to: r, code: 405, reason: "Method Not Allowed", toTag: tag)
-                notHere.headers.add("Allow", validator.methods.filter { $0 != "REGISTER" }.joined(separator: ", "))
+                var notHere = TransactionLayer.response(to: r, .methodNotAllowed, toTag: tag)
+                notHere.headers.add("Allow", validator.methods.filter { $0 != .register }.map(\.name).joined(separator: ", "))
                 return notHere
             }
             return registrar.register(r, from: peer, now: now, toTag: tag)
-        case "INVITE":
+        case .invite:
             let toTag = r.headers["To"].flatMap { try? NameAddress(parsing: $0) }?.tag
-            if toTag != nil { return TransactionLayer.response(to: r, code: 481, reason: "Call/Transaction Does Not Exist") }
-            return TransactionLayer.response(to: r, code: 480, reason: "Temporarily Unavailable", toTag: tag)
+            if toTag != nil { return TransactionLayer.response(to: r, .callDoesNotExist) }
+            return TransactionLayer.response(to: r, .temporarilyUnavailable, toTag: tag)
         default:
             // BYE, CANCEL, INFO, UPDATE outside a dialog (§12.2.2).
-            return TransactionLayer.response(to: r, code: 481, reason: "Call/Transaction Does Not Exist", toTag: tag)
+            return TransactionLayer.response(to: r, .callDoesNotExist, toTag: tag)
         }
     }
 }

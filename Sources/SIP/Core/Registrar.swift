@@ -46,7 +46,7 @@ public final class Registrar {
     /// Processes a REGISTER that passed the request checks; returns the response.
     public func register(_ r: SIPRequest, from peer: SIPPeer, now: UInt64, toTag: String) -> SIPResponse {
         func reply(_ code: Int, _ reason: String) -> SIPResponse {
-            TransactionLayer.response(to: r, code: code, reason: reason, toTag: toTag)
+            TransactionLayer.response(to: r, SIPStatus(code), reason: reason, toTag: toTag)
         }
         guard let to = r.headers["To"].flatMap({ try? NameAddress(parsing: $0) }),
               let cseq = r.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) }),

@@ -1,35 +1,36 @@
 /// The checks a UAS makes before it lets a request in (RFC 3261 §8.2), in
 /// the order the RFC gives them. A failure is the response to send.
 public struct RequestRejection: Error, Equatable, Sendable {
-    public var statusCode: Int
+    public var status: SIPStatus
     public var reason: String
     /// Headers the response must carry (Allow, Unsupported, Accept).
     public var headers: [(String, String)]
 
-    public init(_ statusCode: Int, _ reason: String, headers: [(String, String)] = []) {
-        self.statusCode = statusCode
-        self.reason = reason
+    /// `reason` defaults to the status's phrase; a specific one tells the peer what was wrong.
+    public init(_ status: SIPStatus, _ reason: String? = nil, headers: [(String, String)] = []) {
+        self.status = status
+        self.reason = reason ?? status.reasonPhrase
         self.headers = headers
     }
 
     public static func == (a: RequestRejection, b: RequestRejection) -> Bool {
-        a.statusCode == b.statusCode && a.reason == b.reason && a.headers.map { $0.0 + $0.1 } == b.headers.map { $0.0 + $0.1 }
+        a.status == b.status && a.reason == b.reason && a.headers.map { $0.0 + $0.1 } == b.headers.map { $0.0 + $0.1 }
     }
 }
 
 public struct RequestValidator: Sendable {
     /// Methods this element implements; others get 501 with Allow.
-    public var methods: [String]
+    public var methods: [SIPMethod]
     /// Option tags it supports; a Require with others gets 420 (§8.2.2.3).
     public var supportedExtensions: Set<String>
     /// Body types accepted per method (§8.2.3); others get 415 with Accept.
-    public var acceptedBodies: [String: Set<String>]
+    public var acceptedBodies: [SIPMethod: Set<String>]
 
-    public init(methods: [String] = ["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "INFO", "UPDATE", "REGISTER"],
+    public init(methods: [SIPMethod] = [.invite, .ack, .bye, .cancel, .options, .info, .update, .register],
                 supportedExtensions: Set<String> = ["timer"],
-                acceptedBodies: [String: Set<String>] = [
-                    "INVITE": ["application/sdp"], "ACK": ["application/sdp"], "UPDATE": ["application/sdp"],
-                    "INFO": ["application/dtmf-relay", "application/dtmf", "application/json",
+                acceptedBodies: [SIPMethod: Set<String>] = [
+                    .invite: ["application/sdp"], .ack: ["application/sdp"], .update: ["application/sdp"],
+                    .info: ["application/dtmf-relay", "application/dtmf", "application/json",
                              "application/x-www-form-urlencoded"],
                 ]) {
         self.methods = methods
@@ -43,13 +44,13 @@ public struct RequestValidator: Sendable {
         let h = r.headers
         // Well-formed enough to answer at all (§8.1.1).
         for name in ["Via", "Call-ID"] where h[name] == nil {
-            return RequestRejection(400, "Missing \(name)")
+            return RequestRejection(.badRequest, "Missing \(name)")
         }
-        guard let from = h["From"] else { return RequestRejection(400, "Missing From") }
-        guard let toValue = h["To"] else { return RequestRejection(400, "Missing To") }
-        guard let cseqValue = h["CSeq"] else { return RequestRejection(400, "Missing CSeq") }
+        guard let from = h["From"] else { return RequestRejection(.badRequest, "Missing From") }
+        guard let toValue = h["To"] else { return RequestRejection(.badRequest, "Missing To") }
+        guard let cseqValue = h["CSeq"] else { return RequestRejection(.badRequest, "Missing CSeq") }
         for name in Self.singleValued where h.values(name).count > 1 {
-            return RequestRejection(400, "Multiple \(name) values")
+            return RequestRejection(.badRequest, "Multiple \(name) values")
         }
         let cseq: CSeq
         do {
@@ -59,37 +60,37 @@ public struct RequestValidator: Sendable {
             cseq = try CSeq(parsing: cseqValue)
             for v in h.values("Contact") where v != "*" { _ = try NameAddress(parsing: v) }
             if let mf = h["Max-Forwards"], !(mf.utf8.allSatisfy { (48...57).contains($0) } && !mf.isEmpty && mf.count <= 10) {
-                return RequestRejection(400, "Bad Max-Forwards")
+                return RequestRejection(.badRequest, "Bad Max-Forwards")
             }
-            if r.method == "REGISTER", !to.uri.isSIP { return RequestRejection(400, "To of a REGISTER must be a SIP URI") }
+            if r.method == .register, !to.uri.isSIP { return RequestRejection(.badRequest, "To of a REGISTER must be a SIP URI") }
         } catch {
-            return RequestRejection(400, error.reason)
+            return RequestRejection(.badRequest, error.reason)
         }
         // §8.2.1: methods
         guard methods.contains(r.method) else {
-            return RequestRejection(501, "Not Implemented", headers: [("Allow", methods.joined(separator: ", "))])
+            return RequestRejection(.notImplemented, headers: [("Allow", methods.map(\.name).joined(separator: ", "))])
         }
-        guard cseq.method == r.method else { return RequestRejection(400, "CSeq method does not match the request") }
+        guard cseq.method == r.method else { return RequestRejection(.badRequest, "CSeq method does not match the request") }
         // §8.2.2.1: Request-URI scheme
-        guard r.uri.isSIP || r.uri.scheme == "tel" else { return RequestRejection(416, "Unsupported URI Scheme") }
+        guard r.uri.isSIP || r.uri.scheme == "tel" else { return RequestRejection(.unsupportedURIScheme) }
         // §8.2.2.3: Require
         let required = h.values("Require").map { $0.lowercased() }.filter { !supportedExtensions.contains($0) }
-        if !required.isEmpty, r.method != "ACK", r.method != "CANCEL" {
-            return RequestRejection(420, "Bad Extension", headers: [("Unsupported", required.joined(separator: ", "))])
+        if !required.isEmpty, r.method != .ack, r.method != .cancel {
+            return RequestRejection(.badExtension, headers: [("Unsupported", required.joined(separator: ", "))])
         }
         // §8.2.3: content
         if !r.body.isEmpty, let accepted = acceptedBodies[r.method] {
             let type = (h["Content-Type"] ?? "").split(separator: ";").first.map { SIPText.trim($0).lowercased() } ?? ""
             guard accepted.contains(type) else {
-                return RequestRejection(415, "Unsupported Media Type",
+                return RequestRejection(.unsupportedMediaType,
                                         headers: [("Accept", accepted.sorted().joined(separator: ", "))])
             }
         }
         // §8.2.5-ish: a response we can build must be acceptable to the caller (Accept of an INVITE).
-        if r.method == "INVITE", !h.values("Accept").isEmpty {
+        if r.method == .invite, !h.values("Accept").isEmpty {
             let types = h.values("Accept").map { $0.split(separator: ";").first.map { SIPText.trim($0).lowercased() } ?? "" }
             if !types.contains(where: { $0 == "application/sdp" || $0 == "application/*" || $0 == "*/*" }) {
-                return RequestRejection(406, "Not Acceptable")
+                return RequestRejection(.notAcceptable)
             }
         }
         return nil

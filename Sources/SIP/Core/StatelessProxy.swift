@@ -10,7 +10,7 @@ public struct StatelessProxy: Sendable {
         /// For this server itself (registrar, its own numbers and dialogs).
         case local
         case forward(SIPRequest, to: SIPPeer)
-        case reject(code: Int, reason: String)
+        case reject(SIPStatus, reason: String? = nil)
         /// An ACK that has nowhere to go.
         case drop
     }
@@ -42,7 +42,7 @@ public struct StatelessProxy: Sendable {
     }
 
     public func route(_ r: SIPRequest, registrar: Registrar, now: UInt64) -> Decision {
-        if r.method == "REGISTER" { return .local }
+        if r.method == .register { return .local }
         if isUs(r.uri), r.uri.user == nil || localUsers.contains(r.uri.user!.lowercased()) { return .local }
         var target: (uri: SIPURI, peer: SIPPeer?)?
         if let binding = registrar.lookup(Registrar.aor(r.uri), now: now).first,
@@ -52,19 +52,19 @@ public struct StatelessProxy: Sendable {
             target = (r.uri, binding.peer)
         }
         guard let target else {
-            if r.method == "ACK" { return .drop }
-            return isUs(r.uri) ? .reject(code: 404, reason: "Not Found") : .reject(code: 403, reason: "Not Relaying")
+            if r.method == .ack { return .drop }
+            return isUs(r.uri) ? .reject(.notFound) : .reject(.forbidden, reason: "Not Relaying")
         }
         var forwarded = r
         let hops = r.headers["Max-Forwards"].flatMap { WireNumber.decimal(SIPText.trim(Substring($0)), saturatingAt: 255) } ?? 70
-        guard hops > 0 else { return r.method == "ACK" ? .drop : .reject(code: 483, reason: "Too Many Hops") }
+        guard hops > 0 else { return r.method == .ack ? .drop : .reject(.tooManyHops) }
         forwarded.headers.set("Max-Forwards", String(hops - 1))
         forwarded.uri = target.uri
         guard let top = r.headers.values("Via").first else { return .drop }
         // A registered user is reached where its REGISTER came from (its own TCP/TLS connection, or
         // its UDP source: RFC 5626 and RFC 3581 in spirit), never at a host its Contact names: a
         // registration cannot point the proxy at any other host, or make it open a connection there.
-        guard let peer = target.peer else { return r.method == "ACK" ? .drop : .reject(code: 404, reason: "Not Found") }
+        guard let peer = target.peer else { return r.method == .ack ? .drop : .reject(.notFound) }
         // Our Via names the transport the request leaves on, and our port for it.
         let via = Via(transport: peer.transport.rawValue, host: host, port: peer.transport == .tls ? tlsPort ?? port : port,
                       parameters: [SIPParameter(name: "branch", value: Self.branchPrefix + Self.digest(top))])

@@ -54,9 +54,9 @@ public struct Dialog: Equatable, Sendable {
     }
 
     /// A new request inside the dialog (§12.2.1.1); the caller adds the Via.
-    public mutating func request(_ method: String, contact: SIPURI, body: [UInt8] = [], contentType: String? = nil)
+    public mutating func request(_ method: SIPMethod, contact: SIPURI, body: [UInt8] = [], contentType: String? = nil)
         -> SIPRequest {
-        if method != "ACK" && method != "CANCEL" { localSeq += 1 }
+        if method != .ack && method != .cancel { localSeq += 1 }
         var h = SIPHeaders()
         h.add("Max-Forwards", "70")
         h.add("From", "\(localURI);tag=\(localTag)")

@@ -61,7 +61,7 @@ public final class OutgoingCall {
         self.offer = offer
         callID = token()
         fromTag = token()
-        invite = SIPRequest(method: "INVITE", uri: settings.to)
+        invite = SIPRequest(method: .invite, uri: settings.to)
         invite = makeInvite(authorization: nil)
     }
 
@@ -83,7 +83,7 @@ public final class OutgoingCall {
         for (name, value) in SessionRefresh.requestHeaders(interval: sessionInterval) { h.add(name, value) }
         if let (name, value) = authorization { h.add(name, value) }
         h.add("Content-Type", "application/sdp")
-        return SIPRequest(method: "INVITE", uri: settings.to, headers: h, body: offer)
+        return SIPRequest(method: .invite, uri: settings.to, headers: h, body: offer)
     }
 
     /// A response to the INVITE. Returns the request to send next: a new INVITE
@@ -113,7 +113,7 @@ public final class OutgoingCall {
             state = .confirmed
             sessionTimer.established(response, now: now)
             var a = d
-            var request = a.request("ACK", contact: settings.contact)
+            var request = a.request(.ack, contact: settings.contact)
             request.headers.set("CSeq", "\(cseq) ACK")
             request.headers.prepend("Via", via())
             ack = request
@@ -133,7 +133,7 @@ public final class OutgoingCall {
             if let c = response.headers.all(header).compactMap(DigestChallenge.init).first(where: \.isSupported) {
                 authTries += 1
                 cseq += 1
-                let value = creds.authorization(for: c, method: "INVITE", uri: settings.to.description, nonceCount: 1,
+                let value = creds.authorization(for: c, method: .invite, uri: settings.to.description, nonceCount: 1,
                                                 cnonce: token())
                 invite = makeInvite(authorization: (code == 401 ? "Authorization" : "Proxy-Authorization", value))
                 return (invite, nil)
@@ -160,13 +160,13 @@ public final class OutgoingCall {
         h.add("Max-Forwards", "70")
         for name in ["From", "To", "Call-ID"] { if let v = invite.headers[name] { h.add(name, v) } }
         h.add("CSeq", "\(cseq) CANCEL")
-        return SIPRequest(method: "CANCEL", uri: invite.uri, headers: h)
+        return SIPRequest(method: .cancel, uri: invite.uri, headers: h)
     }
 
     /// BYE in the dialog (§15.1.1).
     public func bye() -> SIPRequest? {
         guard state == .confirmed, var d = dialog else { return nil }
-        var request = d.request("BYE", contact: settings.contact)
+        var request = d.request(.bye, contact: settings.contact)
         request.headers.prepend("Via", via())
         dialog = d
         state = .ended(code: 200, reason: "hung up")
@@ -182,10 +182,10 @@ public final class OutgoingCall {
               let challenge = response.headers.all(code == 401 ? "WWW-Authenticate" : "Proxy-Authenticate")
                 .compactMap(DigestChallenge.init).first(where: \.isSupported) else { return nil }
         byeAuthTried = true
-        var request = d.request("BYE", contact: settings.contact)
+        var request = d.request(.bye, contact: settings.contact)
         request.headers.prepend("Via", via())
         request.headers.add(code == 401 ? "Authorization" : "Proxy-Authorization",
-                            creds.authorization(for: challenge, method: "BYE", uri: request.uri.description, nonceCount: 1,
+                            creds.authorization(for: challenge, method: .bye, uri: request.uri.description, nonceCount: 1,
                                                 cnonce: token()))
         dialog = d
         lastBye = request
@@ -193,7 +193,7 @@ public final class OutgoingCall {
     }
 
     /// Another request in the confirmed dialog (INFO, UPDATE), through a new transaction.
-    public func request(_ method: String, body: [UInt8] = [], contentType: String? = nil) -> SIPRequest? {
+    public func request(_ method: SIPMethod, body: [UInt8] = [], contentType: String? = nil) -> SIPRequest? {
         guard state == .confirmed, var d = dialog else { return nil }
         var request = d.request(method, contact: settings.contact, body: body, contentType: contentType)
         request.headers.prepend("Via", via())
@@ -205,7 +205,7 @@ public final class OutgoingCall {
     /// while one is pending (§14.1: one at a time).
     public func reinvite(offer: [UInt8]) -> SIPRequest? {
         guard state == .confirmed, reinvite == nil, var d = dialog else { return nil }
-        var request = d.request("INVITE", contact: settings.contact, body: offer, contentType: "application/sdp")
+        var request = d.request(.invite, contact: settings.contact, body: offer, contentType: "application/sdp")
         request.headers.prepend("Via", via())
         dialog = d
         reinvite = (request, d.localSeq)
@@ -225,7 +225,7 @@ public final class OutgoingCall {
         lastReinviteResult = code
         guard code < 300, var d = dialog else { return nil }
         if let c = response.headers.values("Contact").first.flatMap({ try? NameAddress(parsing: $0) }) { d.remoteTarget = c.uri }
-        var ackRequest = d.request("ACK", contact: settings.contact)
+        var ackRequest = d.request(.ack, contact: settings.contact)
         ackRequest.headers.set("CSeq", "\(pending.cseq) ACK")
         ackRequest.headers.prepend("Via", via())
         dialog = d
@@ -245,7 +245,7 @@ public final class OutgoingCall {
         guard state == .confirmed else { return nil }
         switch sessionTimer.due(now: now) {
         case .refresh:
-            var update = request("UPDATE")
+            var update = request(.update)
             update?.headers.add("Session-Expires", "\(sessionTimer.interval ?? sessionInterval);refresher=uac")
             update?.headers.add("Supported", "timer")
             return update

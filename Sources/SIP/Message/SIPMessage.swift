@@ -21,12 +21,12 @@ public enum SIPMessage: Equatable, Sendable {
 }
 
 public struct SIPRequest: Equatable, Sendable {
-    public var method: String
+    public var method: SIPMethod
     public var uri: SIPURI
     public var headers: SIPHeaders
     public var body: [UInt8]
 
-    public init(method: String, uri: SIPURI, headers: SIPHeaders = SIPHeaders(), body: [UInt8] = []) {
+    public init(method: SIPMethod, uri: SIPURI, headers: SIPHeaders = SIPHeaders(), body: [UInt8] = []) {
         self.method = method
         self.uri = uri
         self.headers = headers

@@ -122,7 +122,7 @@ public enum SIPParser {
         guard parts[0].allSatisfy(SIPText.isTokenByte) else { throw .badStartLine("bad method") }
         try checkVersion(parts[2])
         let uri = try SIPURI(parsing: string(parts[1]))
-        return SIPRequest(method: string(parts[0]), uri: uri, headers: headers, body: body)
+        return SIPRequest(method: SIPMethod(string(parts[0])), uri: uri, headers: headers, body: body)
     }
 
     private static func parseStatusLine(_ line: ArraySlice<UInt8>, headers: SIPHeaders, body: [UInt8])
@@ -164,7 +164,7 @@ extension SIPMessage {
         let body: [UInt8]
         switch self {
         case .request(let r):
-            out += r.method.utf8
+            out += r.method.name.utf8
             out.append(UInt8(ascii: " "))
             out += r.uri.description.utf8
             out += " SIP/2.0\r\n".utf8

@@ -67,9 +67,9 @@ public struct Via: Equatable, Sendable, CustomStringConvertible {
 /// `CSeq: <number> <method>` (RFC 3261 §20.16); the number is below 2^31.
 public struct CSeq: Equatable, Sendable {
     public var number: UInt32
-    public var method: String
+    public var method: SIPMethod
 
-    public init(number: UInt32, method: String) {
+    public init(number: UInt32, method: SIPMethod) {
         self.number = number
         self.method = method
     }
@@ -81,7 +81,7 @@ public struct CSeq: Equatable, Sendable {
             throw .badHeader("bad CSeq")
         }
         number = UInt32(n)
-        method = String(parts[1])
+        method = SIPMethod(parts[1])
     }
 
     public var description: String { "\(number) \(method)" }

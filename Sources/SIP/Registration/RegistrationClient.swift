@@ -151,9 +151,9 @@ public final class RegistrationClient {
         h.add("User-Agent", "webrtc-gateway")
         if let (c, header) = challenge, let creds = account.credentials {
             nonceCount += 1
-            h.add(header, creds.authorization(for: c, method: "REGISTER", uri: account.registrar.description,
+            h.add(header, creds.authorization(for: c, method: .register, uri: account.registrar.description,
                                               nonceCount: nonceCount, cnonce: token()))
         }
-        return SIPRequest(method: "REGISTER", uri: account.registrar, headers: h)
+        return SIPRequest(method: .register, uri: account.registrar, headers: h)
     }
 }

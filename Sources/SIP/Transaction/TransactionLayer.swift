@@ -88,7 +88,7 @@ public final class TransactionLayer {
                      now: UInt64) -> (TransactionKey, [Output]) {
         let branch = request.headers.values("Via").first.flatMap { try? Via(parsing: $0) }?.branch ?? ""
         let key = TransactionKey.client(branch: branch, method: request.method)
-        let invite = request.method == "INVITE"
+        let invite = request.method == .invite
         let t = Transaction(layer: self, key: key, isInvite: invite, peer: peer, state: invite ? .calling : .trying, request: request,
                             interval: timers.t1)
         t.udpFallback = udpFallback
@@ -103,7 +103,7 @@ public final class TransactionLayer {
     /// only for its size goes over UDP instead (§18.1.1); any other gets a 503
     /// for the TU at once (§8.1.3.1), not a timeout at timer B or F.
     public func transportFailed(_ request: SIPRequest, now: UInt64) -> [Output] {
-        guard request.method != "ACK",
+        guard request.method != .ack,
               let branch = request.headers.values("Via").first.flatMap({ try? Via(parsing: $0) })?.branch,
               let t = transactions[.client(branch: branch, method: request.method)],
               t.state == .calling || t.state == .trying else { return [] }
@@ -118,7 +118,7 @@ public final class TransactionLayer {
         }
         t.state = .terminated
         transactions[t.key] = nil
-        return [.response(Self.response(to: t.request, code: 503, reason: "Service Unavailable"), key: t.key)]
+        return [.response(Self.response(to: t.request, .serviceUnavailable), key: t.key)]
     }
 
     private func receiveResponse(_ response: SIPResponse, from peer: SIPPeer, now: UInt64) -> [Output] {
@@ -184,7 +184,7 @@ public final class TransactionLayer {
         let number = invite.headers["CSeq"].flatMap { try? CSeq(parsing: $0) }?.number ?? 1
         h.add("CSeq", "\(number) ACK")
         for route in invite.headers.all("Route") { h.add("Route", route) }
-        return SIPRequest(method: "ACK", uri: invite.uri, headers: h)
+        return SIPRequest(method: .ack, uri: invite.uri, headers: h)
     }
 
     // MARK: server transactions (§17.2)
@@ -192,7 +192,7 @@ public final class TransactionLayer {
     private func receiveRequest(_ request: SIPRequest, from peer: SIPPeer, now: UInt64) -> [Output] {
         guard let key = TransactionKey.server(for: request) else { return [] }
         if let t = transactions[key] {
-            if request.method == "ACK" {
+            if request.method == .ack {
                 guard t.isInvite else { return [] }
                 if t.state == .completed {
                     t.state = .confirmed
@@ -209,8 +209,8 @@ public final class TransactionLayer {
             }
             return []
         }
-        if request.method == "ACK" { return [.stray(.request(request), from: peer)] }
-        let invite = request.method == "INVITE"
+        if request.method == .ack { return [.stray(.request(request), from: peer)] }
+        let invite = request.method == .invite
         if isFull { return refuse(request, from: peer, retryAfter: callAdmission.retryAfter, reason: "sip-transactions-full") }
         if invite, Self.startsACall(request), !callAdmission.admit(now: now) {
             return refuse(request, from: peer, retryAfter: callAdmission.retryAfter, reason: "sip-call-rate")
@@ -221,7 +221,7 @@ public final class TransactionLayer {
         var out: [Output] = []
         if invite {
             // Sent at once rather than after 200 ms: it stops the caller's INVITE retransmissions.
-            let trying = Self.response(to: request, code: 100, reason: "Trying")
+            let trying = Self.response(to: request, .trying)
             t.lastResponse = trying
             out.append(.send(.response(trying), to: peer))
         }
@@ -237,7 +237,7 @@ public final class TransactionLayer {
 
     /// A 503 with Retry-After, sent without a transaction: a retransmission gets another.
     private func refuse(_ request: SIPRequest, from peer: SIPPeer, retryAfter: Int, reason: String) -> [Output] {
-        var busy = Self.response(to: request, code: 503, reason: "Service Unavailable", toTag: "overload")
+        var busy = Self.response(to: request, .serviceUnavailable, toTag: "overload")
         busy.headers.add("Retry-After", String(retryAfter))
         return [.send(.response(busy), to: peer), .refused(reason: reason)]
     }
@@ -273,7 +273,9 @@ public final class TransactionLayer {
     }
 
     /// A response to `request` with its Via, From, To, Call-ID and CSeq (§8.2.6.2).
-    public static func response(to request: SIPRequest, code: Int, reason: String, toTag: String? = nil) -> SIPResponse {
+    public static func response(to request: SIPRequest, _ status: SIPStatus, reason: String? = nil, toTag: String? = nil)
+        -> SIPResponse {
+        let code = status.code
         var h = SIPHeaders()
         for via in request.headers.all("Via") { h.add("Via", via) }
         for name in ["From", "To", "Call-ID", "CSeq"] {
@@ -282,10 +284,10 @@ public final class TransactionLayer {
             h.add(name, v)
         }
         // A response that makes a dialog carries the Record-Route of its request (§12.1.1).
-        if request.method == "INVITE", (101..<300).contains(code) {
+        if request.method == .invite, (101..<300).contains(code) {
             for route in request.headers.all("Record-Route") { h.add("Record-Route", route) }
         }
-        return SIPResponse(statusCode: code, reason: reason, headers: h)
+        return SIPResponse(status, reason: reason, headers: h)
     }
 
     /// The request a transaction was made for.
@@ -294,7 +296,7 @@ public final class TransactionLayer {
     /// The server transaction a CANCEL cancels (§9.2): the INVITE with the same branch.
     public func inviteKey(cancelledBy cancel: SIPRequest) -> TransactionKey? {
         guard let k = TransactionKey.server(for: cancel) else { return nil }
-        let key = TransactionKey(isServer: true, branch: k.branch, sentBy: k.sentBy, method: "INVITE")
+        let key = TransactionKey(isServer: true, branch: k.branch, sentBy: k.sentBy, method: .invite)
         return transactions[key].map { $0.state == .proceeding ? key : nil } ?? nil
     }
 

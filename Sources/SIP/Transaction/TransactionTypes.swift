@@ -32,18 +32,18 @@ public struct TransactionKey: Hashable, Sendable, CustomStringConvertible {
     public let isServer: Bool
     public let branch: String
     public let sentBy: String
-    public let method: String
+    public let method: SIPMethod
 
     public var description: String { "\(isServer ? "server" : "client") \(method) \(branch)" }
 
-    static func client(branch: String, method: String) -> TransactionKey {
-        TransactionKey(isServer: false, branch: branch, sentBy: "", method: method == "ACK" ? "INVITE" : method)
+    static func client(branch: String, method: SIPMethod) -> TransactionKey {
+        TransactionKey(isServer: false, branch: branch, sentBy: "", method: method == .ack ? .invite : method)
     }
 
     /// The server-side key of a request, or nil when it has no parsable top Via.
     static func server(for request: SIPRequest) -> TransactionKey? {
         guard let top = request.headers.values("Via").first, let via = try? Via(parsing: top) else { return nil }
-        let method = request.method == "ACK" ? "INVITE" : request.method
+        let method: SIPMethod = request.method == .ack ? .invite : request.method
         let sentBy = "\(via.host.lowercased()):\(via.port ?? 5060)"
         if let branch = via.branch, branch.hasPrefix(Via.magicCookie) {
             // Call-ID and CSeq number too: a retransmission always repeats them, so a

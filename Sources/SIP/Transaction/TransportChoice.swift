@@ -9,8 +9,8 @@ public enum TransportChoice {
     /// CANCEL, the INVITE it cancels) is too large for UDP.
     public static func fitting(_ request: SIPRequest, to peer: SIPPeer, cancelling invite: SIPRequest? = nil)
         -> (SIPRequest, SIPPeer) {
-        let sized = request.method == "CANCEL" ? invite ?? request : request
-        guard peer.transport == .udp, request.method != "ACK", SIPMessage.request(sized).bytes.count > udpLimit,
+        let sized = request.method == .cancel ? invite ?? request : request
+        guard peer.transport == .udp, request.method != .ack, SIPMessage.request(sized).bytes.count > udpLimit,
               let top = request.headers.values("Via").first, var via = try? Via(parsing: top) else { return (request, peer) }
         via.transport = "TCP"
         var switched = request

@@ -47,7 +47,7 @@ private func decide(_ request: SIPRequest, from peer: SIPPeer, now: UInt64) {
     let calls = InviteServerCore()
     guard let dialog = calls.open(request, from: peer, localTag: "us") else { return }
     if let seconds = timer.interval { calls.runSessionTimer(dialog.id, seconds: seconds, now: now) }
-    calls.sent2xx(TransactionLayer.response(to: request, code: 200, reason: "OK", toTag: "us"), dialogID: dialog.id, now: now)
+    calls.sent2xx(TransactionLayer.response(to: request, .ok, toTag: "us"), dialogID: dialog.id, now: now)
     calls.noteRequest(request)
     _ = calls.ack(request)
     for later in [now, now &+ 500_000, now &+ 90_000_000, UInt64.max] { _ = calls.poll(now: later) }
