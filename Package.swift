@@ -65,8 +65,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.copy("Public")],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            resources: [.copy("Public")]
         ),
         .executableTarget(name: "webrtc-gateway", dependencies: ["Gateway", "MediaCore", "CGatewayMedia",
                                                                  .product(name: "Logging", package: "swift-log")]),

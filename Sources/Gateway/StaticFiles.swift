@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 
 /// Files under Public/ (the test pages now; the JS library and softphone later).
-struct StaticFiles {
+struct StaticFiles: Sendable {
     let root: URL?
 
     init() { root = Bundle.module.resourceURL?.appendingPathComponent("Public") }

@@ -3,7 +3,7 @@ import SIP
 
 /// One call of a signed-in browser user: its browser leg, its SIP side, and
 /// where it stands. Confined to the SIP service's event loop.
-final class BrowserCall {
+final class BrowserCall: @unchecked Sendable {
     enum Direction: String { case outgoing, incoming }
     enum State: String { case starting, ringing, answered, ended }
 

@@ -9,7 +9,7 @@ import SIP
 /// registration each) and their calls, each bridged between a browser leg
 /// and a SIP leg. Confined to the SIP service's event loop: the signaling
 /// transports hop there, and so do the browser legs' events.
-final class CallManager: SIPCallHandler {
+final class CallManager: SIPCallHandler, @unchecked Sendable {
     struct Settings {
         var mediaIP: String
         /// What the browser leg may use, in order of preference: G.711 first,

@@ -10,7 +10,7 @@ import NIOPosix
 /// once from what it sends (symmetric RTP, for peers behind NAT): from the
 /// first packet the bridge takes (authenticated, when SRTP); from then on
 /// only that address and port are heard, until a new SDP.
-final class SIPMediaLeg: OtherLeg {
+final class SIPMediaLeg: OtherLeg, @unchecked Sendable {
     let loop: EventLoop
     /// The RTP port (even); RTCP is `port + 1`.
     let port: UInt16

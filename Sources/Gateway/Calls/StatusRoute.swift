@@ -5,7 +5,7 @@ import NIOCore
 /// dialogs, media ports), the browser legs' packet count and what was refused
 /// at a limit (per reason), for monitoring
 /// and for the tests' "nothing left open" checks. No names, numbers or addresses.
-struct StatusRoute {
+struct StatusRoute: Sendable {
     let manager: CallManager
     let embedded: SIPService?
     let ports: MediaPortPool

@@ -7,7 +7,7 @@ import SDP
 /// Test routes for the browser leg until the signaling server exists:
 /// POST /test/echo takes a WebRTC offer and answers it with a session whose
 /// far end is an EchoPeer; GET /test/session?id= reports on it.
-struct EchoTestRoutes {
+struct EchoTestRoutes: Sendable {
     let factory: BrowserLegFactory
     let registry: SessionRegistry
     let mediaIP: String

@@ -2,7 +2,7 @@ import NIOCore
 
 /// The test suite's routes under /test/, mounted only with --test-routes on a
 /// loopback HTTP listener (GatewayServer.checkExposure).
-struct TestRoutes {
+struct TestRoutes: Sendable {
     let echo: EchoTestRoutes
     let sipStatus: SIPStatusRoute
     let calls: OutgoingCallRoutes

@@ -126,7 +126,7 @@ extension SIPService {
 
 enum SIPServiceError: Error { case noMediaPort }
 
-struct OutgoingCallRoutes {
+struct OutgoingCallRoutes: Sendable {
     let service: SIPService
 
     func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {

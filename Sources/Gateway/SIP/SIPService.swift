@@ -12,7 +12,7 @@ import SIP
 /// with no `server` it is the embedded SIP server (registrar, stateless proxy,
 /// test numbers); with one it is the gateway's user agent, whose calls belong
 /// to the call model (`callHandler`).
-final class SIPService {
+final class SIPService: @unchecked Sendable {
     struct Settings {
         var listenHost: String
         var listenPort: Int

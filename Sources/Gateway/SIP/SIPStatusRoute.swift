@@ -3,7 +3,7 @@ import NIOCore
 
 /// GET /test/sip: the registration state of each account, as JSON (for tests
 /// and diagnostics until the signaling server reports it per user).
-struct SIPStatusRoute {
+struct SIPStatusRoute: Sendable {
     let service: SIPService
 
     func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {

@@ -13,7 +13,7 @@ protocol SignalingTransport: AnyObject {
 /// One browser client of the gateway: how its events reach it, and its
 /// calls (who it is signed in as is the session table's). Confined to the
 /// SIP service's event loop.
-final class ClientSession {
+final class ClientSession: @unchecked Sendable {
     let id: String
     let transport: SignalingTransport
     /// Set when the session ends: nothing more is sent to it.

@@ -10,7 +10,7 @@ import SignalingProtocol
 /// goes out again on the next /wait. It speaks the
 /// Genesys words, or (dialect `json`) the WebSocket protocol's messages
 /// wrapped in the word JSON. Confined to the call manager's loop.
-final class LongPollClient: SignalingTransport {
+final class LongPollClient: SignalingTransport, @unchecked Sendable {
     enum Dialect { case genesys, json }
 
     static let maxQueue = 256

@@ -5,7 +5,7 @@ import SignalingProtocol
 /// The HTTP long-poll transport's routes (the Genesys WebRTC Gateway's wire
 /// protocol, docs/SIGNALING.md): /sign_in, /wait, /message, /sign_out. Each
 /// request hops to the call manager's loop, where the clients live.
-final class LongPollRoutes {
+final class LongPollRoutes: @unchecked Sendable {
     let manager: CallManager
     let origins: OriginPolicy
     /// A client that has not polled for this long is gone: its calls end, its registration goes.
