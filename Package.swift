@@ -38,10 +38,12 @@ let package = Package(
         // OpenSSL shim of the Swift side: sans-IO DTLS endpoint, HMAC-SHA1.
         .target(name: "CGatewayTLS", dependencies: ["COpenSSL"], path: "CShims/tls", sources: ["src"],
                 publicHeadersPath: "include", cSettings: [.define("_DEFAULT_SOURCE")]),
-        .target(name: "MediaCore", dependencies: ["CGatewayMedia"]),
+        // The media vocabulary shared by SDP negotiation and the media core's Swift face.
+        .target(name: "MediaTypes"),
+        .target(name: "MediaCore", dependencies: ["CGatewayMedia", "MediaTypes"]),
         // Checked access and number conversion for everything that came off the wire.
         .target(name: "WireInput"),
-        .target(name: "SDP", dependencies: ["WireInput"]),
+        .target(name: "SDP", dependencies: ["WireInput", "MediaTypes"]),
         .target(name: "STUN", dependencies: ["CGatewayTLS"]),
         // The SIP stack: message syntax, transactions, dialogs, registration (sans-IO cores).
         .target(name: "SIP", dependencies: ["CGatewayTLS", "WireInput", .product(name: "HeapModule", package: "swift-collections")]),
@@ -56,7 +58,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "GatewayCore", "WebRTC", "SDP", "SIP", "SignalingProtocol", "MediaCore", "CGatewayMedia", "WireInput",
+                "GatewayCore", "WebRTC", "SDP", "SIP", "SignalingProtocol", "MediaCore", "MediaTypes", "WireInput",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -70,13 +70,6 @@ extension AudioNegotiation {
     }
 }
 
-/// SDES suites the media core supports (RFC 4568, RFC 7714).
-public enum SRTPSuite: String, Sendable {
-    case aesCM128HMACSHA1_80 = "AES_CM_128_HMAC_SHA1_80"
-    case aesCM128HMACSHA1_32 = "AES_CM_128_HMAC_SHA1_32"
-    case aeadAES128GCM = "AEAD_AES_128_GCM"
-}
-
 extension CryptoAttribute {
     public var text: String { "\(tag) \(suite) \(keyParams)" }
 

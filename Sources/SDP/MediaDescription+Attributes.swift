@@ -1,18 +1,6 @@
 import WireInput
 
 /// Typed views of the attributes the gateway negotiates.
-public enum MediaDirection: String, Sendable, CaseIterable {
-    case sendrecv, sendonly, recvonly, inactive
-
-    /// The direction the other side should declare in reply (RFC 3264 §6.1).
-    public var reversed: MediaDirection {
-        switch self {
-        case .sendonly: .recvonly
-        case .recvonly: .sendonly
-        default: self
-        }
-    }
-}
 
 /// `a=setup` (RFC 4145 §4).
 public enum DTLSSetup: String, Sendable {

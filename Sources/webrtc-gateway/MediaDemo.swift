@@ -24,10 +24,10 @@ struct MediaDemo {
 
         var browserTone = SineTone(frequency: 1000, sampleRate: 48000)
         var phoneTone = SineTone(frequency: 440, sampleRate: 8000)
-        let opus = try AudioEncoder(codec: GWM_CODEC_OPUS, sampleRate: 48000)
-        let pcmu = try AudioEncoder(codec: GWM_CODEC_PCMU, sampleRate: 8000)
-        let browserDecoder = try AudioDecoder(codec: GWM_CODEC_OPUS, sampleRate: 48000)
-        let phoneDecoder = try AudioDecoder(codec: GWM_CODEC_PCMU, sampleRate: 8000)
+        let opus = try AudioEncoder(codec: .opus, sampleRate: 48000)
+        let pcmu = try AudioEncoder(codec: .pcmu, sampleRate: 8000)
+        let browserDecoder = try AudioDecoder(codec: .opus, sampleRate: 48000)
+        let phoneDecoder = try AudioDecoder(codec: .pcmu, sampleRate: 8000)
         var heardByPhone: [Int16] = []
         var heardByBrowser: [Int16] = []
 

@@ -18,7 +18,7 @@ struct EchoCall {
 
     func run(frames: Int, drop: (Int) -> Bool = { _ in false }) throws -> Result {
         let bridge = try MediaBridge(config: config)
-        let encoder = try AudioEncoder(codec: GWM_CODEC_OPUS, sampleRate: 48000)
+        let encoder = try AudioEncoder(codec: .opus, sampleRate: 48000)
         var tone = SineTone(frequency: toneHz, sampleRate: 48000, levelDBFS: levelDBFS)
         var received: [RTPPacket] = []
         for n in 0..<frames + 30 {
@@ -43,7 +43,7 @@ struct EchoCall {
                 }
             }
         }
-        let decoder = try AudioDecoder(codec: GWM_CODEC_OPUS, sampleRate: 48000)
+        let decoder = try AudioDecoder(codec: .opus, sampleRate: 48000)
         var pcm: [Int16] = []
         for p in received { pcm += try decoder.decode(p.payload) }
         return Result(pcm: pcm, packets: received, bridge: bridge)

@@ -37,8 +37,8 @@ import Testing
     }
 
     @Test func opusCarriesAToneAndConcealsLoss() throws {
-        let encoder = try AudioEncoder(codec: GWM_CODEC_OPUS, sampleRate: 48000)
-        let decoder = try AudioDecoder(codec: GWM_CODEC_OPUS, sampleRate: 48000)
+        let encoder = try AudioEncoder(codec: .opus, sampleRate: 48000)
+        let decoder = try AudioDecoder(codec: .opus, sampleRate: 48000)
         var tone = SineTone(frequency: 1000, sampleRate: 48000, levelDBFS: -12)
         var out: [Int16] = []
         var packets: [[UInt8]] = []
@@ -56,8 +56,8 @@ import Testing
     }
 
     @Test func opusDecodesStraightToEightKilohertz() throws {
-        let encoder = try AudioEncoder(codec: GWM_CODEC_OPUS, sampleRate: 8000)
-        let decoder = try AudioDecoder(codec: GWM_CODEC_OPUS, sampleRate: 8000)
+        let encoder = try AudioEncoder(codec: .opus, sampleRate: 8000)
+        let decoder = try AudioDecoder(codec: .opus, sampleRate: 8000)
         var tone = SineTone(frequency: 1000, sampleRate: 8000, levelDBFS: -12)
         var out: [Int16] = []
         for _ in 0..<50 { out += try decoder.decode(try encoder.encode(tone.next(160))) }
@@ -97,7 +97,7 @@ import Testing
         #expect(gwm_decoder_create(gwm_codec(rawValue: 42), 8000, &dec) == GWM_ERR_UNSUPPORTED.rawValue)
         #expect(enc == nil && dec == nil)
         // Garbage into the Opus decoder is an error, not a crash.
-        let decoder = try? AudioDecoder(codec: GWM_CODEC_OPUS, sampleRate: 8000)
+        let decoder = try? AudioDecoder(codec: .opus, sampleRate: 8000)
         #expect(throws: MediaError.self) { try decoder?.decode([0xff, 0xff, 0xff]) }
     }
 }

@@ -1,4 +1,5 @@
-import CGatewayMedia
+import MediaCore
+import MediaTypes
 import NIOCore
 import SDP
 import SignalingProtocol
@@ -29,7 +30,7 @@ extension CallManager {
         call.media = SIPMediaLeg(loop: group.next(), host: settings.mediaIP, port: port, ports: ports, logger: logger)
         s.calls[id] = call
         calls[id] = call
-        openBrowserLeg(call, offer: offer, legB: call.sipMedia.legConfig(nil), direction: GWM_SENDRECV) {
+        openBrowserLeg(call, offer: offer, other: call.sipMedia.legSettings(nil), direction: .sendrecv) {
             self.startSIPCall(call)
         }
         // A far end that rings forever (or never answers at all) does not hold the call and its ports.
@@ -46,14 +47,14 @@ extension CallManager {
 
     /// Opens the browser leg of `call` from the browser's offer; sends the
     /// answer to the client, then runs `then` (on the loop).
-    func openBrowserLeg(_ call: BrowserCall, offer: SessionDescription, legB: gwm_leg_config, direction: gwm_direction,
+    func openBrowserLeg(_ call: BrowserCall, offer: SessionDescription, other: MediaBridge.LegSettings, direction: MediaDirection,
                         then: @escaping () -> Void) {
         guard let media = call.media else { return }
         var legSettings = BrowserLegFactory.Settings(mediaIP: settings.mediaIP)
         legSettings.codecs = settings.browserCodecs
         let loop = self.loop
         let owner = NIOLoopBound((manager: self, call: call), eventLoop: loop)
-        factory.open(offer: offer, settings: legSettings, legB: legB, on: media.loop, otherLeg: { _ in media },
+        factory.open(offer: offer, settings: legSettings, other: other, on: media.loop, otherLeg: { _ in media },
                      onEnd: { reason in loop.execute { owner.value.manager.browserLegEnded(owner.value.call, reason: reason) } })
             .hop(to: loop)
             .whenComplete { result in
@@ -61,7 +62,7 @@ extension CallManager {
                 case .success(let leg):
                     guard call.state != .ended else { return leg.close() }
                     call.leg = leg
-                    if direction != GWM_SENDRECV { leg.configureOtherLeg(nil, direction: direction) }
+                    if direction != .sendrecv { leg.configureOtherLeg(nil, direction: direction) }
                     self.logger.info("call \(call.id): browser leg \(leg.id) \(leg.agreed.codec.encodingName)")
                     call.session.send(.sdp(call: call.id, sdp: leg.answer.text))
                     then()
@@ -148,7 +149,7 @@ extension CallManager {
         guard call.sipMedia.adopt(agreed) else { return false }
         call.media?.setRemote(host: agreed.remoteAddress ?? "", port: agreed.remotePort, rtcpMux: agreed.rtcpMux)
         call.dtmfByInfo = agreed.dtmfPayloadType == nil
-        call.leg?.configureOtherLeg(call.sipMedia.legConfig(agreed),
+        call.leg?.configureOtherLeg(call.sipMedia.legSettings(agreed),
                                     direction: SIPLegMedia.bridgeDirection(local: local, remote: agreed.remoteDirection))
         if let keys = call.sipMedia.sdes { call.leg?.setOtherLegSRTP(keys) }
         return true

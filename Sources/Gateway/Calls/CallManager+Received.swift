@@ -1,5 +1,6 @@
-import CGatewayMedia
 import GatewayCore
+import MediaCore
+import MediaTypes
 import NIOCore
 import SDP
 import SIP
@@ -98,7 +99,7 @@ extension CallManager {
             return finish(call, code: 488, reason: "the SIP offer's security is not usable", cause: .notAcceptable)
         }
         call.state = .starting
-        openBrowserLeg(call, offer: offer, legB: call.sipMedia.legConfig(agreed), direction: GWM_SENDRECV) {
+        openBrowserLeg(call, offer: offer, other: call.sipMedia.legSettings(agreed), direction: .sendrecv) {
             guard call.state == .starting else { return }
             self.apply(agreed, to: call, local: .sendrecv)
             self.acceptInvite(call, sdp: call.sipMedia.answer(sipOffer, agreed: agreed))
@@ -113,7 +114,7 @@ extension CallManager {
     /// for the browser once the ACK brings a usable answer (`acknowledged`).
     private func answerWithOffer(_ call: BrowserCall, browserOffer: SessionDescription) {
         call.state = .starting
-        openBrowserLeg(call, offer: browserOffer, legB: call.sipMedia.legConfig(nil), direction: GWM_INACTIVE) {
+        openBrowserLeg(call, offer: browserOffer, other: call.sipMedia.legSettings(nil), direction: .inactive) {
             guard call.state == .starting else { return }
             call.answerInACK = true
             call.state = .answered      // for SIP: a BYE ends it from now on

@@ -1,5 +1,5 @@
-import CGatewayMedia
 import MediaCore
+import MediaTypes
 import SDP
 
 /// The SIP side's media description: what the gateway offers and answers
@@ -68,21 +68,21 @@ struct SIPLegMedia {
 
     /// Leg B of the bridge for what the SIP peer agreed.
     /// Before the SIP peer has answered (nil): PCMU, as we offer it first.
-    func legConfig(_ agreed: NegotiatedAudio?) -> gwm_leg_config {
-        MediaBridge.legConfig(MediaBridge.defaultConfig().legs.1, agreed: agreed, ssrc: ssrc, requireSRTP: sdes != nil)
+    func legSettings(_ agreed: NegotiatedAudio?) -> MediaBridge.LegSettings {
+        MediaBridge.LegSettings.agreed(agreed, on: .other, ssrc: ssrc, requireSRTP: sdes != nil)
     }
 
-    /// The bridge direction of leg B: the gateway sends there when it declared
-    /// sending and the peer receiving, and takes what the peer sends when
-    /// both declared that way round (RFC 3264 §6.1).
-    static func bridgeDirection(local: MediaDirection, remote: MediaDirection) -> gwm_direction {
+    /// The bridge's direction toward the SIP side: the gateway sends there when
+    /// it declared sending and the peer receiving, and takes what the peer
+    /// sends when both declared that way round (RFC 3264 §6.1).
+    static func bridgeDirection(local: MediaDirection, remote: MediaDirection) -> MediaDirection {
         let send = [.sendrecv, .sendonly].contains(local) && [.sendrecv, .recvonly].contains(remote)
         let receive = [.sendrecv, .recvonly].contains(local) && [.sendrecv, .sendonly].contains(remote)
         switch (send, receive) {
-        case (true, true): return GWM_SENDRECV
-        case (true, false): return GWM_SENDONLY
-        case (false, true): return GWM_RECVONLY
-        case (false, false): return GWM_INACTIVE
+        case (true, true): return .sendrecv
+        case (true, false): return .sendonly
+        case (false, true): return .recvonly
+        case (false, false): return .inactive
         }
     }
 }

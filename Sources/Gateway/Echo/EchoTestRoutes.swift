@@ -1,6 +1,6 @@
-import CGatewayMedia
 import Foundation
 import MediaCore
+import MediaTypes
 import NIOCore
 import SDP
 
@@ -36,9 +36,9 @@ struct EchoTestRoutes: Sendable {
         if let list = request.query["codecs"] {
             settings.codecs = list.split(separator: ",").compactMap { AudioCodec(rawValue: String($0)) }
         }
-        var legB = MediaBridge.defaultConfig().legs.1 // the loop leg: PCMU, as a SIP phone would
-        legB.ssrc = UInt32.random(in: 1...UInt32.max)
-        return factory.open(offer: offer, settings: settings, legB: legB, otherLeg: { _ in EchoPeer(mode: mode) })
+        var loopLeg = MediaBridge.LegSettings.defaults(for: .other) // PCMU, as a SIP phone would
+        loopLeg.ssrc = UInt32.random(in: 1...UInt32.max)
+        return factory.open(offer: offer, settings: settings, other: loopLeg, otherLeg: { _ in EchoPeer(mode: mode) })
             .map { opened in
                 let body = ["id": opened.id, "type": "answer", "sdp": opened.answer.text]
                 let json = (try? JSONSerialization.data(withJSONObject: body)) ?? Data()

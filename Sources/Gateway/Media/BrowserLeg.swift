@@ -1,4 +1,4 @@
-import CGatewayMedia
+import MediaCore
 import NIOCore
 import SDP
 
@@ -18,9 +18,9 @@ public final class BrowserLeg: Sendable {
     }
 
     /// Sets the SIP side's codec (nil: unchanged) and direction in the bridge.
-    func configureOtherLeg(_ config: gwm_leg_config?, direction: gwm_direction) {
+    func configureOtherLeg(_ settings: MediaBridge.LegSettings?, direction: MediaDirection) {
         channel.pipeline.handler(type: BrowserLegHandler.self).whenSuccess {
-            $0.configureOtherLeg(config, direction: direction)
+            $0.configureOtherLeg(settings, direction: direction)
         }
     }
 
@@ -28,7 +28,7 @@ public final class BrowserLeg: Sendable {
     func setOtherLegSRTP(_ keys: SDESKeys) {
         guard let receive = keys.receive else { return }
         channel.pipeline.handler(type: BrowserLegHandler.self).whenSuccess {
-            $0.setOtherLegSRTP(keys.profile, send: keys.send, receive: receive)
+            $0.setOtherLegSRTP(keys.suite, send: keys.send, receive: receive)
         }
     }
 

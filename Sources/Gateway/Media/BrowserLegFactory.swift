@@ -1,6 +1,6 @@
-import CGatewayMedia
 import Logging
 import MediaCore
+import MediaTypes
 import NIOCore
 import NIOPosix
 import SDP
@@ -50,7 +50,7 @@ public final class BrowserLegFactory: Sendable {
 
     /// `otherLeg` is made on the session's event loop; `onEnd` is called there
     /// when the browser goes (ICE consent lost, DTLS closed or failed).
-    public func open(offer: SessionDescription, settings: Settings, legB: gwm_leg_config,
+    public func open(offer: SessionDescription, settings: Settings, other: MediaBridge.LegSettings,
                      on chosen: EventLoop? = nil, otherLeg: @escaping @Sendable (EventLoop) -> OtherLeg,
                      onEnd: (@Sendable (String) -> Void)? = nil) -> EventLoopFuture<BrowserLeg> {
         let loop = chosen ?? group.next()
@@ -96,9 +96,7 @@ public final class BrowserLegFactory: Sendable {
         }
         let answer = AudioNegotiation.answer(offer, agreed: agreed, local: local)
 
-        var cfg = MediaBridge.defaultConfig()
-        cfg.legs.0 = MediaBridge.legConfig(cfg.legs.0, agreed: agreed, ssrc: local.ssrc, requireSRTP: true)
-        cfg.legs.1 = legB
+        let browser = MediaBridge.LegSettings.agreed(agreed, on: .browser, ssrc: local.ssrc, requireSRTP: true)
         let registry = self.registry
         let logger = self.logger
         let ports = self.ports
@@ -107,13 +105,13 @@ public final class BrowserLegFactory: Sendable {
             .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { channel in
                 do {
-                    let bridge = try MediaBridge(config: cfg)
+                    let bridge = try MediaBridge(browser: browser, other: other)
                     var dtls: DTLSEndpoint?
                     if let role = dtlsRole, case .dtls(let fps, _) = agreed.security {
                         dtls = try DTLSEndpoint(identity: identity, role: role, expected: fps[0])
                     }
                     if let sdesKeys, let receive = sdesKeys.receive {
-                        try bridge.setSRTP(sdesKeys.profile, on: GWM_LEG_A, sendKey: sdesKeys.send, receiveKey: receive)
+                        try bridge.setSRTP(sdesKeys.suite, on: .browser, sendKey: sdesKeys.send, receiveKey: receive)
                     }
                     var agent = ICELiteAgent(local: ice, remote: agreed.remoteICE)
                     for c in agreed.remoteCandidates { agent.addRemoteCandidate(c) }
@@ -146,45 +144,21 @@ public final class BrowserLegFactory: Sendable {
 
 }
 
-extension MediaBridge {
-    /// A leg of the bridge from `base`, sending and taking what one side's
-    /// offer/answer agreed (nil: `base`'s codec, before an answer), with our
-    /// SSRC and random first sequence number and timestamp (RFC 3550 §5.1).
-    static func legConfig(_ base: gwm_leg_config, agreed: NegotiatedAudio?, ssrc: UInt32,
-                          requireSRTP: Bool) -> gwm_leg_config {
-        var leg = base
+extension MediaBridge.LegSettings {
+    /// A side of the bridge sending and taking what its offer/answer agreed
+    /// (nil: the side's default codec, before an answer), with our SSRC.
+    static func agreed(_ agreed: NegotiatedAudio?, on side: MediaBridge.Side, ssrc: UInt32, requireSRTP: Bool) -> Self {
+        var leg = Self.defaults(for: side)
         if let agreed {
-            leg.codec = agreed.codec.mediaCodec
-            leg.payload_type = agreed.payloadType
-            leg.dtmf_payload_type = agreed.dtmfPayloadType.map { Int16($0) } ?? -1
-            leg.dtmf_clock_rate = agreed.dtmfClockRate ?? 0
-            if let ptime = agreed.ptime, [10, 20, 30, 40, 60].contains(ptime) { leg.ptime_ms = UInt32(ptime) }
+            leg.codec = agreed.codec
+            leg.payloadType = agreed.payloadType
+            leg.dtmfPayloadType = agreed.dtmfPayloadType
+            leg.dtmfClockRate = agreed.dtmfClockRate
+            if let ptime = agreed.ptime, [10, 20, 30, 40, 60].contains(ptime) { leg.ptimeMs = UInt32(ptime) }
         }
         leg.ssrc = ssrc
-        leg.initial_sequence = UInt16.random(in: 0...0x7fff)
-        leg.initial_timestamp = UInt32.random(in: 0...UInt32.max)
-        leg.require_srtp = requireSRTP ? 1 : 0
+        leg.requireSRTP = requireSRTP
         return leg
-    }
-}
-
-extension AudioCodec {
-    var mediaCodec: gwm_codec {
-        switch self {
-        case .opus: GWM_CODEC_OPUS
-        case .pcmu: GWM_CODEC_PCMU
-        case .pcma: GWM_CODEC_PCMA
-        }
-    }
-}
-
-extension SRTPSuite {
-    var profile: gwm_srtp_profile {
-        switch self {
-        case .aesCM128HMACSHA1_80: GWM_SRTP_AES128_CM_SHA1_80
-        case .aesCM128HMACSHA1_32: GWM_SRTP_AES128_CM_SHA1_32
-        case .aeadAES128GCM: GWM_SRTP_AEAD_AES_128_GCM
-        }
     }
 }
 

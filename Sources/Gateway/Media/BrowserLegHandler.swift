@@ -1,6 +1,6 @@
-import CGatewayMedia
 import Logging
 import MediaCore
+import MediaTypes
 import NIOCore
 import WebRTC
 
@@ -68,25 +68,25 @@ final class BrowserLegHandler: ChannelInboundHandler {
     }
 
     /// The call model changed the far end's codec or direction (an answer, a re-INVITE).
-    func configureOtherLeg(_ config: gwm_leg_config?, direction: gwm_direction) {
+    func configureOtherLeg(_ settings: MediaBridge.LegSettings?, direction: MediaDirection) {
         do {
-            if let config { try session.bridge.update(config, on: GWM_LEG_B) }
-            try session.bridge.setDirection(direction, on: GWM_LEG_B)
+            if let settings { try session.bridge.update(settings, on: .other) }
+            try session.bridge.setDirection(direction, on: .other)
         } catch {
             logger.warning("cannot reconfigure the SIP side of the bridge: \(error)", metadata: ["session": "\(id)"])
         }
     }
 
-    func setOtherLegSRTP(_ profile: gwm_srtp_profile, send: [UInt8], receive: [UInt8]) {
-        do { try session.bridge.setSRTP(profile, on: GWM_LEG_B, sendKey: send, receiveKey: receive) } catch {
+    func setOtherLegSRTP(_ suite: SRTPSuite, send: [UInt8], receive: [UInt8]) {
+        do { try session.bridge.setSRTP(suite, on: .other, sendKey: send, receiveKey: receive) } catch {
             logger.warning("cannot key the SIP side's SRTP: \(error)", metadata: ["session": "\(id)"])
         }
     }
 
     /// The state the call model reads: relaying or transcoding, packets each way.
     var mediaSummary: (relaying: Bool, fromBrowser: UInt64, toBrowser: UInt64, fromSIP: UInt64, toSIP: UInt64) {
-        let a = session.bridge.stats(GWM_LEG_A), b = session.bridge.stats(GWM_LEG_B)
-        return (session.bridge.isRelaying, a.packets_received, a.packets_sent, b.packets_received, b.packets_sent)
+        let a = session.bridge.counts(.browser), b = session.bridge.counts(.other)
+        return (session.bridge.isRelaying, a.received, a.sent, b.received, b.sent)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -204,11 +204,11 @@ final class BrowserLegHandler: ChannelInboundHandler {
     }
 
     private func publishStats() {
-        let stats = session.bridge.stats(GWM_LEG_A)
+        let counts = session.bridge.counts(.browser)
         registry.update(id) {
-            $0.packetsFromBrowser = stats.packets_received
-            $0.packetsToBrowser = stats.packets_sent
-            $0.authFailures = stats.srtp_auth_failures
+            $0.packetsFromBrowser = counts.received
+            $0.packetsToBrowser = counts.sent
+            $0.authFailures = counts.srtpAuthFailures
         }
     }
 

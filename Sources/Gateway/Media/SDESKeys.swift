@@ -1,17 +1,17 @@
-import CGatewayMedia
+import MediaCore
 import SDP
 
 /// SDES-SRTP keys of one leg (RFC 4568): ours, made from the system's CSPRNG,
 /// and the peer's from its a=crypto line.
 struct SDESKeys: Sendable {
     let attribute: CryptoAttribute      // ours, for our SDP
-    let profile: gwm_srtp_profile
+    let suite: SRTPSuite
     let send: [UInt8]
     private(set) var receive: [UInt8]?
 
     private init(tag: Int, suite: SRTPSuite) {
-        profile = suite.profile
-        send = Random.bytes(Int(gwm_srtp_key_length(profile)))
+        self.suite = suite
+        send = Random.bytes(suite.keyLength)
         attribute = CryptoAttribute(tag: tag, suite: suite, key: send)
     }
 

@@ -1,5 +1,5 @@
-import CGatewayMedia
 import MediaCore
+import MediaTypes
 import NIOCore
 import NIOPosix
 
@@ -19,7 +19,7 @@ final class RTPToneHandler: ChannelInboundHandler {
     private let ssrc = UInt32.random(in: 1...UInt32.max)
     private var task: RepeatedTask?
 
-    init(destination: SocketAddress, codec: gwm_codec, payloadType: UInt8) throws {
+    init(destination: SocketAddress, codec: AudioCodec, payloadType: UInt8) throws {
         self.destination = destination
         self.payloadType = payloadType
         encoder = try AudioEncoder(codec: codec, sampleRate: 8000)
@@ -48,7 +48,7 @@ final class RTPToneHandler: ChannelInboundHandler {
 }
 
 enum RTPToneSocket {
-    static func open(on loop: EventLoop, host: String, port: UInt16, to destination: SocketAddress, codec: gwm_codec,
+    static func open(on loop: EventLoop, host: String, port: UInt16, to destination: SocketAddress, codec: AudioCodec,
                      payloadType: UInt8) -> EventLoopFuture<Channel> {
         DatagramBootstrap(group: loop)
             .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)

@@ -1,4 +1,5 @@
-import CGatewayMedia
+import MediaCore
+import MediaTypes
 import NIOCore
 import SDP
 import SIP
@@ -71,7 +72,7 @@ extension SIPService {
                 return fail(488, "Not Acceptable Here")
             }
             socket = RTPToneSocket.open(on: loop, host: settings.mediaIP, port: port, to: destination,
-                                        codec: agreed.codec == .pcma ? GWM_CODEC_PCMA : GWM_CODEC_PCMU,
+                                        codec: agreed.codec,
                                         payloadType: agreed.payloadType)
         } else {
             socket = RTPEchoSocket.open(on: loop, host: settings.mediaIP, port: port)

@@ -1,4 +1,5 @@
 import CGatewayMedia
+import MediaTypes
 
 /// An audio encoder of the media core (Opus or G.711), mono 16-bit PCM in.
 public final class AudioEncoder {
@@ -11,9 +12,9 @@ public final class AudioEncoder {
         handle = out!
     }
 
-    public convenience init(codec: gwm_codec, sampleRate: UInt32) throws(MediaError) {
+    public convenience init(codec: AudioCodec, sampleRate: UInt32) throws(MediaError) {
         var cfg = gwm_encoder_config()
-        gwm_encoder_config_default(codec, &cfg)
+        gwm_encoder_config_default(codec.mediaCodec, &cfg)
         cfg.sample_rate = sampleRate
         try self.init(cfg)
     }
@@ -39,9 +40,9 @@ public final class AudioDecoder {
     private let handle: OpaquePointer
     private static let maxSamples = 5760
 
-    public init(codec: gwm_codec, sampleRate: UInt32) throws(MediaError) {
+    public init(codec: AudioCodec, sampleRate: UInt32) throws(MediaError) {
         var out: OpaquePointer?
-        try MediaError.check(gwm_decoder_create(codec, sampleRate, &out))
+        try MediaError.check(gwm_decoder_create(codec.mediaCodec, sampleRate, &out))
         handle = out!
     }
 

@@ -1,4 +1,5 @@
-/// The audio codecs the gateway carries, as SDP names them.
+/// The audio codecs the gateway carries: as SDP names them, and as the media
+/// core encodes, decodes and relays them.
 public enum AudioCodec: String, Sendable, CaseIterable {
     case opus, pcmu, pcma
 
@@ -22,9 +23,4 @@ public enum AudioCodec: String, Sendable, CaseIterable {
     }
     /// The payload type the gateway uses when it offers.
     public var preferredPayloadType: UInt8 { staticPayloadType ?? 111 }
-
-    /// Whether an rtpmap names this codec (case-insensitive, RFC 8866 §6.6).
-    func matches(_ map: RTPMap) -> Bool {
-        map.name.lowercased() == encodingName.lowercased() && map.clockRate == clockRate
-    }
 }
