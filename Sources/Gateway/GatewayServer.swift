@@ -80,8 +80,8 @@ public final class GatewayServer {
     let group: MultiThreadedEventLoopGroup
     let logger: Logger
     private var channel: Channel?
-    private var sip: SIPService?
-    private var embeddedSIP: SIPService?
+    private var ua: UserAgent?
+    private var embedded: EmbeddedServer?
     private var manager: CallManager?
 
     public init(config: Config, logger: Logger = Logger(label: "gateway")) {
@@ -100,24 +100,24 @@ public final class GatewayServer {
         let ports = MediaPortPool(range: config.rtpPorts)
         let factory = BrowserLegFactory(group: group, identity: identity, ports: ports, registry: registry, logger: logger)
         let files = StaticFiles()
-        let sip = try startSIP(ports: ports)
+        let ua = try startSIP(ports: ports)
         var sessionSettings = SessionTable.Settings()
         sessionSettings.maxSessions = config.maxSessions
         sessionSettings.maxSessionsPerSource = config.maxSessionsPerSource
         sessionSettings.anonymousDestinations = Set(config.anonymousDestinations)
         // The first password given for a user counts, as the SIP side registers it.
         sessionSettings.accounts = Dictionary(config.sipAccounts.map { ($0.user, $0.password) }, uniquingKeysWith: { first, _ in first })
-        let manager = CallManager(sip: sip, factory: factory, ports: ports, group: group,
+        let manager = CallManager(ua: ua, factory: factory, ports: ports, group: group,
                                   settings: .init(mediaIP: config.mediaIP, ringTimeout: .seconds(Int64(config.ringTimeoutSeconds)),
                                                   sessions: sessionSettings, offerSRTP: config.sipSRTP, dtmfInfo: config.dtmfInfo),
                                   refusals: refusals, logger: logger)
-        sip.callHandler = manager
+        try ua.loop.submit { ua.attach(manager) }.wait()
         self.manager = manager
         let testRoutes = config.testRoutes
             ? TestRoutes(echo: EchoTestRoutes(factory: factory, registry: registry, mediaIP: config.mediaIP),
-                         sipStatus: SIPStatusRoute(service: sip), calls: OutgoingCallRoutes(service: sip))
+                         sipStatus: SIPStatusRoute(ua: ua), calls: OutgoingCallRoutes(service: ua))
             : nil
-        let status = StatusRoute(manager: manager, embedded: embeddedSIP, ports: ports, registry: registry)
+        let status = StatusRoute(manager: manager, embedded: embedded?.service, ports: ports, registry: registry)
         let origins = OriginPolicy(allowed: config.allowedOrigins)
         let hosts = HostPolicy(names: config.httpNames)
         let https = try Self.httpsContext(config)
@@ -143,7 +143,7 @@ public final class GatewayServer {
     /// The gateway's SIP user agent, and with no SIP server configured the
     /// embedded one it registers with (on --sip-listen; the user agent then
     /// takes a free port beside it).
-    private func startSIP(ports: MediaPortPool) throws -> SIPService {
+    private func startSIP(ports: MediaPortPool) throws -> UserAgent {
         let domain = config.sipDomain ?? config.sipListenHost
         let tlsListen = try Self.sipTLSListener(config)
         let tlsClient = try Self.sipTLS(config)
@@ -160,24 +160,27 @@ public final class GatewayServer {
             SIPPeer(SIPPeer.Transport(rawValue: config.sipServerTransport.uppercased()) ?? .udp, host: $0.host, port: $0.port)
         }
         if server == nil {
-            var embeddedSettings = settings(port: config.sipListenPort, server: nil, accounts: [])
+            var authentication: DigestVerifier?
             if !config.embeddedAccounts.isEmpty {
                 // The gateway's own accounts are the embedded server's too: they register there.
                 let accounts = config.embeddedAccounts + config.sipAccounts
-                embeddedSettings.authentication = DigestVerifier(
+                authentication = DigestVerifier(
                     realm: domain, accounts: Dictionary(accounts.map { ($0.user, $0.password) }, uniquingKeysWith: { first, _ in first }),
                     secret: Random.bytes(32))
             }
-            let embedded = SIPService(settings: embeddedSettings, loop: group.next(), logger: logger)
-            try embedded.start().wait()
-            self.embeddedSIP = embedded
-            server = SIPPeer(.udp, host: config.sipListenHost, port: UInt16(embedded.boundPort ?? config.sipListenPort))
+            let service = SIPService(settings: settings(port: config.sipListenPort, server: nil, accounts: []),
+                                     loop: group.next(), logger: logger, registrar: Registrar())
+            let embedded = EmbeddedServer(service: service, authentication: authentication)
+            try service.start().wait()
+            self.embedded = embedded
+            server = SIPPeer(.udp, host: config.sipListenHost, port: UInt16(service.boundPort ?? config.sipListenPort))
         }
-        let ua = SIPService(settings: settings(port: config.sipServer == nil ? 0 : config.sipListenPort, server: server,
-                                                   accounts: config.sipAccounts),
-                            loop: group.next(), logger: logger)
-        try ua.start().wait()
-        self.sip = ua
+        let service = SIPService(settings: settings(port: config.sipServer == nil ? 0 : config.sipListenPort, server: server,
+                                                    accounts: config.sipAccounts),
+                                 loop: group.next(), logger: logger)
+        let ua = UserAgent(service: service)
+        try service.start().wait()
+        self.ua = ua
         return ua
     }
 
@@ -242,7 +245,7 @@ public final class GatewayServer {
     }
 
     /// The port SIP is taken on (--sip-listen; the one bound when it asked for 0).
-    public var sipPort: Int { (embeddedSIP ?? sip)?.boundPort ?? config.sipListenPort }
+    public var sipPort: Int { (embedded?.service ?? ua?.service)?.boundPort ?? config.sipListenPort }
 
     public func wait() throws { try channel?.closeFuture.wait() }
 

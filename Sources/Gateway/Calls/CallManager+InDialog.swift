@@ -15,10 +15,7 @@ extension CallManager {
         switch r.method {
         case .bye:
             sip.respond(key, ok, now: now)
-            if let placed = call.placed {
-                placed.remoteHungUp()
-                sip.endOutgoing(placed.callID)
-            }
+            if let placed = call.placed { ua.placedCallHungUp(placed) }
             finish(call, code: 200, reason: "the far end hung up", cause: .hangup)
         case .invite:
             remoteReinvite(call, r, key: key)
@@ -91,9 +88,9 @@ extension CallManager {
                                             sdp: call.sipMedia.answer(offer, agreed: agreed, direction: local))
         sip.respond(key, response, now: now)
         if let id = call.dialog?.id {
-            sip.calls.sent2xx(response, dialogID: id, now: now)
-        } else if let placed = call.placed, let dialog = placed.dialog {
-            sip.calls.sent2xx(response, in: dialog, peer: sip.nextHop(for: placed), now: now)
+            ua.sent2xx(response, dialogID: id)
+        } else if let placed = call.placed {
+            ua.sent2xx(response, placed: placed)
         }
         let held = agreed.remoteDirection == .sendonly || agreed.remoteDirection == .inactive
         if held != call.heldByPeer {
@@ -120,7 +117,7 @@ extension CallManager {
         let port = UInt16(sip.boundPort ?? sip.settings.listenPort)
         request.headers.prepend("Via", Via.local(transport: peer.transport.rawValue, host: sip.settings.listenHost,
                                                  port: port, branchToken: Random.token(12)).description)
-        sip.send(request, to: peer.isReliable ? peer : next) { response in
+        ua.send(request, to: peer.isReliable ? peer : next) { response in
             if method == .invite, let response, (200..<300).contains(response.statusCode), var d = call.dialog {
                 var ack = d.request(.ack, contact: self.contact(for: call))
                 ack.headers.set("CSeq", "\(cseq) ACK")
@@ -149,7 +146,7 @@ extension CallManager {
                 call.pendingHold = nil
                 return call.session.error(.badState, "a re-INVITE is pending", call: call.id, request: request)
             }
-            sip.sendOutgoing(reinvite, for: placed)
+            ua.sendOutgoing(reinvite, for: placed)
         } else {
             sendInDialog(call, .invite, body: offer, contentType: "application/sdp") { response, _ in
                 self.holdAnswered(call, hold: hold, code: response?.statusCode ?? 408, body: response?.body ?? [])
@@ -200,7 +197,7 @@ extension CallManager {
     private func sendInfo(_ call: BrowserCall, body: [UInt8], contentType: String) {
         if let placed = call.placed {
             guard let info = placed.request(.info, body: body, contentType: contentType) else { return }
-            sip.send(info, to: sip.nextHop(for: placed)) { _ in }
+            ua.send(info, to: ua.nextHop(for: placed)) { _ in }
         } else {
             sendInDialog(call, .info, body: body, contentType: contentType) { _, _ in }
         }

@@ -81,15 +81,13 @@ extension CallManager {
             settings: .init(from: SIPURI(user: user, host: sip.settings.domain), to: SIPURI(user: call.peer, host: sip.settings.domain),
                             contact: SIPURI(user: user, host: host, port: port),
                             credentials: table[call.session.id]?.password.map { DigestCredentials(username: user, password: $0) },
-                            via: (sip.serverPeer.transport.rawValue, host, port)),
+                            via: (ua.serverPeer.transport.rawValue, host, port)),
             offer: call.sipMedia.offer(), token: { Random.token(12) })
         call.placed = placed
         call.state = .ringing
         placedBySIPCallID[placed.callID] = call
-        sip.outgoing[placed.callID] = placed
         logger.info("call \(call.id): \(user) calls \(call.peer), SIP call \(placed.callID)")
-        sip.sendOutgoing(placed.invite, for: placed)
-        sip.afterWork()
+        ua.place(placed)
     }
 
     func placedCallChanged(_ placed: OutgoingCall, response: SIPResponse?) {
@@ -97,7 +95,7 @@ extension CallManager {
         if call.state == .ended {
             // Hung up while the INVITE was out, and the far end answered anyway: end it (§15).
             if placed.state == .confirmed, let bye = placed.bye() {
-                sip.sendOutgoing(bye, for: placed)     // its answer (or timeout) ends the SIP call
+                ua.sendOutgoing(bye, for: placed)     // its answer (or timeout) ends the SIP call
             }
             return
         }

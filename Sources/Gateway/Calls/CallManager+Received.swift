@@ -25,7 +25,7 @@ extension CallManager {
             return true
         }
         guard let port = ports.acquirePair() else { reply(503, "No Media Port"); return true }
-        guard let dialog = sip.calls.open(r, from: peer, localTag: tag) else {
+        guard let dialog = ua.openDialog(r, from: peer, localTag: tag) else {
             ports.release(port)
             ports.release(port + 1)
             reply(500, "Cannot Open Dialog")
@@ -81,7 +81,7 @@ extension CallManager {
         let code = response.statusCode
         ringingByInvite[key] = nil
         sip.respond(key, response, now: SIPService.now())
-        if code < 300, let id = call.dialog?.id { sip.calls.sent2xx(response, dialogID: id, now: SIPService.now()) }
+        if code < 300, let id = call.dialog?.id { ua.sent2xx(response, dialogID: id) }
         sip.afterWork()
     }
 

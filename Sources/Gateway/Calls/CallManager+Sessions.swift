@@ -44,10 +44,10 @@ extension CallManager {
             switch output {
             case .signal(let id, let event): clients[id]?.send(event)
             case .register(let user, let password):
-                sip.register(user: user, password: password)
+                ua.register(user: user, password: password)
                 registered = true
-            case .unregister(let user): sip.unregister(user: user)
-            case .forgetRegistration(let user): sip.dropRegistration(user: user)
+            case .unregister(let user): ua.unregister(user: user)
+            case .forgetRegistration(let user): ua.dropRegistration(user: user)
             case .lockedOut(let user, let source, let wait):
                 logger.warning("\(user) from \(source): \(SignInLockout.maxFailures) wrong passwords, its sign-ins from there refused for \(wait / 1_000_000) s")
             case .refused(let reason): refusals.count(reason)

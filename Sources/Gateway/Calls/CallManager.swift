@@ -26,7 +26,9 @@ final class CallManager: SIPCallHandler, @unchecked Sendable {
         var dtmfInfo = false
     }
 
-    let sip: SIPService
+    /// The gateway's SIP user agent, and the SIP service under it.
+    let ua: UserAgent
+    var sip: SIPService { ua.service }
     let factory: BrowserLegFactory
     let ports: MediaPortPool
     let group: EventLoopGroup
@@ -43,10 +45,10 @@ final class CallManager: SIPCallHandler, @unchecked Sendable {
     var placedBySIPCallID: [String: BrowserCall] = [:]
     var ringingByInvite: [TransactionKey: BrowserCall] = [:]
 
-    init(sip: SIPService, factory: BrowserLegFactory, ports: MediaPortPool, group: EventLoopGroup, settings: Settings,
+    init(ua: UserAgent, factory: BrowserLegFactory, ports: MediaPortPool, group: EventLoopGroup, settings: Settings,
          refusals: Refusals, logger: Logger) {
         self.refusals = refusals
-        self.sip = sip
+        self.ua = ua
         self.factory = factory
         self.ports = ports
         self.group = group
@@ -107,7 +109,7 @@ final class CallManager: SIPCallHandler, @unchecked Sendable {
         calls[call.id] = nil
         if let placed = call.placed { placedBySIPCallID[placed.callID] = nil }
         if let key = call.inviteKey { ringingByInvite[key] = nil }
-        if let id = call.dialog?.id { sip.calls.close(id) }
+        if let id = call.dialog?.id { ua.closeDialog(id) }
         let seconds = Double(SIPService.now() - call.startedAt) / 1e6
         logger.info("call \(call.id) of \(call.user) ended: \(code) \(reason) (\(cause.rawValue)), \(String(format: "%.1f", seconds)) s")
         call.session.send(.ended(call: call.id, code: code, reason: reason, cause: cause))
@@ -118,9 +120,9 @@ final class CallManager: SIPCallHandler, @unchecked Sendable {
         guard call.state != .ended else { return }
         if let placed = call.placed {
             if let bye = placed.bye() {
-                sip.sendOutgoing(bye, for: placed)     // its answer (or timeout) ends the SIP call
+                ua.sendOutgoing(bye, for: placed)     // its answer (or timeout) ends the SIP call
             } else if let cancel = placed.cancel() {
-                sip.sendOutgoing(cancel, for: placed)   // its 487 (or a racing 200, then BYE) comes later
+                ua.sendOutgoing(cancel, for: placed)   // its 487 (or a racing 200, then BYE) comes later
             }
         } else if call.direction == .incoming {
             if call.dialog != nil, call.state == .answered {

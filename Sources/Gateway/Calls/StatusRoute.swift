@@ -13,14 +13,13 @@ struct StatusRoute: Sendable {
 
     func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
         guard request.method == .GET, request.path == "/status" else { return nil }
-        let sip = manager.sip
+        let ua = manager.ua
         let gateway = manager.loop.submit { () -> [String: Int] in
-            ["sessions": manager.table.count, "signedIn": manager.table.signedInUsers, "calls": manager.calls.count,
-             "sipDialogs": sip.calls.calls.count,
-             "sipPlacedCalls": sip.outgoing.values.filter { if case .ended = $0.state { false } else { true } }.count,
-             "registrations": sip.clients.count]
+            let sip = ua.counts
+            return ["sessions": manager.table.count, "signedIn": manager.table.signedInUsers, "calls": manager.calls.count,
+                    "sipDialogs": sip.dialogs, "sipPlacedCalls": sip.placedCalls, "registrations": sip.registrations]
         }
-        let server = embedded.map { s in s.loop.submit { ["dialogs": s.calls.calls.count] } }
+        let server = embedded.map { s in s.loop.submit { ["dialogs": s.dialogCount] } }
             ?? loop.makeSucceededFuture([String: Int]())
         return gateway.and(server).map { gateway, server in
             var body: [String: Any] = ["gateway": gateway, "mediaPortsFree": ports.freeCount,

@@ -3,15 +3,13 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
-import SDP
 import SIP
 
-/// The NIO shell of the SIP stack: one UDP socket (and TCP), the transaction
-/// layer, the endpoint core (OPTIONS, request checks) and the registration
-/// clients, all on one event loop with one timer. It plays one of two roles:
-/// with no `server` it is the embedded SIP server (registrar, stateless proxy,
-/// test numbers); with one it is the gateway's user agent, whose calls belong
-/// to the call model (`callHandler`).
+/// The NIO shell of a SIP endpoint: one UDP socket (and TCP, TLS), the
+/// transaction layer, the request checks and answers of the endpoint core,
+/// the dialogs whose 2xx it retransmits, all on one event loop with one
+/// timer. What the endpoint is for is its `role`'s: the gateway's user agent
+/// (`UserAgent`), or the embedded SIP server (`EmbeddedServer`).
 final class SIPService: @unchecked Sendable {
     struct Settings {
         var listenHost: String
@@ -36,8 +34,6 @@ final class SIPService: @unchecked Sendable {
         var refusals = Refusals()
         /// New calls (out-of-dialog INVITEs) taken on per second; more get 503 + Retry-After.
         var maxCallRate = 500
-        /// The embedded server's accounts: REGISTER and new INVITEs must authenticate.
-        var authentication: DigestVerifier?
         /// A connection a peer opened on which nothing arrives for this long is closed
         /// (phones keep theirs open with CRLF keep-alives, RFC 5626 §4.4.1).
         var streamIdleSeconds = 300
@@ -60,37 +56,21 @@ final class SIPService: @unchecked Sendable {
     /// Connections accepted, in all and per source address.
     let inboundLimiter: ConnectionLimiter
     let transactions: TransactionLayer
-    private let endpoint: EndpointCore
-    /// The embedded server's proxy; nil for the user agent.
-    private var proxy: StatelessProxy?
-    /// The call model (browser calls); set before `start`, used on the loop only.
-    weak var callHandler: SIPCallHandler?
+    let endpoint: EndpointCore
+    /// Dialogs we answered: their 2xx retransmitted until ACKed, their session timers.
     let calls = InviteServerCore()
-    /// Test-number calls ringing, by dialog: the INVITE transaction a CANCEL ends.
-    var ringingCalls: [String: TransactionKey] = [:]
-    /// Test-number media, by dialog.
-    var media: [String: (Channel, UInt16)] = [:]
-    /// Calls this gateway places, by Call-ID, and which transaction belongs to which.
-    var outgoing: [String: OutgoingCall] = [:]
-    var outgoingByTransaction: [TransactionKey: String] = [:]
-    /// Requests the call model sent in its dialogs (BYE, INFO, re-INVITE), by
-    /// transaction: told of the final response, or of nil on a timeout.
-    private var requestCallbacks: [TransactionKey: (SIPResponse?) -> Void] = [:]
-    /// Next hops of placed calls that do not go through the SIP server (test calls).
-    var routes: [String: SIPPeer] = [:]
-    var clients: [String: RegistrationClient] = [:]          // by user
-    private var clientByTransaction: [TransactionKey: String] = [:]
+    /// What the endpoint is for; set before `start`.
+    weak var role: SIPRole?
     private var timer: Scheduled<Void>?
-    /// Registration states for the status route; written on the loop, read from any thread.
-    let status = NIOLockedValueBox<[String: String]>([:])
 
-    init(settings: Settings, loop: EventLoop, logger: Logger) {
+    /// `registrar`: the embedded server's; the user agent has none.
+    init(settings: Settings, loop: EventLoop, logger: Logger, registrar: Registrar? = nil) {
         self.settings = settings
         self.loop = loop
         self.logger = logger
         transactions = TransactionLayer(callAdmission: CallAdmission(perSecond: settings.maxCallRate))
         inboundLimiter = ConnectionLimiter(total: 1024, perSource: 64, reason: "sip-connections", refusals: settings.refusals)
-        endpoint = EndpointCore(registrar: settings.server == nil ? Registrar() : nil, makeTag: { Random.token(10) })
+        endpoint = EndpointCore(registrar: registrar, makeTag: { Random.token(10) })
     }
 
     static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds / 1000 }
@@ -102,18 +82,9 @@ final class SIPService: @unchecked Sendable {
             let port = channel.localAddress?.port ?? self.settings.listenPort
             let upstream = self.settings.server.map { "server \($0)" } ?? "embedded registrar"
             self.logger.info("SIP listening on udp and tcp \(self.settings.listenHost):\(port), \(upstream)")
-            if self.isServer {
-                self.proxy = StatelessProxy(host: self.settings.listenHost, port: UInt16(port), domain: self.settings.domain,
-                                            localUsers: Set(TestNumber.allCases.map(\.rawValue)))
-            }
-            self.startRegistrations(localPort: UInt16(port))
+            self.role?.started(port: UInt16(port))
+            self.afterWork()
             self.startTLSListener()
-            if !self.isServer, self.settings.keepAliveSeconds > 0 {
-                let every = TimeAmount.seconds(Int64(self.settings.keepAliveSeconds))
-                self.loop.scheduleRepeatedTask(initialDelay: every, delay: every) { [weak self] _ in
-                    self?.sendKeepAlive()
-                }
-            }
         }
     }
 
@@ -142,6 +113,9 @@ final class SIPService: @unchecked Sendable {
 
     var boundPort: Int? { channel?.localAddress?.port }
 
+    /// Dialogs answered and not ended (for the status route).
+    var dialogCount: Int { calls.calls.count }
+
     /// A connection a peer opened to us: within the bounds, closed when idle.
     private func accept(_ channel: Channel, transport: SIPPeer.Transport, tls: NIOSSLContext?) -> EventLoopFuture<Void> {
         guard inboundLimiter.admit(channel) else { return channel.close() }
@@ -166,64 +140,13 @@ final class SIPService: @unchecked Sendable {
                 switch result {
                 case .success(let listener):
                     self.tlsListener = listener
-                    self.proxy?.tlsPort = listener.localAddress?.port.map(UInt16.init)
+                    if let bound = listener.localAddress?.port { self.role?.tlsListening(port: UInt16(bound)) }
                     self.logger.info("SIP listening on tls \(self.settings.listenHost):\(listener.localAddress?.port ?? port)")
                 case .failure(let error):
                     self.logger.error("cannot listen for SIP over TLS on port \(port): \(error)")
                 }
             }
     }
-    var isServer: Bool { settings.server == nil }
-
-    private func startRegistrations(localPort: UInt16) {
-        for (user, password) in settings.accounts { register(user: user, password: password) }
-        afterWork()
-    }
-
-    /// Starts keeping `user` registered (an account from the configuration, or a signed-in browser user).
-    func register(user: String, password: String?) {
-        let port = UInt16(boundPort ?? settings.listenPort)
-        let account = RegistrationClient.Account(
-            aor: SIPURI(user: user, host: settings.domain), registrar: SIPURI(host: settings.domain),
-            contact: SIPURI(user: user, host: settings.listenHost, port: port),
-            credentials: password.map { DigestCredentials(username: user, password: $0) },
-            via: (serverPeer.transport.rawValue, settings.listenHost, port))
-        var asked = account
-        asked.expires = settings.registerExpires
-        let client = RegistrationClient(account: asked, token: { Random.token(12) })
-        clients[user] = client
-        send(client.start(now: Self.now()), to: serverPeer, for: user)
-    }
-
-    /// Stops trying to register `user` (a sign-in that failed), without a REGISTER.
-    func dropRegistration(user: String) {
-        clients[user] = nil
-        clientByTransaction = clientByTransaction.filter { $0.value != user }
-        status.withLockedValue { $0[user] = nil }
-    }
-
-    /// A double-CRLF ping to the SIP server (RFC 5626 §4.4.1) while there are
-    /// registrations: it keeps NAT bindings and the server connection open.
-    private func sendKeepAlive() {
-        guard !clients.isEmpty else { return }
-        let peer = serverPeer
-        let ping: [UInt8] = [13, 10, 13, 10]
-        if peer.transport == .udp {
-            guard let channel, let address = try? SocketAddress(ipAddress: peer.host, port: Int(peer.port)) else { return }
-            channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: ping)),
-                                  promise: nil)
-        } else if let connection = tcpConnections[Self.key(peer)] {
-            connection.writeAndFlush(connection.allocator.buffer(bytes: ping), promise: nil)
-        }
-    }
-
-    /// Removes `user`'s binding (sign-out) and forgets the account once answered.
-    func unregister(user: String) {
-        guard let client = clients[user] else { return }
-        send(client.unregister(now: Self.now()), to: serverPeer, for: user)
-        afterWork()
-    }
-
     // MARK: input
 
     /// A UDP datagram.
@@ -265,29 +188,12 @@ final class SIPService: @unchecked Sendable {
             }
             Self.markReceived(&r, from: source)
             incoming = .request(r)
-            if let verifier = settings.authentication, endpoint.validator.validate(r) == nil,
-               let demand = verifier.demand(for: r, now: now, toTag: Random.token(10)) {
-                write(.response(demand), to: source)
+            // The checks come first: a role screens only what the endpoint would take.
+            if endpoint.validator.validate(r) == nil, role?.screen(r, from: source, now: now) == true {
+                afterWork()
                 return
             }
-            // The proxy relays only what passes the request checks; the rest gets its 4xx/5xx from the endpoint.
-            if let proxy, let registrar = endpoint.registrar, endpoint.validator.validate(r) == nil {
-                switch proxy.route(r, registrar: registrar, now: now) {
-                case .local: break
-                case .forward(let forwarded, let peer):
-                    write(.request(forwarded), to: peer)
-                    return
-                case .reject(let status, let reason):
-                    write(.response(TransactionLayer.response(to: r, status, reason: reason, toTag: Random.token(10))),
-                          to: source)
-                    return
-                case .drop:
-                    return
-                }
-            }
-        } else if case .response(let response) = message, let back = proxy?.route(response) {
-            guard let destination = StatelessReply.responseDestination(back) else { return }
-            write(.response(back), to: destination)
+        } else if case .response(let response) = message, role?.screen(response) == true {
             return
         }
         handle(transactions.receive(incoming, from: source, now: now), now: now)
@@ -314,152 +220,26 @@ final class SIPService: @unchecked Sendable {
             case .send(let message, let peer):
                 write(message, to: peer)
             case .request(let request, let from, let key):
-                if endpoint.validator.validate(request) == nil, handleCallRequest(request, key: key, from: from, now: now) {
+                if endpoint.validator.validate(request) == nil, role?.request(request, key: key, from: from, now: now) == true {
                     continue
                 }
                 if let response = endpoint.answer(request, from: from, now: now) {
                     handle(transactions.respond(key, response, now: now), now: now)
                 }
             case .response(let response, let key):
-                if response.statusCode >= 200, let callback = requestCallbacks.removeValue(forKey: key) {
-                    callback(response)
-                    continue
-                }
-                if let callID = outgoingByTransaction[key] {
-                    outgoingResponse(response, callID: callID)
-                    continue
-                }
-                guard response.statusCode >= 200, let user = clientByTransaction.removeValue(forKey: key),
-                      let client = clients[user] else { continue }
-                if let next = client.handle(response, now: now) { send(next, to: serverPeer, for: user) }
-                report(user, client)
-                if client.state == .unregistered { clients[user] = nil }
+                role?.response(response, key: key, now: now)
             case .timeout(let key):
-                if let callback = requestCallbacks.removeValue(forKey: key) {
-                    callback(nil)
-                    continue
-                }
-                if let callID = outgoingByTransaction.removeValue(forKey: key), let call = outgoing[callID] {
-                    if case .ended = call.state {} else { call.failed(code: 408, reason: "no answer") }
-                    callHandler?.placedCallChanged(call, response: nil)
-                    endOutgoing(callID)
-                    continue
-                }
-                guard let user = clientByTransaction.removeValue(forKey: key), let client = clients[user] else { continue }
-                if let next = client.timedOut(now: now) { send(next, to: serverPeer, for: user) }
-                report(user, client)
+                role?.timeout(key, now: now)
             case .stray(.request(let ack), _) where ack.method == .ack:
-                if calls.ack(ack) { callHandler?.acknowledged(ack) }
+                if calls.ack(ack) { role?.acknowledged(ack) }
             case .stray(.response(let response), _):
-                if let callID = response.headers["Call-ID"], outgoing[callID] != nil { outgoingResponse(response, callID: callID) }
+                role?.strayResponse(response, now: now)
             case .refused(let reason):
                 settings.refusals.count(reason)
             case .stray:
                 break
             }
         }
-    }
-
-    /// The call we placed that an in-dialog request belongs to (by its Call-ID, not a scan of the calls).
-    private func placedCall(in r: SIPRequest) -> OutgoingCall? {
-        r.headers["Call-ID"].flatMap { outgoing[$0] }.flatMap { $0.dialog?.matches(r) == true ? $0 : nil }
-    }
-
-    /// INVITE, CANCEL, BYE and in-dialog requests of the calls this gateway answers itself.
-    private func handleCallRequest(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
-        calls.noteRequest(r)
-        if let callHandler, [SIPMethod.invite, .bye, .info, .update].contains(r.method) {
-            if callHandler.inDialog(r, key: key) { return true }
-            let toTag = r.headers["To"].flatMap { try? NameAddress(parsing: $0) }?.tag
-            if r.method == .invite, toTag == nil, !isServer { return callHandler.incomingInvite(r, key: key, from: peer) }
-        }
-        switch r.method {
-        case .invite:
-            if let call = placedCall(in: r) {
-                answerReInviteOnPlacedCall(r, key: key, call: call, now: now)
-                return true
-            }
-            if let dialog = calls.dialog(for: r) {      // a re-INVITE (hold, resume): same answer, new direction
-                answerReInvite(r, key: key, dialog: dialog, now: now)
-                return true
-            }
-            return isServer && answerTestNumber(r, key: key, from: peer, now: now)
-        case .cancel:
-            guard let inviteKey = transactions.inviteKey(cancelledBy: r) else { return false } // 481 from the endpoint
-            respond(key, TransactionLayer.response(to: r, .ok), now: now)
-            if callHandler?.cancelled(inviteKey: inviteKey) == true { return true }
-            if let (id, _) = ringingCalls.first(where: { $0.value == inviteKey }),
-               let dialog = calls.calls[id]?.dialog {
-                guard var invite = transactions.request(for: inviteKey) else { return true }
-                invite.headers.set("To", "\(dialog.localURI);tag=\(dialog.localTag)")
-                respond(inviteKey, TransactionLayer.response(to: invite, .requestTerminated), now: now)
-                endCall(id)
-            }
-            return true
-        case .bye:
-            if let call = placedCall(in: r) {
-                respond(key, TransactionLayer.response(to: r, .ok), now: now)
-                call.remoteHungUp()
-                logger.info("outgoing call \(call.callID) ended by BYE from \(peer)")
-                callHandler?.placedCallChanged(call, response: nil)
-                endOutgoing(call.callID)
-                return true
-            }
-            guard let dialog = calls.dialog(for: r) else { return false }
-            respond(key, TransactionLayer.response(to: r, .ok), now: now)
-            logger.info("call \(dialog.callID) ended by BYE from \(peer)")
-            endCall(dialog.id)
-            return true
-        case .info, .update, .options:
-            guard let dialog = calls.dialog(for: r) else { return false }
-            var ok = TransactionLayer.response(to: r, .ok)
-            if r.method == .update { refreshSession(r, dialog: dialog, response: &ok, now: now) }
-            respond(key, ok, now: now)
-            return true
-        default:
-            return false
-        }
-    }
-
-    /// A re-INVITE from the far end of a call we placed: 491 while ours is pending
-    /// (glare, §14.2), else the answer for our media port.
-    private func answerReInviteOnPlacedCall(_ r: SIPRequest, key: TransactionKey, call: OutgoingCall, now: UInt64) {
-        if call.hasPendingReinvite {
-            respond(key, TransactionLayer.response(to: r, .requestPending), now: now)
-            return
-        }
-        guard let (_, port) = media[call.callID], let (ok, _) = testCallReinviteAnswer(r, port: port) else {
-            respond(key, TransactionLayer.response(to: r, .notAcceptableHere), now: now)
-            return
-        }
-        respond(key, ok, now: now)
-        if let dialog = call.dialog { calls.sent2xx(ok, in: dialog, peer: nextHop(for: call), now: now) }
-        call.peerRefreshed(now: now)
-    }
-
-    private func answerReInvite(_ r: SIPRequest, key: TransactionKey, dialog: Dialog, now: UInt64) {
-        guard let (_, port) = media[dialog.id], let (answer, agreed) = testCallReinviteAnswer(r, port: port) else {
-            respond(key, TransactionLayer.response(to: r, .notAcceptableHere), now: now)
-            return
-        }
-        var ok = answer
-        refreshSession(r, dialog: dialog, response: &ok, now: now)
-        respond(key, ok, now: now)
-        calls.sent2xx(ok, dialogID: dialog.id, now: now)
-        logger.info("call \(dialog.callID) re-INVITE: the caller is \(agreed.remoteDirection.rawValue)")
-    }
-
-    /// The 200 to a re-INVITE on a test call (a test number's, or one the test
-    /// routes placed): the same media port, the offer's new direction; nil
-    /// when the offer is not acceptable.
-    private func testCallReinviteAnswer(_ r: SIPRequest, port: UInt16) -> (SIPResponse, NegotiatedAudio)? {
-        guard let offer = try? SDPParser.parse(String(decoding: r.body, as: UTF8.self)),
-              let agreed = try? AudioNegotiation.negotiate(offer, codecs: [.pcmu, .pcma]) else { return nil }
-        var local = LocalAudioParameters(address: settings.mediaIP, port: port, codecs: [.pcmu, .pcma], ssrc: 1,
-                                         cname: "gw", sessionID: "1")
-        local.sessionVersion = UInt64(r.headers["CSeq"].flatMap { try? CSeq(parsing: $0) }?.number ?? 2)
-        let sdp = Array(AudioNegotiation.answer(offer, agreed: agreed, local: local).text.utf8)
-        return (Self.sdpAnswer(to: r, contact: contactURI, sdp: sdp), agreed)
     }
 
     /// A 2xx that carries our SDP: our Contact (the peer's target in the dialog), `headers`, the body.
@@ -473,41 +253,11 @@ final class SIPService: @unchecked Sendable {
         return ok
     }
 
-    /// A re-INVITE or UPDATE with Session-Expires refreshes the session (RFC 4028 §9).
-    private func refreshSession(_ r: SIPRequest, dialog: Dialog, response: inout SIPResponse, now: UInt64) {
-        let timer = InviteServerCore.sessionTimer(for: r)
-        guard let seconds = timer.interval else { return }
-        for (name, value) in timer.headers { response.headers.add(name, value) }
-        calls.runSessionTimer(dialog.id, seconds: seconds, now: now)
-    }
-
     func respond(_ key: TransactionKey, _ response: SIPResponse, now: UInt64) {
         handle(transactions.respond(key, response, now: now), now: now)
     }
 
     var contactURI: SIPURI { SIPURI(host: settings.listenHost, port: UInt16(boundPort ?? settings.listenPort)) }
-
-    var serverPeer: SIPPeer {
-        settings.server ?? SIPPeer(.udp, host: settings.listenHost, port: UInt16(boundPort ?? settings.listenPort))
-    }
-
-    private func send(_ request: SIPRequest, to peer: SIPPeer, for user: String) {
-        let (key, outputs) = startTransaction(request, to: peer)
-        clientByTransaction[key] = user
-        handle(outputs, now: Self.now())
-    }
-
-    private func report(_ user: String, _ client: RegistrationClient) {
-        let text: String
-        switch client.state {
-        case .registered(let expires): text = "registered \(expires)"
-        case .failed(let code, let reason): text = "failed \(code) \(reason)"
-        default: text = "\(client.state)"
-        }
-        logger.info("registration of \(user): \(text)")
-        status.withLockedValue { $0[user] = text }
-        callHandler?.registrationChanged(user: user, state: client.state)
-    }
 
     // MARK: output and timers
 
@@ -529,12 +279,16 @@ final class SIPService: @unchecked Sendable {
         return transactions.send(fitted, to: hop, udpFallback: hop == peer ? nil : (request, peer), now: Self.now())
     }
 
-    /// Sends a request of the call model through a new client transaction.
-    func send(_ request: SIPRequest, to peer: SIPPeer, onFinal: @escaping (SIPResponse?) -> Void) {
-        let (key, outputs) = startTransaction(request, to: peer)
-        requestCallbacks[key] = onFinal
-        handle(outputs, now: Self.now())
-        afterWork()
+    /// A double CRLF to `peer` (RFC 5626 §4.4.1): over UDP from our port, over TCP or TLS on its open connection.
+    func ping(_ peer: SIPPeer) {
+        let ping: [UInt8] = [13, 10, 13, 10]
+        if peer.transport == .udp {
+            guard let channel, let address = try? SocketAddress(ipAddress: peer.host, port: Int(peer.port)) else { return }
+            channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: ping)),
+                                  promise: nil)
+        } else if let connection = tcpConnections[Self.key(peer)] {
+            connection.writeAndFlush(connection.allocator.buffer(bytes: ping), promise: nil)
+        }
     }
 
     /// A request outside the transaction layer (the ACK of a 2xx).
@@ -555,13 +309,13 @@ final class SIPService: @unchecked Sendable {
                               promise: nil)
     }
 
+    /// Re-arms the one timer at the earliest deadline of the transactions, the dialogs and the role.
     func afterWork() {
         timer?.cancel()
-        let due = ([transactions.nextTimeout, calls.nextTimeout] + clients.values.map(\.nextTimeout)
-            + outgoing.values.map(\.nextTimeout)).compactMap { $0 }.min()
+        let due = [transactions.nextTimeout, calls.nextTimeout, role?.nextTimeout].compactMap { $0 }.min()
         guard let due else { return }
         let now = Self.now()
-        timer = loop.scheduleTask(in: .microseconds(Int64(due > now ? due - now : 0))) { [weak self] in
+        timer = loop.scheduleTask(in: .microseconds(Int64(clamping: due > now ? due - now : 0))) { [weak self] in
             guard let self else { return }
             let now = Self.now()
             self.handle(self.transactions.poll(now: now), now: now)
@@ -570,40 +324,15 @@ final class SIPService: @unchecked Sendable {
                 case .send(let response, let peer): self.write(.response(response), to: peer)
                 case .ackTimeout(let id):
                     self.logger.warning("no ACK for our 2xx: ending the call")
-                    if self.callHandler?.dialogFailed(id, reason: "no ACK") != true { self.endCall(id) }
+                    self.role?.dialogFailed(id, reason: .noACK)
                 case .sessionExpired(let id):
-                    if self.callHandler?.dialogFailed(id, reason: "session expired") != true { self.expireSession(id) }
+                    self.role?.dialogFailed(id, reason: .sessionExpired)
                 }
             }
-            for (user, client) in self.clients {
-                if let request = client.poll(now: now) { self.send(request, to: self.serverPeer, for: user) }
-            }
-            for call in self.outgoing.values {
-                guard let due = call.poll(now: now) else { continue }
-                self.sendOutgoing(due, for: call)
-                if case .ended = call.state { self.callHandler?.placedCallChanged(call, response: nil) } // session expired
-            }
+            self.role?.poll(now: now)
             self.afterWork()
         }
     }
-}
-
-/// The call model's side of the SIP service (browser calls). Called on the
-/// service's event loop.
-protocol SIPCallHandler: AnyObject {
-    /// A new INVITE (no To tag) at the user agent; true when the call model took it.
-    func incomingInvite(_ r: SIPRequest, key: TransactionKey, from: SIPPeer) -> Bool
-    /// A request (re-INVITE, BYE, INFO, UPDATE); true when it belongs to a dialog of the call model.
-    func inDialog(_ r: SIPRequest, key: TransactionKey) -> Bool
-    /// The INVITE transaction `inviteKey` was cancelled (the CANCEL is answered); true when it was one of ours.
-    func cancelled(inviteKey: TransactionKey) -> Bool
-    /// A call we placed changed: a response to its INVITE or re-INVITE, a far-end BYE, a timeout.
-    func placedCallChanged(_ call: OutgoingCall, response: SIPResponse?)
-    /// The ACK of a 2xx of ours to an INVITE (for a delayed offer, with the answer).
-    func acknowledged(_ ack: SIPRequest)
-    /// An answered incoming call failed (no ACK, session expired); true when it was one of ours.
-    func dialogFailed(_ dialogID: String, reason: String) -> Bool
-    func registrationChanged(user: String, state: RegistrationClient.State)
 }
 
 final class SIPDatagramHandler: ChannelInboundHandler {

@@ -3,39 +3,39 @@ import NIOCore
 import SDP
 import SIP
 
-/// Calls the gateway places (the SIP side of a browser's call, later; a test
-/// route now): POST /test/call?user=1001&to=sip:2000@host places one with a
-/// PCMU offer whose media is echoed; GET /test/calls reports; POST
-/// /test/hold|resume?id= sends a re-INVITE; POST /test/hangup?id= ends one
-/// (CANCEL while ringing, BYE once answered).
-extension SIPService {
+/// Calls the user agent places: the SIP side of browsers' calls (for the
+/// call model), and test calls: POST /test/call?user=1001&to=sip:2000@host
+/// places one with a PCMU offer whose media is echoed; GET /test/calls
+/// reports; POST /test/hold|resume?id= sends a re-INVITE; POST
+/// /test/hangup?id= ends one (CANCEL while ringing, BYE once answered).
+extension UserAgent {
     func placeCall(user: String, to: SIPURI) -> EventLoopFuture<String> {
         loop.submit {
-            guard let port = self.settings.mediaPorts.acquire() else { throw SIPServiceError.noMediaPort }
-            let password = self.settings.accounts.first { $0.user == user }?.password
-            let local = LocalAudioParameters(address: self.settings.mediaIP, port: port, codecs: [.pcmu, .pcma],
+            guard let port = self.service.settings.mediaPorts.acquire() else { throw SIPServiceError.noMediaPort }
+            let password = self.service.settings.accounts.first { $0.user == user }?.password
+            let local = LocalAudioParameters(address: self.service.settings.mediaIP, port: port, codecs: [.pcmu, .pcma],
                                              ssrc: UInt32.random(in: 1...UInt32.max), cname: Random.token(8),
                                              sessionID: Random.digits(10))
             let offer = AudioNegotiation.offer(local: local)
-            let boundPort = UInt16(self.boundPort ?? self.settings.listenPort)
+            let boundPort = UInt16(self.service.boundPort ?? self.service.settings.listenPort)
             // Test calls go straight to the Request-URI's host, not through the SIP server.
             let hop = SIPPeer(to.parameters.value("transport")?.lowercased() == "tcp" ? .tcp : .udp, host: to.host,
                               port: to.port ?? 5060)
             let call = OutgoingCall(
-                settings: .init(from: SIPURI(user: user, host: self.settings.domain), to: to,
-                                contact: SIPURI(user: user, host: self.settings.listenHost, port: boundPort),
+                settings: .init(from: SIPURI(user: user, host: self.service.settings.domain), to: to,
+                                contact: SIPURI(user: user, host: self.service.settings.listenHost, port: boundPort),
                                 credentials: password.map { DigestCredentials(username: user, password: $0) },
-                                via: (hop.transport.rawValue, self.settings.listenHost, boundPort)),
+                                via: (hop.transport.rawValue, self.service.settings.listenHost, boundPort)),
                 offer: Array(offer.text.utf8), token: { Random.token(12) })
             self.outgoing[call.callID] = call
             self.routes[call.callID] = hop
-            RTPEchoSocket.open(on: self.loop, host: self.settings.mediaIP, port: port).whenComplete { result in
-                if case .success(let channel) = result { self.media[call.callID] = (channel, port) } else {
-                    self.settings.mediaPorts.release(port)
+            RTPEchoSocket.open(on: self.loop, host: self.service.settings.mediaIP, port: port).whenComplete { result in
+                if case .success(let channel) = result { self.testCalls.adopt(channel, port: port, for: call.callID) } else {
+                    self.service.settings.mediaPorts.release(port)
                 }
             }
             self.sendOutgoing(call.invite, for: call)
-            self.afterWork()
+            self.service.afterWork()
             return call.callID
         }
     }
@@ -50,7 +50,7 @@ extension SIPService {
             } else {
                 return false
             }
-            self.afterWork()
+            self.service.afterWork()
             return true
         }
     }
@@ -58,14 +58,14 @@ extension SIPService {
     /// Holds (sendonly) or resumes (sendrecv) a placed call by re-INVITE.
     func changeDirection(_ callID: String, _ direction: MediaDirection) -> EventLoopFuture<Bool> {
         loop.submit {
-            guard let call = self.outgoing[callID], let (_, port) = self.media[callID] else { return false }
-            var local = LocalAudioParameters(address: self.settings.mediaIP, port: port, codecs: [.pcmu, .pcma],
+            guard let call = self.outgoing[callID], let port = self.testCalls.port(of: callID) else { return false }
+            var local = LocalAudioParameters(address: self.service.settings.mediaIP, port: port, codecs: [.pcmu, .pcma],
                                              ssrc: 1, cname: "gw", sessionID: "1")
             local.direction = direction
-            local.sessionVersion = UInt64(Self.now() / 1_000_000)
+            local.sessionVersion = UInt64(SIPService.now() / 1_000_000)
             guard let request = call.reinvite(offer: Array(AudioNegotiation.offer(local: local).text.utf8)) else { return false }
             self.sendOutgoing(request, for: call)
-            self.afterWork()
+            self.service.afterWork()
             return true
         }
     }
@@ -82,9 +82,9 @@ extension SIPService {
     func nextHop(for call: OutgoingCall) -> SIPPeer { routes[call.callID] ?? serverPeer }
 
     func sendOutgoing(_ request: SIPRequest, for call: OutgoingCall) {
-        let (key, outputs) = startTransaction(request, to: nextHop(for: call), cancelling: call.invite)
+        let (key, outputs) = service.startTransaction(request, to: nextHop(for: call), cancelling: call.invite)
         outgoingByTransaction[key] = call.callID
-        handle(outputs, now: Self.now())
+        service.handle(outputs, now: SIPService.now())
     }
 
     /// A response for one of our calls' transactions, or a 2xx that outlived its transaction.
@@ -97,14 +97,14 @@ extension SIPService {
             return
         }
         if method == .update, response.statusCode >= 200 {
-            call.refreshAnswered(response, now: Self.now())
+            call.refreshAnswered(response, now: SIPService.now())
             return
         }
         guard method == .invite else { return }
         let before = call.state
-        let (invite, ack) = call.handle(response, now: Self.now())
+        let (invite, ack) = call.handle(response, now: SIPService.now())
         if let invite { sendOutgoing(invite, for: call) }
-        if let ack { writeRequest(ack, to: nextHop(for: call)) }
+        if let ack { service.writeRequest(ack, to: nextHop(for: call)) }
         if call.state != before { logger.info("outgoing call \(callID): \(call.state)") }
         callHandler?.placedCallChanged(call, response: response)
         if case .ended = call.state { endOutgoing(callID) }
@@ -117,17 +117,14 @@ extension SIPService {
             self.outgoing[callID] = nil
             self.routes[callID] = nil
         }
-        if let (channel, port) = media.removeValue(forKey: callID) {
-            channel.close(promise: nil)
-            channel.closeFuture.whenComplete { _ in self.settings.mediaPorts.release(port) }
-        }
+        testCalls.closeMedia(callID)
     }
 }
 
 enum SIPServiceError: Error { case noMediaPort }
 
 struct OutgoingCallRoutes: Sendable {
-    let service: SIPService
+    let service: UserAgent
 
     func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
         switch (request.method, request.path) {

@@ -4,12 +4,12 @@ import NIOCore
 /// GET /test/sip: the registration state of each account, as JSON (for tests
 /// and diagnostics until the signaling server reports it per user).
 struct SIPStatusRoute: Sendable {
-    let service: SIPService
+    let ua: UserAgent
 
     func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
         guard request.method == .GET, request.path == "/test/sip" else { return nil }
-        let body: [String: Any] = ["port": service.boundPort ?? 0,
-                                   "registrations": service.status.withLockedValue { $0 }]
+        let body: [String: Any] = ["port": ua.service.boundPort ?? 0,
+                                   "registrations": ua.status.withLockedValue { $0 }]
         let json = (try? JSONSerialization.data(withJSONObject: body)) ?? Data()
         return loop.makeSucceededFuture(HTTPResponse(contentType: "application/json", body: Array(json)))
     }

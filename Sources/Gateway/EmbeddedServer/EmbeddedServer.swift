@@ -1,0 +1,92 @@
+import SIP
+
+/// The embedded SIP server: a registrar, a stateless proxy between the
+/// users registered with it, Digest authentication when it has accounts,
+/// and the test numbers (`TestNumber`) it answers itself. It runs on a SIP
+/// service of its own, apart from the gateway's user agent, which registers
+/// with it like any phone. Confined to the service's event loop.
+final class EmbeddedServer: SIPRole, @unchecked Sendable {
+    let service: SIPService
+    /// The proxy, once the service knows its port.
+    private var proxy: StatelessProxy?
+    /// Accounts: REGISTER and new INVITEs must authenticate (nil: loopback use, no accounts).
+    let authentication: DigestVerifier?
+    let testCalls: TestCallDialogs
+    /// Test-number calls ringing, by dialog: the INVITE transaction a CANCEL ends.
+    var ringingCalls: [String: TransactionKey] = [:]
+
+    init(service: SIPService, authentication: DigestVerifier?) {
+        self.service = service
+        self.authentication = authentication
+        testCalls = TestCallDialogs(service: service)
+        service.role = self
+    }
+
+    func started(port: UInt16) {
+        proxy = StatelessProxy(host: service.settings.listenHost, port: port, domain: service.settings.domain,
+                               localUsers: Set(TestNumber.allCases.map(\.rawValue)))
+    }
+
+    func tlsListening(port: UInt16) { proxy?.tlsPort = port }
+
+    /// Digest first (when the server has accounts), then the proxy: what is
+    /// not for this server's own numbers goes on to where its user registered.
+    func screen(_ r: SIPRequest, from source: SIPPeer, now: UInt64) -> Bool {
+        if let authentication, let demand = authentication.demand(for: r, now: now, toTag: Random.token(10)) {
+            service.write(.response(demand), to: source)
+            return true
+        }
+        guard let proxy, let registrar = service.endpoint.registrar else { return false }
+        switch proxy.route(r, registrar: registrar, now: now) {
+        case .local:
+            return false
+        case .forward(let forwarded, let peer):
+            service.write(.request(forwarded), to: peer)
+        case .reject(let status, let reason):
+            service.write(.response(TransactionLayer.response(to: r, status, reason: reason, toTag: Random.token(10))),
+                          to: source)
+        case .drop:
+            break
+        }
+        return true
+    }
+
+    func screen(_ response: SIPResponse) -> Bool {
+        guard let back = proxy?.route(response) else { return false }
+        if let destination = StatelessReply.responseDestination(back) { service.write(.response(back), to: destination) }
+        return true
+    }
+
+    /// New INVITEs for the test numbers, CANCEL of one ringing, and requests in their dialogs.
+    func request(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
+        service.calls.noteRequest(r)
+        if r.method == .invite, service.calls.dialog(for: r) == nil { return answerTestNumber(r, key: key, from: peer, now: now) }
+        if r.method == .cancel { return cancel(r, key: key, now: now) }
+        return testCalls.inDialog(r, key: key, from: peer, now: now) { endCall($0) }
+    }
+
+    private func cancel(_ r: SIPRequest, key: TransactionKey, now: UInt64) -> Bool {
+        guard let inviteKey = service.transactions.inviteKey(cancelledBy: r) else { return false } // 481 from the endpoint
+        service.respond(key, TransactionLayer.response(to: r, .ok), now: now)
+        if let (id, _) = ringingCalls.first(where: { $0.value == inviteKey }), let dialog = service.calls.calls[id]?.dialog {
+            guard var invite = service.transactions.request(for: inviteKey) else { return true }
+            invite.headers.set("To", "\(dialog.localURI);tag=\(dialog.localTag)")
+            service.respond(inviteKey, TransactionLayer.response(to: invite, .requestTerminated), now: now)
+            endCall(id)
+        }
+        return true
+    }
+
+    // The server places no calls and registers nobody: it has no client transactions but a BYE's.
+    func response(_ response: SIPResponse, key: TransactionKey, now: UInt64) {}
+    func timeout(_ key: TransactionKey, now: UInt64) {}
+    func strayResponse(_ response: SIPResponse, now: UInt64) {}
+    func acknowledged(_ ack: SIPRequest) {}
+
+    func dialogFailed(_ dialogID: String, reason: DialogFailure) {
+        if reason == .sessionExpired { expireSession(dialogID) } else { endCall(dialogID) }
+    }
+
+    var nextTimeout: UInt64? { nil }
+    func poll(now: UInt64) {}
+}

@@ -1,0 +1,84 @@
+import NIOCore
+import SDP
+import SIP
+
+/// The test calls a SIP service answers or places itself (the embedded
+/// server's numbers, the calls the test routes place): their RTP sockets,
+/// and the requests inside their dialogs (re-INVITE, BYE, INFO, UPDATE,
+/// OPTIONS). Confined to the service's event loop.
+final class TestCallDialogs {
+    unowned let service: SIPService
+    /// Each call's media socket and port, by dialog id (or Call-ID for a placed call).
+    private var media: [String: (channel: Channel, port: UInt16)] = [:]
+
+    init(service: SIPService) { self.service = service }
+
+    func port(of id: String) -> UInt16? { media[id]?.port }
+
+    func adopt(_ channel: Channel, port: UInt16, for id: String) { media[id] = (channel, port) }
+
+    /// Closes a call's media and gives its port back.
+    func closeMedia(_ id: String) {
+        guard let (channel, port) = media.removeValue(forKey: id) else { return }
+        let ports = service.settings.mediaPorts
+        channel.close(promise: nil)
+        channel.closeFuture.whenComplete { _ in ports.release(port) }
+    }
+
+    /// A request in a dialog the service answered; true when it was one.
+    /// `ended` is told of a dialog a BYE ended.
+    func inDialog(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64, ended: (String) -> Void) -> Bool {
+        switch r.method {
+        case .invite:
+            guard let dialog = service.calls.dialog(for: r) else { return false }
+            answerReInvite(r, key: key, dialog: dialog, now: now)   // hold, resume: same answer, new direction
+            return true
+        case .bye:
+            guard let dialog = service.calls.dialog(for: r) else { return false }
+            service.respond(key, TransactionLayer.response(to: r, .ok), now: now)
+            service.logger.info("call \(dialog.callID) ended by BYE from \(peer)")
+            ended(dialog.id)
+            return true
+        case .info, .update, .options:
+            guard let dialog = service.calls.dialog(for: r) else { return false }
+            var ok = TransactionLayer.response(to: r, .ok)
+            if r.method == .update { refreshSession(r, dialog: dialog, response: &ok, now: now) }
+            service.respond(key, ok, now: now)
+            return true
+        default:
+            return false
+        }
+    }
+
+    private func answerReInvite(_ r: SIPRequest, key: TransactionKey, dialog: Dialog, now: UInt64) {
+        guard let port = port(of: dialog.id), let (answer, agreed) = reinviteAnswer(r, port: port) else {
+            service.respond(key, TransactionLayer.response(to: r, .notAcceptableHere), now: now)
+            return
+        }
+        var ok = answer
+        refreshSession(r, dialog: dialog, response: &ok, now: now)
+        service.respond(key, ok, now: now)
+        service.calls.sent2xx(ok, dialogID: dialog.id, now: now)
+        service.logger.info("call \(dialog.callID) re-INVITE: the caller is \(agreed.remoteDirection.rawValue)")
+    }
+
+    /// The 200 to a re-INVITE on a test call: the same media port, the
+    /// offer's new direction; nil when the offer is not acceptable.
+    func reinviteAnswer(_ r: SIPRequest, port: UInt16) -> (SIPResponse, NegotiatedAudio)? {
+        guard let offer = try? SDPParser.parse(String(decoding: r.body, as: UTF8.self)),
+              let agreed = try? AudioNegotiation.negotiate(offer, codecs: [.pcmu, .pcma]) else { return nil }
+        var local = LocalAudioParameters(address: service.settings.mediaIP, port: port, codecs: [.pcmu, .pcma], ssrc: 1,
+                                         cname: "gw", sessionID: "1")
+        local.sessionVersion = UInt64(r.headers["CSeq"].flatMap { try? CSeq(parsing: $0) }?.number ?? 2)
+        let sdp = Array(AudioNegotiation.answer(offer, agreed: agreed, local: local).text.utf8)
+        return (SIPService.sdpAnswer(to: r, contact: service.contactURI, sdp: sdp), agreed)
+    }
+
+    /// A re-INVITE or UPDATE with Session-Expires refreshes the session (RFC 4028 §9).
+    private func refreshSession(_ r: SIPRequest, dialog: Dialog, response: inout SIPResponse, now: UInt64) {
+        let timer = InviteServerCore.sessionTimer(for: r)
+        guard let seconds = timer.interval else { return }
+        for (name, value) in timer.headers { response.headers.add(name, value) }
+        service.calls.runSessionTimer(dialog.id, seconds: seconds, now: now)
+    }
+}

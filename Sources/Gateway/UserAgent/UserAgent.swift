@@ -1,0 +1,203 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import SIP
+
+/// The gateway's SIP user agent: the registrations of its users, the calls
+/// it places, and the requests of the call model's dialogs, on a SIP service
+/// of its own. Calls and registrations belong to the call model
+/// (`callHandler`); the calls the test routes place are answered here.
+/// Confined to the service's event loop.
+final class UserAgent: SIPRole, @unchecked Sendable {
+    let service: SIPService
+    /// The call model (browser calls): set on the loop by `attach`.
+    private(set) weak var callHandler: SIPCallHandler?
+    var clients: [String: RegistrationClient] = [:]          // by user
+    var clientByTransaction: [TransactionKey: String] = [:]
+    /// Registration states for the status route; written on the loop, read from any thread.
+    let status = NIOLockedValueBox<[String: String]>([:])
+    /// Calls this gateway places, by Call-ID, and which transaction belongs to which.
+    var outgoing: [String: OutgoingCall] = [:]
+    var outgoingByTransaction: [TransactionKey: String] = [:]
+    /// Requests the call model sent in its dialogs (BYE, INFO, re-INVITE), by
+    /// transaction: told of the final response, or of nil on a timeout.
+    private var requestCallbacks: [TransactionKey: (SIPResponse?) -> Void] = [:]
+    /// Next hops of placed calls that do not go through the SIP server (test calls).
+    var routes: [String: SIPPeer] = [:]
+    /// The media of the calls the test routes place, and requests in dialogs of ours that no call owns.
+    let testCalls: TestCallDialogs
+
+    init(service: SIPService) {
+        self.service = service
+        testCalls = TestCallDialogs(service: service)
+        service.role = self
+    }
+
+    /// Hands calls and registrations to the call model (on the loop), and
+    /// tells it where the registrations that started with the service stand:
+    /// one may have been answered before the call model was there.
+    func attach(_ handler: SIPCallHandler) {
+        callHandler = handler
+        for (user, client) in clients { handler.registrationChanged(user: user, state: client.state) }
+    }
+
+    var loop: EventLoop { service.loop }
+    var logger: Logger { service.logger }
+
+    /// The SIP server (registrar, outbound proxy).
+    var serverPeer: SIPPeer {
+        service.settings.server
+            ?? SIPPeer(.udp, host: service.settings.listenHost, port: UInt16(service.boundPort ?? service.settings.listenPort))
+    }
+
+    func started(port: UInt16) {
+        for (user, password) in service.settings.accounts { register(user: user, password: password) }
+        guard service.settings.keepAliveSeconds > 0 else { return }
+        let every = TimeAmount.seconds(Int64(service.settings.keepAliveSeconds))
+        loop.scheduleRepeatedTask(initialDelay: every, delay: every) { [weak self] _ in self?.sendKeepAlive() }
+    }
+
+    func tlsListening(port: UInt16) {}
+
+    func screen(_ request: SIPRequest, from source: SIPPeer, now: UInt64) -> Bool { false }
+    func screen(_ response: SIPResponse) -> Bool { false }
+
+    // MARK: requests
+
+    /// New INVITEs and the call model's dialogs go to the call model; the
+    /// test routes' calls and dialogs of ours no call owns are answered here.
+    func request(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
+        service.calls.noteRequest(r)
+        if let callHandler, [SIPMethod.invite, .bye, .info, .update].contains(r.method) {
+            if callHandler.inDialog(r, key: key) { return true }
+            let toTag = r.headers["To"].flatMap { try? NameAddress(parsing: $0) }?.tag
+            if r.method == .invite, toTag == nil { return callHandler.incomingInvite(r, key: key, from: peer) }
+        }
+        if let call = placedCall(in: r) {
+            switch r.method {
+            case .invite:
+                answerReInviteOnPlacedCall(r, key: key, call: call, now: now)
+                return true
+            case .bye:
+                service.respond(key, TransactionLayer.response(to: r, .ok), now: now)
+                call.remoteHungUp()
+                logger.info("outgoing call \(call.callID) ended by BYE from \(peer)")
+                callHandler?.placedCallChanged(call, response: nil)
+                endOutgoing(call.callID)
+                return true
+            default:
+                break
+            }
+        }
+        if r.method == .cancel {
+            guard let inviteKey = service.transactions.inviteKey(cancelledBy: r) else { return false } // 481 from the endpoint
+            service.respond(key, TransactionLayer.response(to: r, .ok), now: now)
+            _ = callHandler?.cancelled(inviteKey: inviteKey)
+            return true
+        }
+        return testCalls.inDialog(r, key: key, from: peer, now: now) { service.calls.close($0) }
+    }
+
+    /// The call we placed that an in-dialog request belongs to (by its Call-ID, not a scan of the calls).
+    private func placedCall(in r: SIPRequest) -> OutgoingCall? {
+        r.headers["Call-ID"].flatMap { outgoing[$0] }.flatMap { $0.dialog?.matches(r) == true ? $0 : nil }
+    }
+
+    /// A re-INVITE from the far end of a call the test routes placed: 491
+    /// while ours is pending (glare, §14.2), else the answer for our media port.
+    private func answerReInviteOnPlacedCall(_ r: SIPRequest, key: TransactionKey, call: OutgoingCall, now: UInt64) {
+        if call.hasPendingReinvite {
+            service.respond(key, TransactionLayer.response(to: r, .requestPending), now: now)
+            return
+        }
+        guard let port = testCalls.port(of: call.callID), let (ok, _) = testCalls.reinviteAnswer(r, port: port) else {
+            service.respond(key, TransactionLayer.response(to: r, .notAcceptableHere), now: now)
+            return
+        }
+        service.respond(key, ok, now: now)
+        if let dialog = call.dialog { service.calls.sent2xx(ok, in: dialog, peer: nextHop(for: call), now: now) }
+        call.peerRefreshed(now: now)
+    }
+
+    // MARK: responses and timeouts
+
+    func response(_ response: SIPResponse, key: TransactionKey, now: UInt64) {
+        if response.statusCode >= 200, let callback = requestCallbacks.removeValue(forKey: key) {
+            return callback(response)
+        }
+        if let callID = outgoingByTransaction[key] { return outgoingResponse(response, callID: callID) }
+        guard response.statusCode >= 200, let user = clientByTransaction.removeValue(forKey: key),
+              let client = clients[user] else { return }
+        if let next = client.handle(response, now: now) { send(next, to: serverPeer, for: user) }
+        report(user, client)
+        if client.state == .unregistered { clients[user] = nil }
+    }
+
+    func timeout(_ key: TransactionKey, now: UInt64) {
+        if let callback = requestCallbacks.removeValue(forKey: key) { return callback(nil) }
+        if let callID = outgoingByTransaction.removeValue(forKey: key), let call = outgoing[callID] {
+            if case .ended = call.state {} else { call.failed(code: 408, reason: "no answer") }
+            callHandler?.placedCallChanged(call, response: nil)
+            endOutgoing(callID)
+            return
+        }
+        guard let user = clientByTransaction.removeValue(forKey: key), let client = clients[user] else { return }
+        if let next = client.timedOut(now: now) { send(next, to: serverPeer, for: user) }
+        report(user, client)
+    }
+
+    func strayResponse(_ response: SIPResponse, now: UInt64) {
+        if let callID = response.headers["Call-ID"], outgoing[callID] != nil { outgoingResponse(response, callID: callID) }
+    }
+
+    func acknowledged(_ ack: SIPRequest) { callHandler?.acknowledged(ack) }
+
+    func dialogFailed(_ dialogID: String, reason: DialogFailure) {
+        if callHandler?.dialogFailed(dialogID, reason: reason.rawValue) != true { service.calls.close(dialogID) }
+    }
+
+    // MARK: timers
+
+    var nextTimeout: UInt64? {
+        (clients.values.map(\.nextTimeout) + outgoing.values.map(\.nextTimeout)).compactMap { $0 }.min()
+    }
+
+    func poll(now: UInt64) {
+        for (user, client) in clients {
+            if let request = client.poll(now: now) { send(request, to: serverPeer, for: user) }
+        }
+        for call in outgoing.values {
+            guard let due = call.poll(now: now) else { continue }
+            sendOutgoing(due, for: call)
+            if case .ended = call.state { callHandler?.placedCallChanged(call, response: nil) } // session expired
+        }
+    }
+
+    // MARK: requests of the call model
+
+    /// Sends a request of the call model through a new client transaction.
+    func send(_ request: SIPRequest, to peer: SIPPeer, onFinal: @escaping (SIPResponse?) -> Void) {
+        let (key, outputs) = service.startTransaction(request, to: peer)
+        requestCallbacks[key] = onFinal
+        service.handle(outputs, now: SIPService.now())
+        service.afterWork()
+    }
+}
+
+/// The call model's side of the user agent (browser calls). Called on the
+/// service's event loop.
+protocol SIPCallHandler: AnyObject {
+    /// A new INVITE (no To tag); true when the call model took it.
+    func incomingInvite(_ r: SIPRequest, key: TransactionKey, from: SIPPeer) -> Bool
+    /// A request (re-INVITE, BYE, INFO, UPDATE); true when it belongs to a dialog of the call model.
+    func inDialog(_ r: SIPRequest, key: TransactionKey) -> Bool
+    /// The INVITE transaction `inviteKey` was cancelled (the CANCEL is answered); true when it was one of ours.
+    func cancelled(inviteKey: TransactionKey) -> Bool
+    /// A call we placed changed: a response to its INVITE or re-INVITE, a far-end BYE, a timeout.
+    func placedCallChanged(_ call: OutgoingCall, response: SIPResponse?)
+    /// The ACK of a 2xx of ours to an INVITE (for a delayed offer, with the answer).
+    func acknowledged(_ ack: SIPRequest)
+    /// An answered incoming call failed (no ACK, session expired); true when it was one of ours.
+    func dialogFailed(_ dialogID: String, reason: String) -> Bool
+    func registrationChanged(user: String, state: RegistrationClient.State)
+}
