@@ -53,7 +53,8 @@ let package = Package(
         .target(name: "SignalingProtocol", dependencies: ["WireInput"]),
         // What the gateway decides, without I/O: sessions and sign-in (the call model's cores join it).
         .target(name: "GatewayCore", dependencies: ["SignalingProtocol", "SIP", "WireInput",
-                                                    .product(name: "DequeModule", package: "swift-collections")]),
+                                                    .product(name: "DequeModule", package: "swift-collections"),
+                                                    .product(name: "HeapModule", package: "swift-collections")]),
         // The NIO shells: HTTP server, media sockets, and what ties them to the cores.
         .target(
             name: "Gateway",

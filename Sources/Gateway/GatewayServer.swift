@@ -147,11 +147,13 @@ public final class GatewayServer {
         let domain = config.sipDomain ?? config.sipListenHost
         let tlsListen = try Self.sipTLSListener(config)
         let tlsClient = try Self.sipTLS(config)
-        // The TLS listener belongs to whoever listens on --sip-listen: the embedded server, or the user agent.
+        // The TLS listener belongs to whoever listens on --sip-listen: the embedded server, or the user agent
+        // (not to both when --sip-listen asks for port 0, which both then do).
+        let embeddedHere = config.sipServer == nil
         func settings(port: Int, server: SIPPeer?, accounts: [(user: String, password: String)]) -> SIPService.Settings {
             .init(listenHost: config.sipListenHost, listenPort: port, server: server, domain: domain, accounts: accounts,
                   mediaIP: config.mediaIP, mediaPorts: ports, tls: tlsClient,
-                  tlsListen: port == config.sipListenPort ? tlsListen : nil, registerExpires: config.registerExpires,
+                  tlsListen: (server == nil) == embeddedHere ? tlsListen : nil, registerExpires: config.registerExpires,
                   keepAliveSeconds: config.sipKeepAliveSeconds,
                   trustedSources: server.map { Self.trustedSources(server: $0.host, peers: config.sipTrustedPeers) },
                   refusals: refusals, maxCallRate: config.maxCallRate, streamIdleSeconds: config.sipIdleTimeoutSeconds)

@@ -48,6 +48,8 @@ final class BrowserCall: @unchecked Sendable {
     }
 
     var dialogID: String? { placed?.dialog?.id ?? dialog?.id }
+    /// The SIP call's Call-ID: the one we placed, or the INVITE's.
+    var sipCallID: String? { placed?.callID ?? dialog?.callID }
 
     func owns(_ r: SIPRequest) -> Bool {
         if let d = placed?.dialog { return d.matches(r) }

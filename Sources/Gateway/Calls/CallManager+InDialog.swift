@@ -8,7 +8,7 @@ import SIP
 /// by re-INVITE, DTMF and application content by INFO.
 extension CallManager {
     func inDialog(_ r: SIPRequest, key: TransactionKey) -> Bool {
-        guard let call = calls.values.first(where: { $0.owns(r) }) else { return false }
+        guard let call = sipCalls.call(for: r) else { return false }
         let now = SIPService.now()
         let ok = TransactionLayer.response(to: r, .ok)
         if r.method == .invite || r.method == .update { call.placed?.peerRefreshed(now: now) }   // RFC 4028 refresh

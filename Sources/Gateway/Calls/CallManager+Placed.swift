@@ -85,13 +85,13 @@ extension CallManager {
             offer: call.sipMedia.offer(), token: { Random.token(12) })
         call.placed = placed
         call.state = .ringing
-        placedBySIPCallID[placed.callID] = call
+        sipCalls.add(call, sipCallID: placed.callID)
         logger.info("call \(call.id): \(user) calls \(call.peer), SIP call \(placed.callID)")
         ua.place(placed)
     }
 
     func placedCallChanged(_ placed: OutgoingCall, response: SIPResponse?) {
-        guard let call = placedBySIPCallID[placed.callID] else { return }
+        guard let call = sipCalls.call(placing: placed) else { return }
         if call.state == .ended {
             // Hung up while the INVITE was out, and the far end answered anyway: end it (§15).
             if placed.state == .confirmed, let bye = placed.bye() {
@@ -113,6 +113,7 @@ extension CallManager {
                     return hangUp(call, cause: .notAcceptable, reason: "the SIP peer's answer is not usable")
                 }
                 call.state = .answered
+                if let id = placed.dialog?.id { sipCalls.add(call, dialogID: id) }
                 call.session.send(.answered(call: call.id))
                 logger.info("call \(call.id) answered")
                 logMedia(call)

@@ -47,6 +47,8 @@ extension CallManager {
         s.calls[call.id] = call
         calls[call.id] = call
         ringingByInvite[key] = call
+        sipCalls.add(call, sipCallID: dialog.callID)
+        sipCalls.add(call, dialogID: dialog.id)
         var ringing = TransactionLayer.response(to: r, .ringing, toTag: tag)
         ringing.headers.add("Contact", "<\(contact(for: call))>")
         sip.respond(key, ringing, now: SIPService.now())
@@ -125,7 +127,7 @@ extension CallManager {
     /// The ACK of our 2xx; for a delayed offer it carries the SIP peer's answer
     /// (without one, or with an unusable one, the call is ended with a BYE).
     func acknowledged(_ ack: SIPRequest) {
-        guard let call = calls.values.first(where: { $0.answerInACK && $0.owns(ack) }) else { return }
+        guard let call = sipCalls.call(for: ack), call.answerInACK else { return }
         call.answerInACK = false
         guard applySIPAnswer(call, ack.body) else {
             logger.warning("call \(call.id): the ACK has no usable SDP answer to our offer, hanging up")
@@ -152,7 +154,7 @@ extension CallManager {
     }
 
     func dialogFailed(_ dialogID: String, reason: String) -> Bool {
-        guard let call = calls.values.first(where: { $0.dialogID == dialogID }) else { return false }
+        guard let call = sipCalls.call(dialogID: dialogID) else { return false }
         hangUp(call, cause: .failed, reason: reason)
         return true
     }

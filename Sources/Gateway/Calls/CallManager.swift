@@ -42,7 +42,8 @@ final class CallManager: SIPCallHandler, @unchecked Sendable {
     var sessionTimer: Scheduled<Void>?
     /// Every live call, by its id.
     var calls: [String: BrowserCall] = [:]
-    var placedBySIPCallID: [String: BrowserCall] = [:]
+    /// The live calls by their SIP dialog.
+    var sipCalls = SIPCallIndex()
     var ringingByInvite: [TransactionKey: BrowserCall] = [:]
 
     init(ua: UserAgent, factory: BrowserLegFactory, ports: MediaPortPool, group: EventLoopGroup, settings: Settings,
@@ -107,7 +108,7 @@ final class CallManager: SIPCallHandler, @unchecked Sendable {
         if let leg = call.leg { leg.close() } else if let media = call.media { media.loop.execute { media.detach() } }
         call.session.calls[call.id] = nil
         calls[call.id] = nil
-        if let placed = call.placed { placedBySIPCallID[placed.callID] = nil }
+        sipCalls.remove(call)
         if let key = call.inviteKey { ringingByInvite[key] = nil }
         if let id = call.dialog?.id { ua.closeDialog(id) }
         let seconds = Double(SIPService.now() - call.startedAt) / 1e6

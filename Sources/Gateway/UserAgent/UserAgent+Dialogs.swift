@@ -14,6 +14,7 @@ extension UserAgent {
     func placedCallHungUp(_ call: OutgoingCall) {
         call.remoteHungUp()
         endOutgoing(call.callID)
+        reschedule(placedCall: call.callID)
     }
 
     /// A dialog for an INVITE we are about to answer with `localTag`; nil at the dialog table's bound.

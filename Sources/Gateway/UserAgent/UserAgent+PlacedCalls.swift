@@ -84,6 +84,7 @@ extension UserAgent {
     func sendOutgoing(_ request: SIPRequest, for call: OutgoingCall) {
         let (key, outputs) = service.startTransaction(request, to: nextHop(for: call), cancelling: call.invite)
         outgoingByTransaction[key] = call.callID
+        reschedule(placedCall: call.callID)
         service.handle(outputs, now: SIPService.now())
     }
 
@@ -91,6 +92,7 @@ extension UserAgent {
     func outgoingResponse(_ response: SIPResponse, callID: String) {
         guard let call = outgoing[callID], let method = response.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) })?.method
         else { return }
+        defer { reschedule(placedCall: callID) }
         if method == .bye, response.statusCode >= 200 {
             // Our BYE is answered: again with credentials if challenged, else the call is over here.
             if let retry = call.byeChallenged(response) { sendOutgoing(retry, for: call) } else { endOutgoing(callID) }
@@ -116,6 +118,7 @@ extension UserAgent {
         _ = loop.scheduleTask(in: .seconds(60)) {
             self.outgoing[callID] = nil
             self.routes[callID] = nil
+            self.reschedule(placedCall: callID)
         }
         testCalls.closeMedia(callID)
     }

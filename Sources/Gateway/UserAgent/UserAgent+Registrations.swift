@@ -18,11 +18,13 @@ extension UserAgent {
         let client = RegistrationClient(account: asked, token: { Random.token(12) })
         clients[user] = client
         send(client.start(now: SIPService.now()), to: serverPeer, for: user)
+        reschedule(registration: user)
     }
 
     /// Stops trying to register `user` (a sign-in that failed), without a REGISTER.
     func dropRegistration(user: String) {
         clients[user] = nil
+        reschedule(registration: user)
         clientByTransaction = clientByTransaction.filter { $0.value != user }
         status.withLockedValue { $0[user] = nil }
     }
@@ -31,6 +33,7 @@ extension UserAgent {
     func unregister(user: String) {
         guard let client = clients[user] else { return }
         send(client.unregister(now: SIPService.now()), to: serverPeer, for: user)
+        reschedule(registration: user)
         service.afterWork()
     }
 

@@ -1,3 +1,4 @@
+import GatewayCore
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -26,6 +27,9 @@ final class UserAgent: SIPRole, @unchecked Sendable {
     var routes: [String: SIPPeer] = [:]
     /// The media of the calls the test routes place, and requests in dialogs of ours that no call owns.
     let testCalls: TestCallDialogs
+    /// The deadlines of the registrations and placed calls, for the service's one timer.
+    private var deadlines = DeadlineQueue<TimerOwner>()
+    private enum TimerOwner: Hashable, Sendable { case registration(String), placedCall(String) }
 
     init(service: SIPService) {
         self.service = service
@@ -67,6 +71,8 @@ final class UserAgent: SIPRole, @unchecked Sendable {
     /// New INVITEs and the call model's dialogs go to the call model; the
     /// test routes' calls and dialogs of ours no call owns are answered here.
     func request(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
+        // A re-INVITE or UPDATE refreshes a placed call's session timer (RFC 4028), whoever answers it.
+        defer { r.headers["Call-ID"].map(reschedule(placedCall:)) }
         service.calls.noteRequest(r)
         if let callHandler, [SIPMethod.invite, .bye, .info, .update].contains(r.method) {
             if callHandler.inDialog(r, key: key) { return true }
@@ -131,6 +137,7 @@ final class UserAgent: SIPRole, @unchecked Sendable {
         if let next = client.handle(response, now: now) { send(next, to: serverPeer, for: user) }
         report(user, client)
         if client.state == .unregistered { clients[user] = nil }
+        reschedule(registration: user)
     }
 
     func timeout(_ key: TransactionKey, now: UInt64) {
@@ -144,6 +151,7 @@ final class UserAgent: SIPRole, @unchecked Sendable {
         guard let user = clientByTransaction.removeValue(forKey: key), let client = clients[user] else { return }
         if let next = client.timedOut(now: now) { send(next, to: serverPeer, for: user) }
         report(user, client)
+        reschedule(registration: user)
     }
 
     func strayResponse(_ response: SIPResponse, now: UInt64) {
@@ -158,20 +166,31 @@ final class UserAgent: SIPRole, @unchecked Sendable {
 
     // MARK: timers
 
-    var nextTimeout: UInt64? {
-        (clients.values.map(\.nextTimeout) + outgoing.values.map(\.nextTimeout)).compactMap { $0 }.min()
-    }
+    var nextTimeout: UInt64? { deadlines.next() }
 
     func poll(now: UInt64) {
-        for (user, client) in clients {
-            if let request = client.poll(now: now) { send(request, to: serverPeer, for: user) }
-        }
-        for call in outgoing.values {
-            guard let due = call.poll(now: now) else { continue }
-            sendOutgoing(due, for: call)
-            if case .ended = call.state { callHandler?.placedCallChanged(call, response: nil) } // session expired
+        for owner in deadlines.due(now: now) {
+            switch owner {
+            case .registration(let user):
+                guard let client = clients[user] else { continue }
+                if let request = client.poll(now: now) { send(request, to: serverPeer, for: user) }
+                reschedule(registration: user)
+            case .placedCall(let callID):
+                guard let call = outgoing[callID] else { continue }
+                if let due = call.poll(now: now) {
+                    sendOutgoing(due, for: call)
+                    if case .ended = call.state { callHandler?.placedCallChanged(call, response: nil) } // session expired
+                }
+                reschedule(placedCall: callID)
+            }
         }
     }
+
+    /// Files a registration's next deadline after anything that may have moved it.
+    func reschedule(registration user: String) { deadlines.set(.registration(user), at: clients[user]?.nextTimeout) }
+
+    /// Files a placed call's next deadline (a re-INVITE retry, its session refresh or expiry).
+    func reschedule(placedCall callID: String) { deadlines.set(.placedCall(callID), at: outgoing[callID]?.nextTimeout) }
 
     // MARK: requests of the call model
 
