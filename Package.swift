@@ -55,11 +55,36 @@ let package = Package(
         .target(name: "GatewayCore", dependencies: ["SignalingProtocol", "SIP", "WireInput",
                                                     .product(name: "DequeModule", package: "swift-collections"),
                                                     .product(name: "HeapModule", package: "swift-collections")]),
+        // What the NIO shells share: bounds and refusal counts, the media port pool, random identifiers.
+        .target(name: "ShellSupport", dependencies: [.product(name: "NIOCore", package: "swift-nio"),
+                                                     .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
+        // The NIO shell of a SIP endpoint (sockets, transactions, answered dialogs) and the role it serves.
+        .target(
+            name: "SIPEndpoint",
+            dependencies: [
+                "SIP", "SDP", "ShellSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The embedded SIP server (registrar, proxy, test numbers): its own SIP endpoint, not the gateway's user agent.
+        .target(
+            name: "EmbeddedSIPServer",
+            dependencies: [
+                "SIPEndpoint", "SIP", "SDP", "MediaCore", "ShellSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The NIO shells: HTTP server, media sockets, and what ties them to the cores.
         .target(
             name: "Gateway",
             dependencies: [
-                "GatewayCore", "WebRTC", "SDP", "SIP", "SignalingProtocol", "MediaCore", "MediaTypes", "WireInput",
+                "GatewayCore", "SIPEndpoint", "EmbeddedSIPServer", "ShellSupport",
+                "WebRTC", "SDP", "SIP", "SignalingProtocol", "MediaCore", "MediaTypes", "WireInput",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,9 +1,12 @@
+import EmbeddedSIPServer
 import GatewayCore
 import Logging
-import NIOSSL
-import SIP
 import NIOCore
 import NIOPosix
+import NIOSSL
+import ShellSupport
+import SIP
+import SIPEndpoint
 import WebRTC
 
 /// The gateway process: configuration, the shared DTLS identity, the HTTP

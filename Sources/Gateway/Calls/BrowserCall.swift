@@ -1,5 +1,6 @@
 import SDP
 import SIP
+import SIPEndpoint
 
 /// One call of a signed-in browser user: its browser leg, its SIP side, and
 /// where it stands. Confined to the SIP service's event loop.

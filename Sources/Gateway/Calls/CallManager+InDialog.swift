@@ -1,8 +1,10 @@
 import Foundation
 import NIOCore
 import SDP
+import ShellSupport
 import SignalingProtocol
 import SIP
+import SIPEndpoint
 
 /// Requests inside a bridged call's dialog, both ways: BYE, hold and resume
 /// by re-INVITE, DTMF and application content by INFO.

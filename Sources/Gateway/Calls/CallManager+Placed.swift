@@ -2,6 +2,7 @@ import MediaCore
 import MediaTypes
 import NIOCore
 import SDP
+import ShellSupport
 import SignalingProtocol
 import SIP
 

@@ -3,7 +3,9 @@ import MediaCore
 import MediaTypes
 import NIOCore
 import SDP
+import ShellSupport
 import SIP
+import SIPEndpoint
 
 /// SIP -> browser: an INVITE for a signed-in user rings its browser; when the
 /// browser answers it offers (as it does for its own calls), its leg opens,

@@ -1,7 +1,9 @@
 import GatewayCore
 import NIOCore
+import ShellSupport
 import SignalingProtocol
 import SIP
+import SIPEndpoint
 
 /// Sessions and sign-in: the session table decides (who may sign in, as
 /// whom, when a sign-in gives up); this carries its decisions out on the

@@ -2,8 +2,10 @@ import GatewayCore
 import Logging
 import NIOCore
 import SDP
+import ShellSupport
 import SignalingProtocol
 import SIP
+import SIPEndpoint
 
 /// The call model: signed-in browser users as SIP endpoints (one
 /// registration each) and their calls, each bridged between a browser leg

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import ShellSupport
 
 /// The SIP side's media of a bridged call: an RTP port and the RTCP port
 /// above it (`--rtp-ports`, an even/odd pair), on the browser session's event

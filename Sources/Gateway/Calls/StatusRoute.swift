@@ -1,5 +1,7 @@
 import Foundation
 import NIOCore
+import ShellSupport
+import SIPEndpoint
 
 /// GET /status: counts of what the gateway holds (sessions, calls, SIP
 /// dialogs, media ports), the browser legs' packet count and what was refused

@@ -3,6 +3,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NIOWebSocket
+import ShellSupport
 import SignalingProtocol
 
 /// A request as the routes see it: the whole body is read first (bounded).

@@ -1,4 +1,5 @@
 import NIOHTTP1
+import ShellSupport
 
 /// Which Host names a request may carry (DNS rebinding: a page whose own
 /// name an attacker points at the gateway's address is a page of another

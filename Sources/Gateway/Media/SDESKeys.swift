@@ -1,5 +1,6 @@
 import MediaCore
 import SDP
+import ShellSupport
 
 /// SDES-SRTP keys of one leg (RFC 4568): ours, made from the system's CSPRNG,
 /// and the peer's from its a=crypto line.

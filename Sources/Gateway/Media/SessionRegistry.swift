@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import ShellSupport
 
 /// What is known of a browser media session, for the test routes, the logs
 /// and the measurements of the interop tests.

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import SignalingProtocol
+import SIPEndpoint
 
 /// One long-poll client (docs/SIGNALING.md): its events wait in a bounded
 /// queue until a hanging GET /wait takes them, one per response. A message

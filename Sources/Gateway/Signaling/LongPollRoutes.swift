@@ -1,6 +1,8 @@
 import Foundation
 import NIOCore
+import ShellSupport
 import SignalingProtocol
+import SIPEndpoint
 
 /// The HTTP long-poll transport's routes (the Genesys WebRTC Gateway's wire
 /// protocol, docs/SIGNALING.md): /sign_in, /wait, /message, /sign_out. Each

@@ -1,4 +1,5 @@
 import SIP
+import SIPEndpoint
 
 /// What the call model asks of the user agent's dialogs: it opens, answers
 /// and closes them through these, and never touches the tables behind.

@@ -1,7 +1,9 @@
 import Foundation
 import NIOCore
 import SDP
+import ShellSupport
 import SIP
+import SIPEndpoint
 
 /// Calls the user agent places: the SIP side of browsers' calls (for the
 /// call model), and test calls: POST /test/call?user=1001&to=sip:2000@host

@@ -1,5 +1,7 @@
 import NIOCore
+import ShellSupport
 import SIP
+import SIPEndpoint
 
 /// Registrations: each signed-in user (and each account of the
 /// configuration) kept registered on the SIP server.

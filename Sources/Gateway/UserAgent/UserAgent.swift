@@ -3,6 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import SIP
+import SIPEndpoint
 
 /// The gateway's SIP user agent: the registrations of its users, the calls
 /// it places, and the requests of the call model's dialogs, on a SIP service

@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import ShellSupport
 import SIP
 
 /// The NIO shell of a SIP endpoint: one UDP socket (and TCP, TLS), the
@@ -10,38 +11,60 @@ import SIP
 /// the dialogs whose 2xx it retransmits, all on one event loop with one
 /// timer. What the endpoint is for is its `role`'s: the gateway's user agent
 /// (`UserAgent`), or the embedded SIP server (`EmbeddedServer`).
-final class SIPService: @unchecked Sendable {
-    struct Settings {
-        var listenHost: String
-        var listenPort: Int
+public final class SIPService: @unchecked Sendable {
+    public struct Settings {
+        public var listenHost: String
+        public var listenPort: Int
         /// Registrar / outbound proxy; nil = this gateway's embedded registrar.
-        var server: SIPPeer?
-        var domain: String
-        var accounts: [(user: String, password: String)]
-        var mediaIP: String
-        var mediaPorts: MediaPortPool
+        public var server: SIPPeer?
+        public var domain: String
+        public var accounts: [(user: String, password: String)]
+        public var mediaIP: String
+        public var mediaPorts: MediaPortPool
         /// Client TLS for `tls:` SIP servers (trust roots and verification).
-        var tls: NIOSSLContext?
+        public var tls: NIOSSLContext?
         /// A TLS listener for incoming connections: its port (on listenHost) and server certificate.
-        var tlsListen: (port: Int, context: NIOSSLContext)?
+        public var tlsListen: (port: Int, context: NIOSSLContext)?
         /// The registration interval asked for (the registrar may grant another).
-        var registerExpires = 3600
+        public var registerExpires = 3600
         /// How often the user agent pings the SIP server while it has registrations; 0 = never.
-        var keepAliveSeconds = 30
+        public var keepAliveSeconds = 30
         /// The IP addresses SIP is taken from (the SIP server's, trusted peers');
         /// nil = any (the embedded server: on loopback, or asking for Digest when it has accounts).
-        var trustedSources: Set<String>?
-        var refusals = Refusals()
+        public var trustedSources: Set<String>?
+        public var refusals = Refusals()
         /// New calls (out-of-dialog INVITEs) taken on per second; more get 503 + Retry-After.
-        var maxCallRate = 500
+        public var maxCallRate = 500
         /// A connection a peer opened on which nothing arrives for this long is closed
         /// (phones keep theirs open with CRLF keep-alives, RFC 5626 §4.4.1).
-        var streamIdleSeconds = 300
+        public var streamIdleSeconds = 300
+
+        public init(listenHost: String, listenPort: Int, server: SIPPeer?, domain: String,
+                    accounts: [(user: String, password: String)], mediaIP: String, mediaPorts: MediaPortPool,
+                    tls: NIOSSLContext?, tlsListen: (port: Int, context: NIOSSLContext)?, registerExpires: Int = 3600,
+                    keepAliveSeconds: Int = 30, trustedSources: Set<String>?, refusals: Refusals = Refusals(),
+                    maxCallRate: Int = 500, streamIdleSeconds: Int = 300) {
+            self.listenHost = listenHost
+            self.listenPort = listenPort
+            self.server = server
+            self.domain = domain
+            self.accounts = accounts
+            self.mediaIP = mediaIP
+            self.mediaPorts = mediaPorts
+            self.tls = tls
+            self.tlsListen = tlsListen
+            self.registerExpires = registerExpires
+            self.keepAliveSeconds = keepAliveSeconds
+            self.trustedSources = trustedSources
+            self.refusals = refusals
+            self.maxCallRate = maxCallRate
+            self.streamIdleSeconds = streamIdleSeconds
+        }
     }
 
-    let settings: Settings
-    let loop: EventLoop
-    let logger: Logger
+    public let settings: Settings
+    public let loop: EventLoop
+    public let logger: Logger
     private var channel: Channel?
     private var tcpListener: Channel?
     private var tlsListener: Channel?
@@ -55,16 +78,16 @@ final class SIPService: @unchecked Sendable {
     static let maxOutboundConnections = 1024
     /// Connections accepted, in all and per source address.
     let inboundLimiter: ConnectionLimiter
-    let transactions: TransactionLayer
-    let endpoint: EndpointCore
+    public let transactions: TransactionLayer
+    public let endpoint: EndpointCore
     /// Dialogs we answered: their 2xx retransmitted until ACKed, their session timers.
-    let calls = InviteServerCore()
+    public let calls = InviteServerCore()
     /// What the endpoint is for; set before `start`.
-    weak var role: SIPRole?
+    public weak var role: SIPRole?
     private var timer: Scheduled<Void>?
 
     /// `registrar`: the embedded server's; the user agent has none.
-    init(settings: Settings, loop: EventLoop, logger: Logger, registrar: Registrar? = nil) {
+    public init(settings: Settings, loop: EventLoop, logger: Logger, registrar: Registrar? = nil) {
         self.settings = settings
         self.loop = loop
         self.logger = logger
@@ -73,9 +96,9 @@ final class SIPService: @unchecked Sendable {
         endpoint = EndpointCore(registrar: registrar, makeTag: { Random.token(10) })
     }
 
-    static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds / 1000 }
+    public static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds / 1000 }
 
-    func start() -> EventLoopFuture<Void> {
+    public func start() -> EventLoopFuture<Void> {
         bindUDPAndTCP(attempts: settings.listenPort == 0 ? 20 : 1).map { channel, listener in
             self.channel = channel
             self.tcpListener = listener
@@ -111,10 +134,10 @@ final class SIPService: @unchecked Sendable {
             }
     }
 
-    var boundPort: Int? { channel?.localAddress?.port }
+    public var boundPort: Int? { channel?.localAddress?.port }
 
     /// Dialogs answered and not ended (for the status route).
-    var dialogCount: Int { calls.calls.count }
+    public var dialogCount: Int { calls.calls.count }
 
     /// A connection a peer opened to us: within the bounds, closed when idle.
     private func accept(_ channel: Channel, transport: SIPPeer.Transport, tls: NIOSSLContext?) -> EventLoopFuture<Void> {
@@ -214,7 +237,7 @@ final class SIPService: @unchecked Sendable {
         for v in vias { r.headers.add("Via", v) }
     }
 
-    func handle(_ outputs: [TransactionLayer.Output], now: UInt64) {
+    public func handle(_ outputs: [TransactionLayer.Output], now: UInt64) {
         for output in outputs {
             switch output {
             case .send(let message, let peer):
@@ -243,7 +266,7 @@ final class SIPService: @unchecked Sendable {
     }
 
     /// A 2xx that carries our SDP: our Contact (the peer's target in the dialog), `headers`, the body.
-    static func sdpAnswer(to r: SIPRequest, contact: SIPURI, sdp: [UInt8], toTag: String? = nil,
+    public static func sdpAnswer(to r: SIPRequest, contact: SIPURI, sdp: [UInt8], toTag: String? = nil,
                           headers: [(String, String)] = []) -> SIPResponse {
         var ok = TransactionLayer.response(to: r, .ok, toTag: toTag)
         ok.headers.add("Contact", "<\(contact)>")
@@ -253,15 +276,15 @@ final class SIPService: @unchecked Sendable {
         return ok
     }
 
-    func respond(_ key: TransactionKey, _ response: SIPResponse, now: UInt64) {
+    public func respond(_ key: TransactionKey, _ response: SIPResponse, now: UInt64) {
         handle(transactions.respond(key, response, now: now), now: now)
     }
 
-    var contactURI: SIPURI { SIPURI(host: settings.listenHost, port: UInt16(boundPort ?? settings.listenPort)) }
+    public var contactURI: SIPURI { SIPURI(host: settings.listenHost, port: UInt16(boundPort ?? settings.listenPort)) }
 
     // MARK: output and timers
 
-    func write(_ message: SIPMessage, to peer: SIPPeer) {
+    public func write(_ message: SIPMessage, to peer: SIPPeer) {
         // Over UDP a response goes where its Via says (RFC 3581 received/rport); over TCP back
         // on the connection its request came on (§18.2.2).
         if peer.transport == .udp, case .response(let r) = message {
@@ -273,14 +296,14 @@ final class SIPService: @unchecked Sendable {
 
     /// A new client transaction for `request`, over TCP when it is too large for UDP (§18.1.1);
     /// a CANCEL the way of the INVITE it cancels.
-    func startTransaction(_ request: SIPRequest, to peer: SIPPeer, cancelling invite: SIPRequest? = nil)
+    public func startTransaction(_ request: SIPRequest, to peer: SIPPeer, cancelling invite: SIPRequest? = nil)
         -> (TransactionKey, [TransactionLayer.Output]) {
         let (fitted, hop) = TransportChoice.fitting(request, to: peer, cancelling: invite)
         return transactions.send(fitted, to: hop, udpFallback: hop == peer ? nil : (request, peer), now: Self.now())
     }
 
     /// A double CRLF to `peer` (RFC 5626 §4.4.1): over UDP from our port, over TCP or TLS on its open connection.
-    func ping(_ peer: SIPPeer) {
+    public func ping(_ peer: SIPPeer) {
         let ping: [UInt8] = [13, 10, 13, 10]
         if peer.transport == .udp {
             guard let channel, let address = try? SocketAddress(ipAddress: peer.host, port: Int(peer.port)) else { return }
@@ -292,7 +315,7 @@ final class SIPService: @unchecked Sendable {
     }
 
     /// A request outside the transaction layer (the ACK of a 2xx).
-    func writeRequest(_ request: SIPRequest, to peer: SIPPeer) { write(.request(request), to: peer) }
+    public func writeRequest(_ request: SIPRequest, to peer: SIPPeer) { write(.request(request), to: peer) }
 
     /// Sends to `peer` itself, whatever the message's Via says (stateless replies).
     private func writeDirect(_ message: SIPMessage, to peer: SIPPeer) {
@@ -310,7 +333,7 @@ final class SIPService: @unchecked Sendable {
     }
 
     /// Re-arms the one timer at the earliest deadline of the transactions, the dialogs and the role.
-    func afterWork() {
+    public func afterWork() {
         timer?.cancel()
         let due = [transactions.nextTimeout, calls.nextTimeout, role?.nextTimeout].compactMap { $0 }.min()
         guard let due else { return }
@@ -337,7 +360,7 @@ final class SIPService: @unchecked Sendable {
 
 final class SIPDatagramHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    let service: SIPService
+    public let service: SIPService
 
     init(service: SIPService) { self.service = service }
 

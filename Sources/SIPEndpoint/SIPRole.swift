@@ -4,7 +4,7 @@ import SIP
 /// the embedded SIP server (`EmbeddedServer`). The SIP service (sockets,
 /// transactions, dialogs' 2xx retransmission) hands each role what is its
 /// to decide. Called on the service's event loop.
-protocol SIPRole: AnyObject {
+public protocol SIPRole: AnyObject {
     /// The service is listening on `port`: start what runs from the beginning.
     func started(port: UInt16)
     /// The TLS listener is up on `port`.
@@ -32,4 +32,4 @@ protocol SIPRole: AnyObject {
     func poll(now: UInt64)
 }
 
-enum DialogFailure: String { case noACK = "no ACK", sessionExpired = "session expired" }
+public enum DialogFailure: String { case noACK = "no ACK", sessionExpired = "session expired" }

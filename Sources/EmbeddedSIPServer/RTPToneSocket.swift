@@ -2,6 +2,7 @@ import MediaCore
 import MediaTypes
 import NIOCore
 import NIOPosix
+import SIPEndpoint
 
 /// The media of the `tone` test number: a 1 kHz tone at −12 dBFS in G.711,
 /// 20 ms a packet, sent to the caller's RTP address; what it sends is ignored.

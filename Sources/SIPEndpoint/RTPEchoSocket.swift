@@ -15,8 +15,8 @@ final class RTPEchoHandler: ChannelInboundHandler {
     func channelReadComplete(context: ChannelHandlerContext) { context.flush() }
 }
 
-enum RTPEchoSocket {
-    static func open(on loop: EventLoop, host: String, port: UInt16) -> EventLoopFuture<Channel> {
+public enum RTPEchoSocket {
+    public static func open(on loop: EventLoop, host: String, port: UInt16) -> EventLoopFuture<Channel> {
         DatagramBootstrap(group: loop)
             .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { $0.pipeline.addHandler(RTPEchoHandler()) }

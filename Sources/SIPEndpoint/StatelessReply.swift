@@ -1,8 +1,9 @@
 import SIP
+import ShellSupport
 
 /// Answers that need no transaction: a 400 or 505 for a request that does
 /// not parse, and where a response goes (RFC 3261 §18.2.2, RFC 3581 §4).
-enum StatelessReply {
+public enum StatelessReply {
     /// Salvages the headers of an unparsable request well enough to answer it.
     static func forUnparsable(_ bytes: [UInt8], error: SIPParseError, from source: SIPPeer) -> SIPMessage? {
         guard !bytes.starts(with: Array("SIP/".utf8)) else { return nil } // never answer a response
@@ -32,7 +33,7 @@ enum StatelessReply {
 
     /// Where a response goes: to the received/rport address of the top Via,
     /// else to its sent-by (only IP literals; names are not resolved here).
-    static func responseDestination(_ r: SIPResponse) -> SIPPeer? {
+    public static func responseDestination(_ r: SIPResponse) -> SIPPeer? {
         guard let top = r.headers.values("Via").first, let via = try? Via(parsing: top) else { return nil }
         let host = via.parameters.value("received") ?? via.host
         let port = via.parameters.value("rport").flatMap(UInt16.init) ?? via.port ?? 5060
@@ -42,7 +43,7 @@ enum StatelessReply {
 }
 
 extension Substring {
-    func trimmingCharacters() -> String {
+    public func trimmingCharacters() -> String {
         String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

@@ -4,14 +4,14 @@ import NIOCore
 /// Bounds the connections a listener accepts, in all and per source address:
 /// one that would pass a bound is closed at once and counted as a refusal.
 /// Shared by the listener's event loops; consulted once per connection.
-final class ConnectionLimiter: Sendable {
-    let total: Int
-    let perSource: Int
+public final class ConnectionLimiter: Sendable {
+    public let total: Int
+    public let perSource: Int
     private let reason: String
     private let refusals: Refusals
     private let counts = NIOLockedValueBox<(total: Int, bySource: [String: Int])>((0, [:]))
 
-    init(total: Int, perSource: Int, reason: String, refusals: Refusals) {
+    public init(total: Int, perSource: Int, reason: String, refusals: Refusals) {
         self.total = total
         self.perSource = perSource
         self.reason = reason
@@ -19,7 +19,7 @@ final class ConnectionLimiter: Sendable {
     }
 
     /// Whether `channel` (just accepted) may stay; it is counted until it closes.
-    func admit(_ channel: Channel) -> Bool {
+    public func admit(_ channel: Channel) -> Bool {
         let source = channel.remoteAddress?.ipAddress ?? "?"
         let admitted = counts.withLockedValue { c -> Bool in
             guard c.total < total, c.bySource[source, default: 0] < perSource else { return false }
@@ -44,10 +44,12 @@ final class ConnectionLimiter: Sendable {
 
 /// Closes a connection on which nothing was read for the IdleStateHandler's
 /// time (put right after it in the pipeline).
-final class IdleCloser: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = NIOAny
+public final class IdleCloser: ChannelInboundHandler, RemovableChannelHandler {
+    public typealias InboundIn = NIOAny
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    public init() {}
+
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is IdleStateHandler.IdleStateEvent {
             context.close(promise: nil)
         } else {

@@ -1,37 +1,39 @@
+import ShellSupport
 import SIP
+import SIPEndpoint
 
 /// The embedded SIP server: a registrar, a stateless proxy between the
 /// users registered with it, Digest authentication when it has accounts,
 /// and the test numbers (`TestNumber`) it answers itself. It runs on a SIP
 /// service of its own, apart from the gateway's user agent, which registers
 /// with it like any phone. Confined to the service's event loop.
-final class EmbeddedServer: SIPRole, @unchecked Sendable {
-    let service: SIPService
+public final class EmbeddedServer: SIPRole, @unchecked Sendable {
+    public let service: SIPService
     /// The proxy, once the service knows its port.
     private var proxy: StatelessProxy?
     /// Accounts: REGISTER and new INVITEs must authenticate (nil: loopback use, no accounts).
-    let authentication: DigestVerifier?
-    let testCalls: TestCallDialogs
+    public let authentication: DigestVerifier?
+    public let testCalls: TestCallDialogs
     /// Test-number calls ringing, by dialog: the INVITE transaction a CANCEL ends.
-    var ringingCalls: [String: TransactionKey] = [:]
+    public var ringingCalls: [String: TransactionKey] = [:]
 
-    init(service: SIPService, authentication: DigestVerifier?) {
+    public init(service: SIPService, authentication: DigestVerifier?) {
         self.service = service
         self.authentication = authentication
         testCalls = TestCallDialogs(service: service)
         service.role = self
     }
 
-    func started(port: UInt16) {
+    public func started(port: UInt16) {
         proxy = StatelessProxy(host: service.settings.listenHost, port: port, domain: service.settings.domain,
                                localUsers: Set(TestNumber.allCases.map(\.rawValue)))
     }
 
-    func tlsListening(port: UInt16) { proxy?.tlsPort = port }
+    public func tlsListening(port: UInt16) { proxy?.tlsPort = port }
 
     /// Digest first (when the server has accounts), then the proxy: what is
     /// not for this server's own numbers goes on to where its user registered.
-    func screen(_ r: SIPRequest, from source: SIPPeer, now: UInt64) -> Bool {
+    public func screen(_ r: SIPRequest, from source: SIPPeer, now: UInt64) -> Bool {
         if let authentication, let demand = authentication.demand(for: r, now: now, toTag: Random.token(10)) {
             service.write(.response(demand), to: source)
             return true
@@ -51,14 +53,14 @@ final class EmbeddedServer: SIPRole, @unchecked Sendable {
         return true
     }
 
-    func screen(_ response: SIPResponse) -> Bool {
+    public func screen(_ response: SIPResponse) -> Bool {
         guard let back = proxy?.route(response) else { return false }
         if let destination = StatelessReply.responseDestination(back) { service.write(.response(back), to: destination) }
         return true
     }
 
     /// New INVITEs for the test numbers, CANCEL of one ringing, and requests in their dialogs.
-    func request(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
+    public func request(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
         service.calls.noteRequest(r)
         if r.method == .invite, service.calls.dialog(for: r) == nil { return answerTestNumber(r, key: key, from: peer, now: now) }
         if r.method == .cancel { return cancel(r, key: key, now: now) }
@@ -78,15 +80,15 @@ final class EmbeddedServer: SIPRole, @unchecked Sendable {
     }
 
     // The server places no calls and registers nobody: it has no client transactions but a BYE's.
-    func response(_ response: SIPResponse, key: TransactionKey, now: UInt64) {}
-    func timeout(_ key: TransactionKey, now: UInt64) {}
-    func strayResponse(_ response: SIPResponse, now: UInt64) {}
-    func acknowledged(_ ack: SIPRequest) {}
+    public func response(_ response: SIPResponse, key: TransactionKey, now: UInt64) {}
+    public func timeout(_ key: TransactionKey, now: UInt64) {}
+    public func strayResponse(_ response: SIPResponse, now: UInt64) {}
+    public func acknowledged(_ ack: SIPRequest) {}
 
-    func dialogFailed(_ dialogID: String, reason: DialogFailure) {
+    public func dialogFailed(_ dialogID: String, reason: DialogFailure) {
         if reason == .sessionExpired { expireSession(dialogID) } else { endCall(dialogID) }
     }
 
-    var nextTimeout: UInt64? { nil }
-    func poll(now: UInt64) {}
+    public var nextTimeout: UInt64? { nil }
+    public func poll(now: UInt64) {}
 }

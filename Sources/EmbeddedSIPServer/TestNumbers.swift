@@ -2,7 +2,9 @@ import MediaCore
 import MediaTypes
 import NIOCore
 import SDP
+import ShellSupport
 import SIP
+import SIPEndpoint
 
 /// The numbers the embedded SIP server answers itself, as a user agent:
 /// `echo` (answers and returns the caller's RTP), `tone` (answers and plays

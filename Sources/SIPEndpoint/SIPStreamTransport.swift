@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import NIOSSL
+import ShellSupport
 import SIP
 
 /// SIP over TCP and TLS: messages framed by Content-Length on each connection;
@@ -123,8 +124,4 @@ extension SIPService {
                 }
             }
     }
-}
-
-extension String {
-    var isIPAddress: Bool { (try? SocketAddress(ipAddress: self, port: 0)) != nil }
 }

@@ -6,19 +6,19 @@ import SIP
 /// server's numbers, the calls the test routes place): their RTP sockets,
 /// and the requests inside their dialogs (re-INVITE, BYE, INFO, UPDATE,
 /// OPTIONS). Confined to the service's event loop.
-final class TestCallDialogs {
-    unowned let service: SIPService
+public final class TestCallDialogs {
+    public unowned let service: SIPService
     /// Each call's media socket and port, by dialog id (or Call-ID for a placed call).
     private var media: [String: (channel: Channel, port: UInt16)] = [:]
 
-    init(service: SIPService) { self.service = service }
+    public init(service: SIPService) { self.service = service }
 
-    func port(of id: String) -> UInt16? { media[id]?.port }
+    public func port(of id: String) -> UInt16? { media[id]?.port }
 
-    func adopt(_ channel: Channel, port: UInt16, for id: String) { media[id] = (channel, port) }
+    public func adopt(_ channel: Channel, port: UInt16, for id: String) { media[id] = (channel, port) }
 
     /// Closes a call's media and gives its port back.
-    func closeMedia(_ id: String) {
+    public func closeMedia(_ id: String) {
         guard let (channel, port) = media.removeValue(forKey: id) else { return }
         let ports = service.settings.mediaPorts
         channel.close(promise: nil)
@@ -27,7 +27,7 @@ final class TestCallDialogs {
 
     /// A request in a dialog the service answered; true when it was one.
     /// `ended` is told of a dialog a BYE ended.
-    func inDialog(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64, ended: (String) -> Void) -> Bool {
+    public func inDialog(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64, ended: (String) -> Void) -> Bool {
         switch r.method {
         case .invite:
             guard let dialog = service.calls.dialog(for: r) else { return false }
@@ -64,7 +64,7 @@ final class TestCallDialogs {
 
     /// The 200 to a re-INVITE on a test call: the same media port, the
     /// offer's new direction; nil when the offer is not acceptable.
-    func reinviteAnswer(_ r: SIPRequest, port: UInt16) -> (SIPResponse, NegotiatedAudio)? {
+    public func reinviteAnswer(_ r: SIPRequest, port: UInt16) -> (SIPResponse, NegotiatedAudio)? {
         guard let offer = try? SDPParser.parse(String(decoding: r.body, as: UTF8.self)),
               let agreed = try? AudioNegotiation.negotiate(offer, codecs: [.pcmu, .pcma]) else { return nil }
         var local = LocalAudioParameters(address: service.settings.mediaIP, port: port, codecs: [.pcmu, .pcma], ssrc: 1,
