@@ -128,7 +128,14 @@ import Testing
         _ = try #require(call.cancel())
         let ack = call.handle(reply(200, to: call.invite)).ackToWire   // the far end answered before the CANCEL arrived
         #expect(ack?.method == "ACK" && call.state == .confirmed)
-        #expect(try #require(call.bye()).method == "BYE")             // so the caller ends it with a BYE (§9.1)
+        #expect(try #require(call.byeAfterCancel()).method == "BYE")  // so the caller ends it with a BYE (§9.1)
+    }
+
+    /// Only a cancelled call owes that BYE: an answered call is not ended by a 2xx.
+    @Test func anAnsweredCallThatWasNotCancelledOwesNoBye() throws {
+        let call = try placed()
+        _ = call.handle(reply(200, to: call.invite))
+        #expect(call.state == .confirmed && call.byeAfterCancel() == nil)
     }
 
     @Test func asksForSessionTimersAndRefreshesWhenItIsTheRefresher() throws {

@@ -100,6 +100,18 @@ def test_cancel_while_ringing(uas_gateway):
         assert "487" in final
 
 
+def test_a_two_hundred_that_crosses_our_cancel_is_acknowledged_and_hung_up(uas_gateway):
+    """The far end answers after our CANCEL left (RFC 3261 §9.1): the 200 is ACKed and the call ended
+    with a BYE, not left up at the far end (sipp's scenario fails without the BYE)."""
+    with sipp_uas(*scenario("uas_answer_crossing_cancel.xml")) as (port, _):
+        cid = call(uas_gateway, port)
+        wait_until(lambda: "early" in state(uas_gateway, cid), 10, what="ringing")
+        assert post(uas_gateway, "/test/hangup", id=cid).strip() == "ok"
+        final = wait_until(lambda: "ended" in (s := state(uas_gateway, cid)) and s, 10, what="the call's end")
+        assert "200" in final, final       # ended by our BYE, not by a 487
+        # leaving the block waits for sipp: its scenario ends only with the gateway's BYE
+
+
 @pytest.mark.parametrize("sipp_transport", ["t1", "u1"], ids=["tcp", "udp-only"])
 def test_a_large_invite_goes_over_tcp_and_so_does_its_cancel(uas_gateway, sipp_transport, tmp_path):
     """An INVITE too large for UDP (RFC 3261 §18.1.1) to a UDP address goes over TCP to it, and its CANCEL

@@ -3,10 +3,33 @@ import SIP
 import SIPEndpoint
 
 /// One call of a signed-in browser user: its browser leg, its SIP side, and
-/// where it stands. Confined to the SIP service's event loop.
+/// where it stands (`phase`). Confined to the SIP service's event loop.
 final class BrowserCall: @unchecked Sendable {
     enum Direction: String { case outgoing, incoming }
-    enum State: String { case starting, ringing, answered, ended }
+
+    /// Where a call stands; each phase belongs to one direction but `answered` and `ended`.
+    enum Phase: Equatable {
+        /// Outgoing: the browser leg opens; the INVITE goes once it has.
+        case offering
+        /// Outgoing: the INVITE is out (provisional answers, early media).
+        case calling
+        /// Incoming: ringing at the browser.
+        case ringing
+        /// Incoming: the browser answered; its leg opens, then our 200 goes.
+        case answering
+        /// Incoming with a delayed offer: our 200 carried our offer, the ACK brings the answer.
+        /// Up as far as SIP goes (a BYE ends it).
+        case awaitingAnswerInACK
+        case answered(Hold)
+        case ended
+    }
+
+    /// Who holds an answered call, and our re-INVITE in flight: a hold (true) or resume (false).
+    struct Hold: Equatable {
+        var byBrowser = false
+        var byPeer = false
+        var pending: Bool?
+    }
 
     let id: String
     let session: ClientSession
@@ -15,7 +38,7 @@ final class BrowserCall: @unchecked Sendable {
     let direction: Direction
     /// The other party: the dialled number, or the caller.
     let peer: String
-    var state: State = .starting
+    var phase: Phase
     var leg: BrowserLeg?
     var media: SIPMediaLeg?
     var sipMedia: SIPLegMedia
@@ -26,15 +49,9 @@ final class BrowserCall: @unchecked Sendable {
     var invite: SIPRequest?
     /// The INVITE's offer; nil for a delayed offer (an INVITE without SDP).
     var sipOffer: (SessionDescription, NegotiatedAudio)?
-    /// Our offer went in the 200 of a delayed-offer INVITE: its ACK brings the answer.
-    var answerInACK = false
     var dialog: Dialog?
     var sipPeer: SIPPeer?
     var localTag: String?
-    var heldByBrowser = false
-    /// A hold (true) or resume (false) re-INVITE of ours in flight.
-    var pendingHold: Bool?
-    var heldByPeer = false
     /// The SIP peer has no telephone-event: DTMF goes as SIP INFO.
     var dtmfByInfo = false
     let startedAt = SIPService.now()
@@ -46,6 +63,28 @@ final class BrowserCall: @unchecked Sendable {
         self.direction = direction
         self.peer = peer
         self.sipMedia = sipMedia
+        phase = direction == .outgoing ? .offering : .ringing
+    }
+
+    var isEnded: Bool { phase == .ended }
+
+    /// Up as far as SIP goes: answered, or answered with our offer and waiting for the ACK's answer.
+    var isUp: Bool {
+        if case .answered = phase { return true }
+        return phase == .awaitingAnswerInACK
+    }
+
+    /// The hold state of an answered call (nil before).
+    var hold: Hold? {
+        if case .answered(let hold) = phase { return hold }
+        return nil
+    }
+
+    /// Changes the hold state of an answered call (nothing before).
+    func updateHold(_ change: (inout Hold) -> Void) {
+        guard case .answered(var hold) = phase else { return }
+        change(&hold)
+        phase = .answered(hold)
     }
 
     var dialogID: String? { placed?.dialog?.id ?? dialog?.id }

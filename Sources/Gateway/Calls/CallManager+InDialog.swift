@@ -79,10 +79,10 @@ extension CallManager {
     /// A re-INVITE from the SIP peer: hold, resume, or new media details.
     private func remoteReinvite(_ call: BrowserCall, _ r: SIPRequest, key: TransactionKey) {
         let now = SIPService.now()
-        if call.pendingHold != nil || call.placed?.hasPendingReinvite == true {
+        if call.hold?.pending != nil || call.placed?.hasPendingReinvite == true {
             return sip.respond(key, TransactionLayer.response(to: r, .requestPending), now: now)
         }
-        let local: MediaDirection = call.heldByBrowser ? .sendonly : .sendrecv
+        let local: MediaDirection = call.hold?.byBrowser == true ? .sendonly : .sendrecv
         guard let (offer, agreed) = SIPLegMedia.negotiate(r.body, isAnswer: false), apply(agreed, to: call, local: local) else {
             return sip.respond(key, TransactionLayer.response(to: r, .notAcceptableHere), now: now)
         }
@@ -95,8 +95,8 @@ extension CallManager {
             ua.sent2xx(response, placed: placed)
         }
         let held = agreed.remoteDirection == .sendonly || agreed.remoteDirection == .inactive
-        if held != call.heldByPeer {
-            call.heldByPeer = held
+        if let hold = call.hold, held != hold.byPeer {
+            call.updateHold { $0.byPeer = held }
             call.session.send(held ? .held(call: call.id, by: .remote) : .resumed(call: call.id, by: .remote))
             logger.info("call \(call.id): \(held ? "held" : "resumed") by the SIP side")
         }
@@ -134,18 +134,18 @@ extension CallManager {
     /// Hold (our side sendonly) or resume (sendrecv) by re-INVITE to the SIP side.
     func changeHold(_ call: BrowserCall, hold: Bool) {
         let request = hold ? "hold" : "resume"
-        guard call.state == .answered, call.pendingHold == nil else {
+        guard let current = call.hold, current.pending == nil else {
             return call.session.error(.badState, "call \(call.id) is not answered, or a hold/resume is pending",
                                       call: call.id, request: request)
         }
-        guard hold != call.heldByBrowser else {
+        guard hold != current.byBrowser else {
             return call.session.send(hold ? .held(call: call.id, by: .local) : .resumed(call: call.id, by: .local))
         }
         let offer = call.sipMedia.offer(hold ? .sendonly : .sendrecv)
-        call.pendingHold = hold
+        call.updateHold { $0.pending = hold }
         if let placed = call.placed {
             guard let reinvite = placed.reinvite(offer: offer) else {
-                call.pendingHold = nil
+                call.updateHold { $0.pending = nil }
                 return call.session.error(.badState, "a re-INVITE is pending", call: call.id, request: request)
             }
             ua.sendOutgoing(reinvite, for: placed)
@@ -158,14 +158,14 @@ extension CallManager {
     }
 
     func holdAnswered(_ call: BrowserCall, hold: Bool, code: Int, body: [UInt8]) {
-        call.pendingHold = nil
-        guard call.state == .answered else { return }
+        call.updateHold { $0.pending = nil }
+        guard call.hold != nil else { return }
         let request = hold ? "hold" : "resume"
         guard (200..<300).contains(code), applySIPAnswer(call, body, local: hold ? .sendonly : .sendrecv) else {
             return call.session.error(hold ? .holdFailed : .resumeFailed, "the SIP side answered the re-INVITE with \(code)",
                                       call: call.id, request: request)
         }
-        call.heldByBrowser = hold
+        call.updateHold { $0.byBrowser = hold }
         call.session.send(hold ? .held(call: call.id, by: .local) : .resumed(call: call.id, by: .local))
         logger.info("call \(call.id): \(hold ? "held" : "resumed") by the browser")
     }
@@ -173,7 +173,7 @@ extension CallManager {
     /// Application data from the browser as SIP INFO: an INFO-MAP's key/value
     /// pairs form-encoded, anything else as JSON (at most 4 KiB).
     func sendInfo(_ call: BrowserCall, map: Bool, content: [String: JSONValue]) {
-        guard call.state == .answered else {
+        guard call.isUp else {
             return call.session.error(.badState, "call \(call.id) is not answered", call: call.id, request: "info")
         }
         let body: [UInt8], type: String
@@ -212,7 +212,7 @@ extension CallManager {
         guard SignalingToken.isDTMF(digits) else {
             return call.session.error(.badDTMF, "DTMF digits are 0-9, *, #, A-D", call: call.id, request: "dtmf")
         }
-        guard call.state == .answered, settings.dtmfInfo || call.dtmfByInfo else { return }
+        guard call.isUp, settings.dtmfInfo || call.dtmfByInfo else { return }
         for digit in digits where digit != "," {
             sendInfo(call, body: Array("Signal=\(digit)\r\nDuration=160\r\n".utf8), contentType: "application/dtmf-relay")
         }

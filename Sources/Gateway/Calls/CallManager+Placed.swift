@@ -36,7 +36,7 @@ extension CallManager {
         }
         // A far end that rings forever (or never answers at all) does not hold the call and its ports.
         loop.scheduleTask(in: settings.ringTimeout) { [weak self] in
-            guard let self, call.state == .starting || call.state == .ringing else { return }
+            guard let self, call.phase == .offering || call.phase == .calling else { return }
             self.hangUp(call, cause: .timeout, reason: "no answer within the ring timeout")
         }
     }
@@ -61,7 +61,7 @@ extension CallManager {
             .whenComplete { result in
                 switch result {
                 case .success(let leg):
-                    guard call.state != .ended else { return leg.close() }
+                    guard !call.isEnded else { return leg.close() }
                     call.leg = leg
                     if direction != .sendrecv { leg.configureOtherLeg(nil, direction: direction) }
                     self.logger.info("call \(call.id): browser leg \(leg.id) \(leg.agreed.codec.encodingName)")
@@ -85,21 +85,16 @@ extension CallManager {
                             via: (ua.serverPeer.transport.rawValue, host, port)),
             offer: call.sipMedia.offer(), token: { Random.token(12) })
         call.placed = placed
-        call.state = .ringing
+        call.phase = .calling
         sipCalls.add(call, sipCallID: placed.callID)
         logger.info("call \(call.id): \(user) calls \(call.peer), SIP call \(placed.callID)")
         ua.place(placed)
     }
 
     func placedCallChanged(_ placed: OutgoingCall, response: SIPResponse?) {
-        guard let call = sipCalls.call(placing: placed) else { return }
-        if call.state == .ended {
-            // Hung up while the INVITE was out, and the far end answered anyway: end it (§15).
-            if placed.state == .confirmed, let bye = placed.bye() {
-                ua.sendOutgoing(bye, for: placed)     // its answer (or timeout) ends the SIP call
-            }
-            return
-        }
+        // A call hung up while its INVITE was out is no longer here (a 2xx crossing
+        // the CANCEL is ended by the user agent).
+        guard let call = sipCalls.call(placing: placed), !call.isEnded else { return }
         switch placed.state {
         case .calling:
             break
@@ -108,18 +103,20 @@ extension CallManager {
             if let response, !response.body.isEmpty { early = applySIPAnswer(call, response.body) }
             call.session.send(.progress(call: call.id, code: code, reason: response?.reason ?? "", earlyMedia: early))
         case .confirmed:
-            if call.state != .answered {
+            if let hold = call.hold {
+                if let pending = hold.pending, !placed.hasPendingReinvite, placed.retryAt == nil {
+                    holdAnswered(call, hold: pending, code: placed.lastReinviteResult ?? 0, body: placed.answerBody)
+                }
+            } else {
                 guard applySIPAnswer(call, placed.answerBody) else {
                     logger.warning("call \(call.id): the SIP answer is not usable, hanging up")
                     return hangUp(call, cause: .notAcceptable, reason: "the SIP peer's answer is not usable")
                 }
-                call.state = .answered
+                call.phase = .answered(BrowserCall.Hold())
                 if let id = placed.dialog?.id { sipCalls.add(call, dialogID: id) }
                 call.session.send(.answered(call: call.id))
                 logger.info("call \(call.id) answered")
                 logMedia(call)
-            } else if let pending = call.pendingHold, !placed.hasPendingReinvite, placed.retryAt == nil {
-                holdAnswered(call, hold: pending, code: placed.lastReinviteResult ?? 0, body: placed.answerBody)
             }
         case .ended(let code, let reason):
             finish(call, code: code, reason: reason, cause: EndCause(sipStatus: code))

@@ -45,7 +45,6 @@ extension CallManager {
         call.dialog = dialog
         call.sipPeer = peer
         call.localTag = tag
-        call.state = .ringing
         s.calls[call.id] = call
         calls[call.id] = call
         ringingByInvite[key] = call
@@ -57,7 +56,7 @@ extension CallManager {
         s.send(.incoming(call: call.id, from: call.peer, fromName: from?.displayName.flatMap { $0.isEmpty ? nil : $0 }))
         logger.info("call \(call.id): SIP call \(dialog.callID) from \(call.peer) rings \(user)")
         loop.scheduleTask(in: settings.ringTimeout) { [weak self] in
-            guard let self, call.state == .ringing else { return }
+            guard let self, call.phase == .ringing else { return }
             self.respondToInvite(call, 480, "No Answer")
             self.finish(call, code: 480, reason: "no answer", cause: .timeout)
         }
@@ -91,7 +90,7 @@ extension CallManager {
 
     func answer(_ call: BrowserCall, sdp: String?) {
         let s = call.session
-        guard call.direction == .incoming, call.state == .ringing, call.leg == nil else {
+        guard call.phase == .ringing, call.leg == nil else {
             return s.error(.badState, "call \(call.id) is not ringing", call: call.id, request: "answer")
         }
         guard let offer = Self.browserOffer(sdp) else {
@@ -102,12 +101,12 @@ extension CallManager {
             respondToInvite(call, 488, "Not Acceptable Here")
             return finish(call, code: 488, reason: "the SIP offer's security is not usable", cause: .notAcceptable)
         }
-        call.state = .starting
+        call.phase = .answering
         openBrowserLeg(call, offer: offer, other: call.sipMedia.legSettings(agreed), direction: .sendrecv) {
-            guard call.state == .starting else { return }
+            guard call.phase == .answering else { return }
             self.apply(agreed, to: call, local: .sendrecv)
             self.acceptInvite(call, sdp: call.sipMedia.answer(sipOffer, agreed: agreed))
-            call.state = .answered
+            call.phase = .answered(BrowserCall.Hold())
             call.session.send(.answered(call: call.id))
             self.logger.info("call \(call.id) answered by \(call.user)")
             self.logMedia(call)
@@ -117,11 +116,10 @@ extension CallManager {
     /// A delayed-offer INVITE: the 200 carries our offer; the call is answered
     /// for the browser once the ACK brings a usable answer (`acknowledged`).
     private func answerWithOffer(_ call: BrowserCall, browserOffer: SessionDescription) {
-        call.state = .starting
+        call.phase = .answering
         openBrowserLeg(call, offer: browserOffer, other: call.sipMedia.legSettings(nil), direction: .inactive) {
-            guard call.state == .starting else { return }
-            call.answerInACK = true
-            call.state = .answered      // for SIP: a BYE ends it from now on
+            guard call.phase == .answering else { return }
+            call.phase = .awaitingAnswerInACK
             self.acceptInvite(call, sdp: call.sipMedia.offer())
         }
     }
@@ -129,8 +127,8 @@ extension CallManager {
     /// The ACK of our 2xx; for a delayed offer it carries the SIP peer's answer
     /// (without one, or with an unusable one, the call is ended with a BYE).
     func acknowledged(_ ack: SIPRequest) {
-        guard let call = sipCalls.call(for: ack), call.answerInACK else { return }
-        call.answerInACK = false
+        guard let call = sipCalls.call(for: ack), call.phase == .awaitingAnswerInACK else { return }
+        call.phase = .answered(BrowserCall.Hold())
         guard applySIPAnswer(call, ack.body) else {
             logger.warning("call \(call.id): the ACK has no usable SDP answer to our offer, hanging up")
             return hangUp(call, cause: .notAcceptable, reason: "the SIP peer's answer in its ACK is missing or not usable")
@@ -141,7 +139,7 @@ extension CallManager {
     }
 
     func reject(_ call: BrowserCall) {
-        guard call.direction == .incoming, call.state == .ringing else {
+        guard call.phase == .ringing else {
             return call.session.error(.badState, "only a ringing incoming call can be rejected", call: call.id, request: "reject")
         }
         respondToInvite(call, 603, "Decline")

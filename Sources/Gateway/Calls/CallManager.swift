@@ -98,15 +98,15 @@ final class CallManager: SIPCallHandler, @unchecked Sendable {
 
     /// Where a session's calls stand, for the Genesys words that name them.
     func standing(in s: ClientSession) -> (String) -> GenesysDialect.CallStanding? {
-        { id in s.calls[id].map { .init(ringing: $0.state == .ringing, incoming: $0.direction == .incoming) } }
+        { id in s.calls[id].map { .init(ringing: $0.phase == .ringing || $0.phase == .calling, incoming: $0.direction == .incoming) } }
     }
 
     // MARK: ending calls
 
     /// Ends a call at the gateway and tells the client (the SIP side is dealt with by the caller).
     func finish(_ call: BrowserCall, code: Int, reason: String, cause: EndCause) {
-        guard call.state != .ended else { return }
-        call.state = .ended
+        guard !call.isEnded else { return }
+        call.phase = .ended
         if let leg = call.leg { leg.close() } else if let media = call.media { media.loop.execute { media.detach() } }
         call.session.calls[call.id] = nil
         calls[call.id] = nil
@@ -120,7 +120,7 @@ final class CallManager: SIPCallHandler, @unchecked Sendable {
 
     /// The browser's side ends the call: CANCEL or BYE (outgoing), decline or BYE (incoming).
     func hangUp(_ call: BrowserCall, cause: EndCause, reason: String) {
-        guard call.state != .ended else { return }
+        guard !call.isEnded else { return }
         if let placed = call.placed {
             if let bye = placed.bye() {
                 ua.sendOutgoing(bye, for: placed)     // its answer (or timeout) ends the SIP call
@@ -128,9 +128,9 @@ final class CallManager: SIPCallHandler, @unchecked Sendable {
                 ua.sendOutgoing(cancel, for: placed)   // its 487 (or a racing 200, then BYE) comes later
             }
         } else if call.direction == .incoming {
-            if call.dialog != nil, call.state == .answered {
+            if call.dialog != nil, call.isUp {
                 sendInDialog(call, .bye) { _, _ in }
-            } else if call.state == .ringing || call.state == .starting {
+            } else if call.phase == .ringing || call.phase == .answering {
                 respondToInvite(call, 480, "Temporarily Unavailable")
             }
         }
@@ -140,7 +140,7 @@ final class CallManager: SIPCallHandler, @unchecked Sendable {
 
     /// The browser leg ended by itself: ICE consent lost, DTLS closed or failed.
     func browserLegEnded(_ call: BrowserCall, reason: String) {
-        guard call.state != .ended else { return }
+        guard !call.isEnded else { return }
         logger.warning("call \(call.id): browser media ended (\(reason)), hanging up the SIP side")
         call.leg = nil
         hangUp(call, cause: .mediaLost, reason: reason)

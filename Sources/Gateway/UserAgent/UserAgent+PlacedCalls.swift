@@ -109,6 +109,10 @@ extension UserAgent {
         let (invite, ack) = call.handle(response, now: SIPService.now())
         if let invite { sendOutgoing(invite, for: call) }
         if let ack { service.writeRequest(ack, to: nextHop(for: call)) }
+        if let bye = call.byeAfterCancel() {
+            logger.info("outgoing call \(callID): answered after our CANCEL, ending it")
+            return sendOutgoing(bye, for: call)     // its answer (or timeout) ends the call here
+        }
         if call.state != before { logger.info("outgoing call \(callID): \(call.state)") }
         callHandler?.placedCallChanged(call, response: response)
         if case .ended = call.state { endOutgoing(callID) }

@@ -149,10 +149,20 @@ public final class OutgoingCall {
     /// CANCEL before a final response (§9.1): same Request-URI, Call-ID, From, To, CSeq number and Via branch.
     public func cancel() -> SIPRequest? {
         switch state {
-        case .calling, .early: makeCancel()
-        case .confirmed, .ended: nil
+        case .calling, .early:
+            cancelled = true
+            return makeCancel()
+        case .confirmed, .ended:
+            return nil
         }
     }
+
+    /// A CANCEL went out for this call.
+    public private(set) var cancelled = false
+
+    /// The BYE a call owes when its 2xx crossed our CANCEL (§9.1): answered
+    /// at the far end, unwanted here. nil when it owes none.
+    public func byeAfterCancel() -> SIPRequest? { cancelled ? bye() : nil }
 
     private func makeCancel() -> SIPRequest {
         var h = SIPHeaders()
