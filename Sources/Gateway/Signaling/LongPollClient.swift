@@ -1,47 +1,33 @@
 import NIOCore
 import NIOHTTP1
+import GatewayCore
 import SignalingProtocol
 import SIPEndpoint
 
-/// One long-poll client (docs/SIGNALING.md): its events wait in a bounded
-/// queue until a hanging GET /wait takes them, one per response. A message
-/// is not lost on the way: a client that acknowledges (`/wait?ack=SEQ`, the
-/// X-Seq of the last message it got) gets an unacknowledged one again on its
-/// next /wait; for one that does not, a response that could not be written
-/// goes out again on the next /wait. It speaks the
-/// Genesys words, or (dialect `json`) the WebSocket protocol's messages
-/// wrapped in the word JSON. Confined to the call manager's loop.
+/// One long-poll client (docs/SIGNALING.md): the HTTP requests of its
+/// hanging GET /wait and its sign-in POST, around the `LongPollQueue` that
+/// decides what each /wait gets. It speaks the Genesys words, or (dialect
+/// `json`) the WebSocket protocol's messages wrapped in the word JSON.
+/// Confined to the call manager's loop.
 final class LongPollClient: SignalingTransport, @unchecked Sendable {
     enum Dialect { case genesys, json }
 
-    static let maxQueue = 256
     let dialect: Dialect
     let loop: EventLoop
     var session: ClientSession!
     private(set) var closed = false
-    private var queue: [Item] = []
-    private struct Item: Sendable {
-        var seq: UInt64
-        var peer: String
-        var message: LongPollMessage
-    }
-    private var nextSeq: UInt64 = 1
-    /// The message last delivered to a client that acknowledges, until it does.
-    private var inFlight: Item?
-    private var acknowledges = false
+    private(set) var queue: LongPollQueue
     private var waiter: EventLoopPromise<HTTPResponse>?
-    private(set) var lastSeen = SIPService.now()
     /// The sign-in POST waiting for the registration's outcome.
     var signIn: EventLoopPromise<HTTPResponse>?
     /// The Genesys words' names of the calls (by peer).
     var genesys = GenesysDialect()
 
-    init(dialect: Dialect, loop: EventLoop) {
+    init(dialect: Dialect, loop: EventLoop, expiry: TimeAmount) {
         self.dialect = dialect
         self.loop = loop
+        queue = LongPollQueue(now: SIPService.now(), expiry: UInt64(max(expiry.nanoseconds, 0) / 1000))
     }
-
-    var isWaiting: Bool { waiter != nil }
 
     // MARK: SignalingTransport
 
@@ -53,11 +39,7 @@ final class LongPollClient: SignalingTransport, @unchecked Sendable {
             return true
         }
         let words = dialect == .json ? [(event.call ?? "", LongPollMessage(.json, event.object))] : genesys.words(for: event)
-        for (peer, message) in words {
-            guard queue.count < Self.maxQueue else { return false }
-            queue.append(Item(seq: nextSeq, peer: peer, message: message))
-            nextSeq += 1
-        }
+        guard queue.push(words) else { return false }
         deliver()
         return true
     }
@@ -74,44 +56,30 @@ final class LongPollClient: SignalingTransport, @unchecked Sendable {
     // MARK: the hanging GET
 
     /// A new /wait: it replaces an older one (answered empty), and takes the
-    /// next message if there is one (the unacknowledged one first).
+    /// next message if there is one.
     func wait(_ promise: EventLoopPromise<HTTPResponse>, ack: UInt64?, timeout: TimeAmount) {
-        lastSeen = SIPService.now()
-        if let ack {
-            acknowledges = true
-            if let sent = inFlight, sent.seq <= ack { inFlight = nil }
-        }
         waiter?.succeed(HTTPResponse(status: .noContent, body: []))
         waiter = promise
+        queue.wait(ack: ack, now: SIPService.now())
         deliver()
         loop.scheduleTask(in: timeout) { [weak self] in
             guard let self, let waiter = self.waiter, waiter.futureResult === promise.futureResult else { return }
             self.waiter = nil
-            self.lastSeen = SIPService.now()
+            self.queue.waitEnded(now: SIPService.now())
             waiter.succeed(HTTPResponse(status: .noContent, body: []))
         }
     }
 
     private func deliver() {
-        guard let waiter else { return }
-        let item: Item
-        if let sent = inFlight {
-            item = sent                  // not acknowledged: the client did not get it
-        } else if !queue.isEmpty {
-            item = queue.removeFirst()
-            if acknowledges { inFlight = item }
-        } else {
-            return
-        }
+        guard let waiter, let item = queue.take(now: SIPService.now()) else { return }
         self.waiter = nil
-        lastSeen = SIPService.now()
         var response = HTTPResponse(body: Array(item.message.text.utf8))
         response.headers = [("Pragma", item.peer), ("X-Seq", String(item.seq))]
-        if !acknowledges {
+        if !queue.acknowledgesReceipt {
             let this = NIOLoopBound(self, eventLoop: loop), loop = self.loop
             response.onUndelivered = {
                 loop.execute {
-                    this.value.queue.insert(item, at: 0)   // the client never got it: first on the next /wait
+                    this.value.queue.undelivered(item)   // the client never got it: first on the next /wait
                     this.value.deliver()
                 }
             }

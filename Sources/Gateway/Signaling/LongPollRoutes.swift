@@ -58,7 +58,7 @@ final class LongPollRoutes: @unchecked Sendable {
     /// for the JSON dialect (this gateway's library).
     private func signIn(_ request: HTTPRequest, _ promise: EventLoopPromise<HTTPResponse>) {
         let dialect: LongPollClient.Dialect = request.query["json"] != nil ? .json : .genesys
-        let client = LongPollClient(dialect: dialect, loop: manager.loop)
+        let client = LongPollClient(dialect: dialect, loop: manager.loop, expiry: expiry)
         let session: ClientSession
         switch manager.open(client, source: request.source) {
         case .success(let opened): session = opened
@@ -132,8 +132,7 @@ final class LongPollRoutes: @unchecked Sendable {
 
     private func expire() {
         let now = SIPService.now()
-        let limit = UInt64(expiry.nanoseconds / 1000)
-        for (id, client) in clients where client.closed || (!client.isWaiting && now - client.lastSeen > limit) {
+        for (id, client) in clients where client.closed || client.queue.isExpired(now: now) {
             clients[id] = nil
             if !client.closed { manager.close(client.session, reason: "stopped polling") }
             client.close()
