@@ -107,7 +107,7 @@ let package = Package(
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "fuzz-sip", dependencies: ["SIP", "FuzzSupport"], path: "Tests/fuzz/sip",
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
-        .executableTarget(name: "fuzz-signaling", dependencies: ["SignalingProtocol", "FuzzSupport"],
+        .executableTarget(name: "fuzz-signaling", dependencies: ["SignalingProtocol", "GatewayCore", "FuzzSupport"],
                           path: "Tests/fuzz/signaling", swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "sip-bench", dependencies: ["SIP"], path: "Benchmarks/sip",
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
