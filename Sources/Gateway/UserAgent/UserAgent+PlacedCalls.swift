@@ -85,7 +85,7 @@ extension UserAgent {
 
     func sendOutgoing(_ request: SIPRequest, for call: OutgoingCall) {
         let (key, outputs) = service.startTransaction(request, to: nextHop(for: call), cancelling: call.invite)
-        outgoingByTransaction[key] = call.callID
+        outgoingByTransaction.add(key, owner: call.callID)
         reschedule(placedCall: call.callID)
         service.handle(outputs, now: SIPService.now())
     }
@@ -119,7 +119,7 @@ extension UserAgent {
     }
 
     func endOutgoing(_ callID: String) {
-        outgoingByTransaction = outgoingByTransaction.filter { $0.value != callID }
+        outgoingByTransaction.removeAll(of: callID)
         // The final state stays readable for a while (status route), then goes.
         _ = loop.scheduleTask(in: .seconds(60)) {
             self.outgoing[callID] = nil

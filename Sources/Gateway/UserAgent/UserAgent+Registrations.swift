@@ -27,7 +27,7 @@ extension UserAgent {
     func dropRegistration(user: String) {
         clients[user] = nil
         reschedule(registration: user)
-        clientByTransaction = clientByTransaction.filter { $0.value != user }
+        clientByTransaction.removeAll(of: user)
         status.withLockedValue { $0[user] = nil }
     }
 
@@ -48,7 +48,7 @@ extension UserAgent {
 
     func send(_ request: SIPRequest, to peer: SIPPeer, for user: String) {
         let (key, outputs) = service.startTransaction(request, to: peer)
-        clientByTransaction[key] = user
+        clientByTransaction.add(key, owner: user)
         service.handle(outputs, now: SIPService.now())
     }
 

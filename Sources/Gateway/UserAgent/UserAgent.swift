@@ -15,12 +15,12 @@ final class UserAgent: SIPRole, @unchecked Sendable {
     /// The call model (browser calls): set on the loop by `attach`.
     private(set) weak var callHandler: SIPCallHandler?
     var clients: [String: RegistrationClient] = [:]          // by user
-    var clientByTransaction: [TransactionKey: String] = [:]
+    var clientByTransaction = OwnerIndex<TransactionKey, String>()
     /// Registration states for the status route; written on the loop, read from any thread.
     let status = NIOLockedValueBox<[String: String]>([:])
     /// Calls this gateway places, by Call-ID, and which transaction belongs to which.
     var outgoing: [String: OutgoingCall] = [:]
-    var outgoingByTransaction: [TransactionKey: String] = [:]
+    var outgoingByTransaction = OwnerIndex<TransactionKey, String>()
     /// Requests the call model sent in its dialogs (BYE, INFO, re-INVITE), by
     /// transaction: told of the final response, or of nil on a timeout.
     private var requestCallbacks: [TransactionKey: (SIPResponse?) -> Void] = [:]
@@ -133,7 +133,7 @@ final class UserAgent: SIPRole, @unchecked Sendable {
             return callback(response)
         }
         if let callID = outgoingByTransaction[key] { return outgoingResponse(response, callID: callID) }
-        guard response.statusCode >= 200, let user = clientByTransaction.removeValue(forKey: key),
+        guard response.statusCode >= 200, let user = clientByTransaction.remove(key),
               let client = clients[user] else { return }
         if let next = client.handle(response, now: now) { send(next, to: serverPeer, for: user) }
         report(user, client)
@@ -143,13 +143,13 @@ final class UserAgent: SIPRole, @unchecked Sendable {
 
     func timeout(_ key: TransactionKey, now: UInt64) {
         if let callback = requestCallbacks.removeValue(forKey: key) { return callback(nil) }
-        if let callID = outgoingByTransaction.removeValue(forKey: key), let call = outgoing[callID] {
+        if let callID = outgoingByTransaction.remove(key), let call = outgoing[callID] {
             if case .ended = call.state {} else { call.failed(code: 408, reason: "no answer") }
             callHandler?.placedCallChanged(call, response: nil)
             endOutgoing(callID)
             return
         }
-        guard let user = clientByTransaction.removeValue(forKey: key), let client = clients[user] else { return }
+        guard let user = clientByTransaction.remove(key), let client = clients[user] else { return }
         if let next = client.timedOut(now: now) { send(next, to: serverPeer, for: user) }
         report(user, client)
         reschedule(registration: user)
