@@ -49,7 +49,7 @@ extension CallManager {
     /// Opens the browser leg of `call` from the browser's offer; sends the
     /// answer to the client, then runs `then` (on the loop).
     func openBrowserLeg(_ call: BrowserCall, offer: SessionDescription, other: MediaBridge.LegSettings, direction: MediaDirection,
-                        then: @escaping () -> Void) {
+                        then: @escaping @Sendable () -> Void) {
         guard let media = call.media else { return }
         var legSettings = BrowserLegFactory.Settings(mediaIP: settings.mediaIP)
         legSettings.codecs = settings.browserCodecs

@@ -38,7 +38,7 @@ extension UserAgent {
 
     /// For the status route: calls placed and not ended, registrations kept, dialogs answered.
     var counts: (placedCalls: Int, registrations: Int, dialogs: Int) {
-        (outgoing.values.filter { if case .ended = $0.state { false } else { true } }.count, clients.count,
+        (outgoing.values.filter { if case .ended = $0.state { false } else { true } }.count, registrations.count,
          service.calls.calls.count)
     }
 }

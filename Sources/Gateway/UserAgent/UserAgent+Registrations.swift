@@ -1,5 +1,4 @@
 import NIOCore
-import ShellSupport
 import SIP
 import SIPEndpoint
 
@@ -8,59 +7,53 @@ import SIPEndpoint
 extension UserAgent {
     /// Starts keeping `user` registered (an account from the configuration, or a signed-in browser user).
     func register(user: String, password: String?) {
-        let settings = service.settings
-        let port = UInt16(service.boundPort ?? settings.listenPort)
-        let account = RegistrationClient.Account(
-            aor: SIPURI(user: user, host: settings.domain), registrar: SIPURI(host: settings.domain),
-            contact: SIPURI(user: user, host: settings.listenHost, port: port),
-            credentials: password.map { DigestCredentials(username: user, password: $0) },
-            via: (serverPeer.transport.rawValue, settings.listenHost, port))
-        var asked = account
-        asked.expires = settings.registerExpires
-        let client = RegistrationClient(account: asked, token: { Random.token(12) })
-        clients[user] = client
-        send(client.start(now: SIPService.now()), to: serverPeer, for: user)
-        reschedule(registration: user)
+        registrations.register(user: user, password: password, now: SIPService.now())
+        sendRegistrations()
     }
 
     /// Stops trying to register `user` (a sign-in that failed), without a REGISTER.
     func dropRegistration(user: String) {
-        clients[user] = nil
-        reschedule(registration: user)
-        clientByTransaction.removeAll(of: user)
+        registrations.forget(user: user)
         status.withLockedValue { $0[user] = nil }
     }
 
     /// Removes `user`'s binding (sign-out) and forgets the account once answered.
     func unregister(user: String) {
-        guard let client = clients[user] else { return }
-        send(client.unregister(now: SIPService.now()), to: serverPeer, for: user)
-        reschedule(registration: user)
+        registrations.unregister(user: user, now: SIPService.now())
+        sendRegistrations()
         service.afterWork()
     }
 
     /// A double-CRLF ping to the SIP server (RFC 5626 §4.4.1) while there are
     /// registrations: it keeps NAT bindings and the server connection open.
     func sendKeepAlive() {
-        guard !clients.isEmpty else { return }
+        guard !registrations.isEmpty else { return }
         service.ping(serverPeer)
     }
 
-    func send(_ request: SIPRequest, to peer: SIPPeer, for user: String) {
-        let (key, outputs) = service.startTransaction(request, to: peer)
-        clientByTransaction.add(key, owner: user)
-        service.handle(outputs, now: SIPService.now())
+    /// Carries out what the registrations decided: REGISTERs to the SIP server, state changes to the call model.
+    func sendRegistrations() {
+        while let output = registrations.pollOutput() {
+            switch output {
+            case .send(let request, let user):
+                let (key, outputs) = service.startTransaction(request, to: serverPeer)
+                registrations.sent(key, for: user)
+                service.handle(outputs, now: SIPService.now())
+            case .changed(let user, let state):
+                report(user, state)
+            }
+        }
     }
 
-    func report(_ user: String, _ client: RegistrationClient) {
+    private func report(_ user: String, _ state: RegistrationClient.State) {
         let text: String
-        switch client.state {
+        switch state {
         case .registered(let expires): text = "registered \(expires)"
         case .failed(let code, let reason): text = "failed \(code) \(reason)"
-        default: text = "\(client.state)"
+        default: text = "\(state)"
         }
         logger.info("registration of \(user): \(text)")
         status.withLockedValue { $0[user] = text }
-        callHandler?.registrationChanged(user: user, state: client.state)
+        callHandler?.registrationChanged(user: user, state: state)
     }
 }

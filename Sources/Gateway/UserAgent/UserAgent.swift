@@ -2,6 +2,7 @@ import GatewayCore
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import ShellSupport
 import SIP
 import SIPEndpoint
 
@@ -14,8 +15,8 @@ final class UserAgent: SIPRole, @unchecked Sendable {
     let service: SIPService
     /// The call model (browser calls): set on the loop by `attach`.
     private(set) weak var callHandler: SIPCallHandler?
-    var clients: [String: RegistrationClient] = [:]          // by user
-    var clientByTransaction = OwnerIndex<TransactionKey, String>()
+    /// The users kept registered on the SIP server (the decisions; `UserAgent+Registrations` sends).
+    let registrations: Registrations
     /// Registration states for the status route; written on the loop, read from any thread.
     let status = NIOLockedValueBox<[String: String]>([:])
     /// Calls this gateway places, by Call-ID, and which transaction belongs to which.
@@ -28,13 +29,17 @@ final class UserAgent: SIPRole, @unchecked Sendable {
     var routes: [String: SIPPeer] = [:]
     /// The media of the calls the test routes place, and requests in dialogs of ours that no call owns.
     let testCalls: TestCallDialogs
-    /// The deadlines of the registrations and placed calls, for the service's one timer.
-    private var deadlines = DeadlineQueue<TimerOwner>()
-    private enum TimerOwner: Hashable, Sendable { case registration(String), placedCall(String) }
+    /// The deadlines of the placed calls (re-INVITE retries, session refreshes).
+    private var deadlines = DeadlineQueue<String>()
 
     init(service: SIPService) {
         self.service = service
         testCalls = TestCallDialogs(service: service)
+        let settings = service.settings
+        registrations = Registrations(
+            settings: .init(domain: settings.domain, contactHost: settings.listenHost, contactPort: UInt16(clamping: settings.listenPort),
+                            transport: (settings.server?.transport ?? .udp).rawValue, expires: settings.registerExpires),
+            token: { Random.token(12) })
         service.role = self
     }
 
@@ -43,7 +48,7 @@ final class UserAgent: SIPRole, @unchecked Sendable {
     /// one may have been answered before the call model was there.
     func attach(_ handler: SIPCallHandler) {
         callHandler = handler
-        for (user, client) in clients { handler.registrationChanged(user: user, state: client.state) }
+        for (user, state) in registrations.states { handler.registrationChanged(user: user, state: state) }
     }
 
     var loop: EventLoop { service.loop }
@@ -56,6 +61,7 @@ final class UserAgent: SIPRole, @unchecked Sendable {
     }
 
     func started(port: UInt16) {
+        registrations.settings.contactPort = port
         for (user, password) in service.settings.accounts { register(user: user, password: password) }
         guard service.settings.keepAliveSeconds > 0 else { return }
         let every = TimeAmount.seconds(Int64(service.settings.keepAliveSeconds))
@@ -133,12 +139,7 @@ final class UserAgent: SIPRole, @unchecked Sendable {
             return callback(response)
         }
         if let callID = outgoingByTransaction[key] { return outgoingResponse(response, callID: callID) }
-        guard response.statusCode >= 200, let user = clientByTransaction.remove(key),
-              let client = clients[user] else { return }
-        if let next = client.handle(response, now: now) { send(next, to: serverPeer, for: user) }
-        report(user, client)
-        if client.state == .unregistered { clients[user] = nil }
-        reschedule(registration: user)
+        if registrations.response(response, key: key, now: now) { sendRegistrations() }
     }
 
     func timeout(_ key: TransactionKey, now: UInt64) {
@@ -149,10 +150,7 @@ final class UserAgent: SIPRole, @unchecked Sendable {
             endOutgoing(callID)
             return
         }
-        guard let user = clientByTransaction.remove(key), let client = clients[user] else { return }
-        if let next = client.timedOut(now: now) { send(next, to: serverPeer, for: user) }
-        report(user, client)
-        reschedule(registration: user)
+        if registrations.timeout(key, now: now) { sendRegistrations() }
     }
 
     func strayResponse(_ response: SIPResponse, now: UInt64) {
@@ -167,31 +165,23 @@ final class UserAgent: SIPRole, @unchecked Sendable {
 
     // MARK: timers
 
-    var nextTimeout: UInt64? { deadlines.next() }
+    var nextTimeout: UInt64? { [deadlines.next(), registrations.nextTimeout].compactMap { $0 }.min() }
 
     func poll(now: UInt64) {
-        for owner in deadlines.due(now: now) {
-            switch owner {
-            case .registration(let user):
-                guard let client = clients[user] else { continue }
-                if let request = client.poll(now: now) { send(request, to: serverPeer, for: user) }
-                reschedule(registration: user)
-            case .placedCall(let callID):
-                guard let call = outgoing[callID] else { continue }
-                if let due = call.poll(now: now) {
-                    sendOutgoing(due, for: call)
-                    if case .ended = call.state { callHandler?.placedCallChanged(call, response: nil) } // session expired
-                }
-                reschedule(placedCall: callID)
+        registrations.handleTimeout(now: now)
+        sendRegistrations()
+        for callID in deadlines.due(now: now) {
+            guard let call = outgoing[callID] else { continue }
+            if let due = call.poll(now: now) {
+                sendOutgoing(due, for: call)
+                if case .ended = call.state { callHandler?.placedCallChanged(call, response: nil) } // session expired
             }
+            reschedule(placedCall: callID)
         }
     }
 
-    /// Files a registration's next deadline after anything that may have moved it.
-    func reschedule(registration user: String) { deadlines.set(.registration(user), at: clients[user]?.nextTimeout) }
-
     /// Files a placed call's next deadline (a re-INVITE retry, its session refresh or expiry).
-    func reschedule(placedCall callID: String) { deadlines.set(.placedCall(callID), at: outgoing[callID]?.nextTimeout) }
+    func reschedule(placedCall callID: String) { deadlines.set(callID, at: outgoing[callID]?.nextTimeout) }
 
     // MARK: requests of the call model
 

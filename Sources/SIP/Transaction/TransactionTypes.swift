@@ -36,7 +36,8 @@ public struct TransactionKey: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(isServer ? "server" : "client") \(method) \(branch)" }
 
-    static func client(branch: String, method: SIPMethod) -> TransactionKey {
+    /// The key of a client transaction of ours (the layer makes them; tests of the cores above it name them).
+    public static func client(branch: String, method: SIPMethod) -> TransactionKey {
         TransactionKey(isServer: false, branch: branch, sentBy: "", method: method == .ack ? .invite : method)
     }
 
