@@ -27,9 +27,9 @@ final class RTPToneHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        task = context.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(20)) { [weak self] _ in
-            self?.sendFrame(loopBound.value)
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        task = context.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(20)) { _ in
+            bound.value.handler.sendFrame(bound.value.context)
         }
     }
 
@@ -54,11 +54,9 @@ enum RTPToneSocket {
         DatagramBootstrap(group: loop)
             .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { channel in
-                do {
-                    let handler = try RTPToneHandler(destination: destination, codec: codec, payloadType: payloadType)
-                    return channel.pipeline.addHandler(handler)
-                } catch {
-                    return channel.eventLoop.makeFailedFuture(error)
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        RTPToneHandler(destination: destination, codec: codec, payloadType: payloadType))
                 }
             }
             .bind(host: host, port: Int(port))

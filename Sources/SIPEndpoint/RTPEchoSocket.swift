@@ -19,7 +19,9 @@ public enum RTPEchoSocket {
     public static func open(on loop: EventLoop, host: String, port: UInt16) -> EventLoopFuture<Channel> {
         DatagramBootstrap(group: loop)
             .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .channelInitializer { $0.pipeline.addHandler(RTPEchoHandler()) }
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(RTPEchoHandler()) }
+            }
             .bind(host: host, port: Int(port))
     }
 }

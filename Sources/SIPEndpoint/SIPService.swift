@@ -118,7 +118,11 @@ public final class SIPService: @unchecked Sendable {
             .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             // Room for a burst while the loop sheds load (the kernel caps it at net.core.rmem_max).
             .channelOption(ChannelOptions.socketOption(.so_rcvbuf), value: 4 << 20)
-            .channelInitializer { channel in channel.pipeline.addHandler(SIPDatagramHandler(service: self)) }
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(service: self))
+                }
+            }
             .bind(host: settings.listenHost, port: settings.listenPort)
             .flatMap { udp in
                 ServerBootstrap(group: self.loop)

@@ -26,7 +26,7 @@ public struct RequestTarget: Equatable, Sendable {
             let (name, value) = pair.splitOnce("=")
             let key = percentDecoded(name)
             guard !key.isEmpty else { continue }
-            fields[key] = value.map(percentDecoded) ?? ""
+            fields[key] = value.map { percentDecoded($0) } ?? ""
         }
         return fields
     }

@@ -18,7 +18,10 @@ extension CallManager {
         }
         let session = ClientSession(id: id, transport: transport)
         // Later on the loop: the event that overflowed may be sent from inside the call model's own work.
-        session.ended = { [weak self] session, reason in self?.loop.execute { self?.close(session, reason: reason) } }
+        session.ended = { [weak self] session, reason in
+            guard let self else { return }
+            self.loop.execute { self.close(session, reason: reason) }
+        }
         clients[id] = session
         return .success(session)
     }

@@ -38,10 +38,14 @@ final class SIPMediaLeg: OtherLeg, @unchecked Sendable {
         self.logger = logger
         self.port = port
         self.ports = ports
-        let bind = { (p: UInt16, isRTCP: Bool) in
+        let bind = { @Sendable (p: UInt16, isRTCP: Bool) in
             DatagramBootstrap(group: loop)
                 .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-                .channelInitializer { $0.pipeline.addHandler(SIPMediaHandler(leg: self, isRTCP: isRTCP)) }
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(SIPMediaHandler(leg: self, isRTCP: isRTCP))
+                    }
+                }
                 .bind(host: host, port: Int(p))
         }
         bind(port, false).flatMap { rtp in

@@ -62,7 +62,7 @@ public enum HTTPServer {
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
                 }
-                let http = HTTPRequestHandler(router: router, hosts: hosts)
+                let http = NIOLoopBound(HTTPRequestHandler(router: router, hosts: hosts), eventLoop: channel.eventLoop)
                 let upgrader = NIOWebSocketServerUpgrader(
                     maxFrameSize: maxFrame,
                     shouldUpgrade: { channel, head in
@@ -81,10 +81,10 @@ public enum HTTPServer {
                     })
                 return channel.pipeline.configureHTTPServerPipeline(
                     withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
-                        context.pipeline.removeHandler(http, promise: nil)
+                        context.pipeline.syncOperations.removeHandler(http.value, promise: nil)
                     }),
                     withErrorHandling: true
-                ).flatMap { channel.pipeline.addHandler(http) }
+                ).flatMapThrowing { try channel.pipeline.syncOperations.addHandler(http.value) }
             }
             .childChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port)
@@ -131,9 +131,10 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
             let target = RequestTarget(parsing: head.uri)
             let request = HTTPRequest(method: head.method, path: target.path, query: target.query, headers: head.headers,
                                       body: body, source: context.remoteAddress?.ipAddress ?? "?")
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
             router(request, context.eventLoop).hop(to: context.eventLoop).whenComplete { result in
                 let response = (try? result.get()) ?? .text("internal error\n", status: .internalServerError)
-                self.respond(context: context, head: head, response)
+                bound.value.handler.respond(context: bound.value.context, head: head, response)
             }
         }
     }
@@ -153,9 +154,10 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers))),
                       promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { result in
             if case .failure = result { response.onUndelivered?() }
-            if !keepAlive { context.close(promise: nil) }
+            if !keepAlive { bound.value.close(promise: nil) }
         }
     }
 }

@@ -72,7 +72,7 @@ public final class BrowserLegFactory: Sendable {
                                       address: settings.mediaIP, port: port, type: "host")]
 
         let dtlsRole: DTLSEndpoint.Role?
-        var sdesKeys: SDESKeys?
+        let sdesKeys: SDESKeys?
         switch agreed.security {
         case .dtls(let fingerprints, let remoteSetup):
             let setup: DTLSSetup = switch remoteSetup {
@@ -82,6 +82,7 @@ public final class BrowserLegFactory: Sendable {
             }
             local.dtls = (identity.fingerprint, setup)
             dtlsRole = setup == .active ? .client : .server
+            sdesKeys = nil
             _ = fingerprints
         case .sdes(let crypto):
             guard let keys = SDESKeys.answering(crypto) else {
@@ -120,7 +121,8 @@ public final class BrowserLegFactory: Sendable {
                                                       setupDeadline: BrowserLegHandler.now() + Self.setupTimeout)
                     let handler = BrowserLegHandler(session: session, otherLeg: otherLeg(channel.eventLoop), registry: registry,
                                                     id: id, offerAt: offerAt, logger: logger, onEnd: onEnd)
-                    return channel.pipeline.addHandler(handler)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
                 }

@@ -145,7 +145,7 @@ final class BrowserLegHandler: ChannelInboundHandler {
             rounds += 1
             var next: [[UInt8]] = []
             for datagram in pending {
-                datagram.withUnsafeBytes { bytes in
+                _ = datagram.withUnsafeBytes { bytes in
                     session.receiveFromOtherLeg(bytes, now: now, send: { self.sendToBrowser($0, $1, now: now) },
                                                 other: { next += self.otherLegReplies($0, $1, now: now) })
                 }
@@ -254,8 +254,10 @@ final class BrowserLegHandler: ChannelInboundHandler {
         guard let due = session.nextTimeout else { return }
         let delay = due > now ? due - now : 0
         timerDue = due
-        timer = context.eventLoop.scheduleTask(in: .microseconds(Int64(delay))) { [weak self] in
-            guard let self else { return }
+        // The task holds the handler until it fires or the leg closes (which cancels it).
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: .microseconds(Int64(delay))) {
+            let `self` = bound.value
             self.timerDue = nil
             let now = Self.now()
             // Timers drive playout and RTCP: their media goes out in place too.

@@ -30,7 +30,7 @@ final class LongPollRoutes: @unchecked Sendable {
     }
 
     func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
-        let route: (HTTPRequest, EventLoopPromise<HTTPResponse>) -> Void
+        let route: @Sendable (HTTPRequest, EventLoopPromise<HTTPResponse>) -> Void
         switch (request.method, request.path) {
         case (.GET, "/sign_in"), (.POST, "/sign_in"): route = signIn
         case (.GET, "/wait"): route = wait

@@ -3,8 +3,11 @@ import NIOWebSocket
 import SignalingProtocol
 
 /// The WebSocket transport of the signaling protocol (docs/SIGNALING.md):
-/// one JSON object per text frame, both ways, onto one ClientSession.
-final class WebSocketSignalingHandler: ChannelInboundHandler, SignalingTransport {
+/// one JSON object per text frame, both ways, onto one ClientSession. It
+/// lives on two loops by design: frames arrive on the connection's, and its
+/// session state (`session`, `backlog`) is touched only on the call
+/// manager's, where every read hops (channel writes are thread-safe).
+final class WebSocketSignalingHandler: ChannelInboundHandler, SignalingTransport, @unchecked Sendable {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
@@ -54,7 +57,8 @@ final class WebSocketSignalingHandler: ChannelInboundHandler, SignalingTransport
                                   promise: nil)
         case .connectionClose:
             let close = WebSocketFrame(fin: true, opcode: .connectionClose, data: context.channel.allocator.buffer(capacity: 0))
-            context.writeAndFlush(wrapOutboundOut(close)).whenComplete { _ in context.close(promise: nil) }
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(close)).whenComplete { _ in channel.close(promise: nil) }
         case .binary:
             manager.loop.execute { self.session?.error(.badMessage, "binary frames are not part of the protocol") }
         default:

@@ -31,8 +31,9 @@ extension UserAgent {
                 offer: Array(offer.text.utf8), token: { Random.token(12) })
             self.outgoing[call.callID] = call
             self.routes[call.callID] = hop
+            let callID = call.callID
             RTPEchoSocket.open(on: self.loop, host: self.service.settings.mediaIP, port: port).whenComplete { result in
-                if case .success(let channel) = result { self.testCalls.adopt(channel, port: port, for: call.callID) } else {
+                if case .success(let channel) = result { self.testCalls.adopt(channel, port: port, for: callID) } else {
                     self.service.settings.mediaPorts.release(port)
                 }
             }
