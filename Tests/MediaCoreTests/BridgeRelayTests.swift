@@ -48,12 +48,12 @@ import Testing
         let browserRx = try SRTPContext(profile: GWM_SRTP_AES128_CM_SHA1_80, direction: GWM_SRTP_RECEIVE, key: Self.keyBA)
         let fromBrowser = RTPPacket(payloadType: 0, sequence: 5, timestamp: 800, ssrc: 0x77, payload: [1, 2, 3])
         try bridge.receive(try browserTx.protect(fromBrowser.bytes), on: GWM_LEG_A, now: 0)
-        let toPhone = try bridge.poll(now: 0)[0]
+        let toPhone = try #require(bridge.poll(now: 0).first)
         #expect(try toPhone.rtp.payload == [1, 2, 3])
 
         let fromPhone = RTPPacket(payloadType: 18, sequence: 9, timestamp: 99, ssrc: 0x88, payload: [4, 5])
         try bridge.receive(fromPhone.bytes, on: GWM_LEG_B, now: 0)
-        let toBrowser = try bridge.poll(now: 0)[0]
+        let toBrowser = try #require(bridge.poll(now: 0).first)
         let clear = try RTPPacket(parsing: try browserRx.unprotect(toBrowser.bytes))
         #expect(clear.payload == [4, 5] && clear.payloadType == 0 && clear.ssrc == 0xA0A0_0001)
     }
