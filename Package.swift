@@ -51,12 +51,14 @@ let package = Package(
         .target(name: "WebRTC", dependencies: ["SDP", "STUN", "MediaCore", "CGatewayMedia", "CGatewayTLS"]),
         // The signaling protocol's message syntax (long-poll words, tokens): no I/O.
         .target(name: "SignalingProtocol", dependencies: ["WireInput"]),
-        // What the gateway decides, without I/O: sessions and sign-in (the call model's cores join it).
-        .target(name: "GatewayCore", dependencies: ["SignalingProtocol", "SIP", "WireInput",
+        // Identifiers and keys from the system's CSPRNG (tokens, tags, SSRCs, SDES keys).
+        .target(name: "Identifiers"),
+        // What the gateway decides, without I/O: sessions and sign-in, the calls, the user agent's registrations.
+        .target(name: "GatewayCore", dependencies: ["SignalingProtocol", "SIP", "SDP", "MediaTypes", "MediaCore", "WireInput", "Identifiers",
                                                     .product(name: "DequeModule", package: "swift-collections"),
                                                     .product(name: "HeapModule", package: "swift-collections")]),
         // What the NIO shells share: bounds and refusal counts, the media port pool, random identifiers.
-        .target(name: "ShellSupport", dependencies: [.product(name: "NIOCore", package: "swift-nio"),
+        .target(name: "ShellSupport", dependencies: ["Identifiers", .product(name: "NIOCore", package: "swift-nio"),
                                                      .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         // The NIO shell of a SIP endpoint (sockets, transactions, answered dialogs) and the role it serves.
         .target(
@@ -107,7 +109,7 @@ let package = Package(
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "fuzz-sip", dependencies: ["SIP", "FuzzSupport"], path: "Tests/fuzz/sip",
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
-        .executableTarget(name: "fuzz-signaling", dependencies: ["SignalingProtocol", "GatewayCore", "FuzzSupport"],
+        .executableTarget(name: "fuzz-signaling", dependencies: ["SignalingProtocol", "GatewayCore", "SIP", "FuzzSupport"],
                           path: "Tests/fuzz/signaling", swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "sip-bench", dependencies: ["SIP"], path: "Benchmarks/sip",
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
@@ -116,7 +118,7 @@ let package = Package(
         .testTarget(name: "SIPTests", dependencies: ["SIP"]),
         .testTarget(name: "WireInputTests", dependencies: ["WireInput"]),
         .testTarget(name: "SignalingProtocolTests", dependencies: ["SignalingProtocol"]),
-        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "SignalingProtocol"]),
+        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "SignalingProtocol", "SIP", "SDP"]),
         .testTarget(name: "WebRTCTests", dependencies: ["WebRTC", "STUN", "SDP", "MediaCore", "CGatewayMedia"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], resources: [.copy("Fixtures")]),
     ]

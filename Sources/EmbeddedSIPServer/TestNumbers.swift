@@ -82,7 +82,7 @@ extension EmbeddedServer {
             switch result {
             case .success(let channel):
                 self.testCalls.adopt(channel, port: port, for: dialog.id)
-                let ok = SIPService.sdpAnswer(to: invite, contact: self.service.contactURI, sdp: Array(answer.text.utf8),
+                let ok = TransactionLayer.sdpAnswer(to: invite, contact: self.service.contactURI, sdp: Array(answer.text.utf8),
                                               toTag: tag, headers: timer.headers)
                 self.service.respond(key, ok, now: SIPService.now())
                 self.service.calls.sent2xx(ok, dialogID: dialog.id, now: SIPService.now())

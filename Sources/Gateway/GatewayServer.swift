@@ -110,9 +110,15 @@ public final class GatewayServer {
         sessionSettings.anonymousDestinations = Set(config.anonymousDestinations)
         // The first password given for a user counts, as the SIP side registers it.
         sessionSettings.accounts = Dictionary(config.sipAccounts.map { ($0.user, $0.password) }, uniquingKeysWith: { first, _ in first })
-        let manager = CallManager(ua: ua, factory: factory, ports: ports, group: group,
-                                  settings: .init(mediaIP: config.mediaIP, ringTimeout: .seconds(Int64(config.ringTimeoutSeconds)),
-                                                  sessions: sessionSettings, offerSRTP: config.sipSRTP, dtmfInfo: config.dtmfInfo),
+        var callSettings = CallModel.Settings(mediaIP: config.mediaIP, domain: ua.service.settings.domain,
+                                              contactHost: ua.service.settings.listenHost,
+                                              contactPort: UInt16(clamping: ua.service.boundPort ?? ua.service.settings.listenPort),
+                                              server: ua.serverPeer)
+        callSettings.ringTimeout = UInt64(config.ringTimeoutSeconds) * 1_000_000
+        callSettings.sessions = sessionSettings
+        callSettings.offerSRTP = config.sipSRTP
+        callSettings.dtmfInfo = config.dtmfInfo
+        let manager = CallManager(ua: ua, factory: factory, ports: ports, group: group, settings: callSettings,
                                   refusals: refusals, logger: logger)
         try ua.loop.submit { ua.attach(manager) }.wait()
         self.manager = manager

@@ -269,17 +269,6 @@ public final class SIPService: @unchecked Sendable {
         }
     }
 
-    /// A 2xx that carries our SDP: our Contact (the peer's target in the dialog), `headers`, the body.
-    public static func sdpAnswer(to r: SIPRequest, contact: SIPURI, sdp: [UInt8], toTag: String? = nil,
-                          headers: [(String, String)] = []) -> SIPResponse {
-        var ok = TransactionLayer.response(to: r, .ok, toTag: toTag)
-        ok.headers.add("Contact", "<\(contact)>")
-        for (name, value) in headers { ok.headers.add(name, value) }
-        ok.headers.add("Content-Type", "application/sdp")
-        ok.body = sdp
-        return ok
-    }
-
     public func respond(_ key: TransactionKey, _ response: SIPResponse, now: UInt64) {
         handle(transactions.respond(key, response, now: now), now: now)
     }

@@ -71,7 +71,7 @@ public final class TestCallDialogs {
                                          cname: "gw", sessionID: "1")
         local.sessionVersion = UInt64(r.headers["CSeq"].flatMap { try? CSeq(parsing: $0) }?.number ?? 2)
         let sdp = Array(AudioNegotiation.answer(offer, agreed: agreed, local: local).text.utf8)
-        return (SIPService.sdpAnswer(to: r, contact: service.contactURI, sdp: sdp), agreed)
+        return (TransactionLayer.sdpAnswer(to: r, contact: service.contactURI, sdp: sdp), agreed)
     }
 
     /// A re-INVITE or UPDATE with Session-Expires refreshes the session (RFC 4028 §9).

@@ -18,7 +18,8 @@ struct StatusRoute: Sendable {
         let ua = manager.ua
         let gateway = manager.loop.submit { () -> [String: Int] in
             let sip = ua.counts
-            return ["sessions": manager.table.count, "signedIn": manager.table.signedInUsers, "calls": manager.calls.count,
+            return ["sessions": manager.model.sessions.count, "signedIn": manager.model.sessions.signedInUsers,
+                    "calls": manager.model.callCount,
                     "sipDialogs": sip.dialogs, "sipPlacedCalls": sip.placedCalls, "registrations": sip.registrations]
         }
         let server = embedded.map { s in s.loop.submit { ["dialogs": s.dialogCount] } }

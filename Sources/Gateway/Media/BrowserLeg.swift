@@ -1,3 +1,4 @@
+import GatewayCore
 import MediaCore
 import NIOCore
 import SDP

@@ -10,16 +10,14 @@ protocol SignalingTransport: AnyObject {
     func close()
 }
 
-/// One browser client of the gateway: how its events reach it, and its
-/// calls (who it is signed in as is the session table's). Confined to the
-/// SIP service's event loop.
+/// One browser client of the gateway as the shell holds it: how its events
+/// reach it (who it is signed in as, and its calls, are the call model's).
+/// Confined to the SIP service's event loop.
 final class ClientSession: @unchecked Sendable {
     let id: String
     let transport: SignalingTransport
     /// Set when the session ends: nothing more is sent to it.
     var closed = false
-    var calls: [String: BrowserCall] = [:]
-    static let maxCalls = 4
     /// Ends the session in the call model (calls hung up, registration
     /// removed) when its transport cannot take an event: nothing stays
     /// signed in behind a client that no longer hears.

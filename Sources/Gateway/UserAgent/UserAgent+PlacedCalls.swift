@@ -29,31 +29,23 @@ extension UserAgent {
                                 credentials: password.map { DigestCredentials(username: user, password: $0) },
                                 via: (hop.transport.rawValue, self.service.settings.listenHost, boundPort)),
                 offer: Array(offer.text.utf8), token: { Random.token(12) })
-            self.outgoing[call.callID] = call
-            self.routes[call.callID] = hop
             let callID = call.callID
             RTPEchoSocket.open(on: self.loop, host: self.service.settings.mediaIP, port: port).whenComplete { result in
                 if case .success(let channel) = result { self.testCalls.adopt(channel, port: port, for: callID) } else {
                     self.service.settings.mediaPorts.release(port)
                 }
             }
-            self.sendOutgoing(call.invite, for: call)
-            self.service.afterWork()
+            self.placed.place(call, route: hop, now: SIPService.now())
+            self.sendPlacedCalls()
             return call.callID
         }
     }
 
     func hangUp(_ callID: String) -> EventLoopFuture<Bool> {
         loop.submit {
-            guard let call = self.outgoing[callID] else { return false }
-            if let bye = call.bye() {
-                self.sendOutgoing(bye, for: call)
-            } else if let cancel = call.cancel() {
-                self.sendOutgoing(cancel, for: call)
-            } else {
-                return false
-            }
-            self.service.afterWork()
+            guard let call = self.placed[callID], let request = call.bye() ?? call.cancel() else { return false }
+            self.placed.send(request, for: callID, now: SIPService.now())
+            self.sendPlacedCalls()
             return true
         }
     }
@@ -61,73 +53,42 @@ extension UserAgent {
     /// Holds (sendonly) or resumes (sendrecv) a placed call by re-INVITE.
     func changeDirection(_ callID: String, _ direction: MediaDirection) -> EventLoopFuture<Bool> {
         loop.submit {
-            guard let call = self.outgoing[callID], let port = self.testCalls.port(of: callID) else { return false }
+            guard let call = self.placed[callID], let port = self.testCalls.port(of: callID) else { return false }
             var local = LocalAudioParameters(address: self.service.settings.mediaIP, port: port, codecs: [.pcmu, .pcma],
                                              ssrc: 1, cname: "gw", sessionID: "1")
             local.direction = direction
             local.sessionVersion = UInt64(SIPService.now() / 1_000_000)
             guard let request = call.reinvite(offer: Array(AudioNegotiation.offer(local: local).text.utf8)) else { return false }
-            self.sendOutgoing(request, for: call)
-            self.service.afterWork()
+            self.placed.send(request, for: callID, now: SIPService.now())
+            self.sendPlacedCalls()
             return true
         }
     }
 
     func callStates() -> EventLoopFuture<[String: String]> {
-        loop.submit {
-            self.outgoing.mapValues { call in
-                "\(call.state)" + (call.lastReinviteResult.map { " reinvite \($0)" } ?? "")
+        loop.submit { self.placed.states }
+    }
+
+    /// Carries out what the placed calls decided: requests in new client
+    /// transactions, ACKs, changes for the call model, media of ended test calls.
+    func sendPlacedCalls() {
+        while let output = placed.pollOutput() {
+            switch output {
+            case .send(let request, let callID, let hop, let invite):
+                let (key, outputs) = service.startTransaction(request, to: hop, cancelling: invite)
+                placed.sent(key, for: callID)
+                service.handle(outputs, now: SIPService.now())
+            case .write(let ack, let hop):
+                service.writeRequest(ack, to: hop)
+            case .changed(let call, let response):
+                callHandler?.placedCallChanged(call, response: response)
+            case .ended(let callID):
+                testCalls.closeMedia(callID)
+            case .log(let line):
+                logger.info("\(line)")
             }
         }
-    }
-
-    /// Where a placed call's requests go: the SIP server (outbound proxy), or where the call was routed.
-    func nextHop(for call: OutgoingCall) -> SIPPeer { routes[call.callID] ?? serverPeer }
-
-    func sendOutgoing(_ request: SIPRequest, for call: OutgoingCall) {
-        let (key, outputs) = service.startTransaction(request, to: nextHop(for: call), cancelling: call.invite)
-        outgoingByTransaction.add(key, owner: call.callID)
-        reschedule(placedCall: call.callID)
-        service.handle(outputs, now: SIPService.now())
-    }
-
-    /// A response for one of our calls' transactions, or a 2xx that outlived its transaction.
-    func outgoingResponse(_ response: SIPResponse, callID: String) {
-        guard let call = outgoing[callID], let method = response.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) })?.method
-        else { return }
-        defer { reschedule(placedCall: callID) }
-        if method == .bye, response.statusCode >= 200 {
-            // Our BYE is answered: again with credentials if challenged, else the call is over here.
-            if let retry = call.byeChallenged(response) { sendOutgoing(retry, for: call) } else { endOutgoing(callID) }
-            return
-        }
-        if method == .update, response.statusCode >= 200 {
-            call.refreshAnswered(response, now: SIPService.now())
-            return
-        }
-        guard method == .invite else { return }
-        let before = call.state
-        let (invite, ack) = call.handle(response, now: SIPService.now())
-        if let invite { sendOutgoing(invite, for: call) }
-        if let ack { service.writeRequest(ack, to: nextHop(for: call)) }
-        if let bye = call.byeAfterCancel() {
-            logger.info("outgoing call \(callID): answered after our CANCEL, ending it")
-            return sendOutgoing(bye, for: call)     // its answer (or timeout) ends the call here
-        }
-        if call.state != before { logger.info("outgoing call \(callID): \(call.state)") }
-        callHandler?.placedCallChanged(call, response: response)
-        if case .ended = call.state { endOutgoing(callID) }
-    }
-
-    func endOutgoing(_ callID: String) {
-        outgoingByTransaction.removeAll(of: callID)
-        // The final state stays readable for a while (status route), then goes.
-        _ = loop.scheduleTask(in: .seconds(60)) {
-            self.outgoing[callID] = nil
-            self.routes[callID] = nil
-            self.reschedule(placedCall: callID)
-        }
-        testCalls.closeMedia(callID)
+        service.afterWork()
     }
 }
 

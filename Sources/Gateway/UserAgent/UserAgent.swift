@@ -19,18 +19,13 @@ final class UserAgent: SIPRole, @unchecked Sendable {
     let registrations: Registrations
     /// Registration states for the status route; written on the loop, read from any thread.
     let status = NIOLockedValueBox<[String: String]>([:])
-    /// Calls this gateway places, by Call-ID, and which transaction belongs to which.
-    var outgoing: [String: OutgoingCall] = [:]
-    var outgoingByTransaction = OwnerIndex<TransactionKey, String>()
+    /// The calls this gateway places (the decisions; `UserAgent+PlacedCalls` sends).
+    let placed: PlacedCalls
     /// Requests the call model sent in its dialogs (BYE, INFO, re-INVITE), by
     /// transaction: told of the final response, or of nil on a timeout.
     private var requestCallbacks: [TransactionKey: (SIPResponse?) -> Void] = [:]
-    /// Next hops of placed calls that do not go through the SIP server (test calls).
-    var routes: [String: SIPPeer] = [:]
     /// The media of the calls the test routes place, and requests in dialogs of ours that no call owns.
     let testCalls: TestCallDialogs
-    /// The deadlines of the placed calls (re-INVITE retries, session refreshes).
-    private var deadlines = DeadlineQueue<String>()
 
     init(service: SIPService) {
         self.service = service
@@ -40,6 +35,7 @@ final class UserAgent: SIPRole, @unchecked Sendable {
             settings: .init(domain: settings.domain, contactHost: settings.listenHost, contactPort: UInt16(clamping: settings.listenPort),
                             transport: (settings.server?.transport ?? .udp).rawValue, expires: settings.registerExpires),
             token: { Random.token(12) })
+        placed = PlacedCalls(server: service.settings.server ?? SIPPeer(.udp, host: settings.listenHost, port: UInt16(clamping: settings.listenPort)))
         service.role = self
     }
 
@@ -62,6 +58,7 @@ final class UserAgent: SIPRole, @unchecked Sendable {
 
     func started(port: UInt16) {
         registrations.settings.contactPort = port
+        placed.server = serverPeer
         for (user, password) in service.settings.accounts { register(user: user, password: password) }
         guard service.settings.keepAliveSeconds > 0 else { return }
         let every = TimeAmount.seconds(Int64(service.settings.keepAliveSeconds))
@@ -78,25 +75,25 @@ final class UserAgent: SIPRole, @unchecked Sendable {
     /// New INVITEs and the call model's dialogs go to the call model; the
     /// test routes' calls and dialogs of ours no call owns are answered here.
     func request(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
-        // A re-INVITE or UPDATE refreshes a placed call's session timer (RFC 4028), whoever answers it.
-        defer { r.headers["Call-ID"].map(reschedule(placedCall:)) }
         service.calls.noteRequest(r)
+        // A re-INVITE or UPDATE refreshes a placed call's session timer (RFC 4028), whoever answers it.
+        if r.method == .invite || r.method == .update, let call = placed.call(in: r) { placed.refreshedByPeer(call.callID, now: now) }
         if let callHandler, [SIPMethod.invite, .bye, .info, .update].contains(r.method) {
             if callHandler.inDialog(r, key: key) { return true }
             let toTag = r.headers["To"].flatMap { try? NameAddress(parsing: $0) }?.tag
             if r.method == .invite, toTag == nil { return callHandler.incomingInvite(r, key: key, from: peer) }
         }
-        if let call = placedCall(in: r) {
+        if let call = placed.call(in: r) {
             switch r.method {
             case .invite:
                 answerReInviteOnPlacedCall(r, key: key, call: call, now: now)
                 return true
             case .bye:
                 service.respond(key, TransactionLayer.response(to: r, .ok), now: now)
-                call.remoteHungUp()
+                placed.hungUpByPeer(call.callID, now: now)
                 logger.info("outgoing call \(call.callID) ended by BYE from \(peer)")
                 callHandler?.placedCallChanged(call, response: nil)
-                endOutgoing(call.callID)
+                sendPlacedCalls()
                 return true
             default:
                 break
@@ -111,11 +108,6 @@ final class UserAgent: SIPRole, @unchecked Sendable {
         return testCalls.inDialog(r, key: key, from: peer, now: now) { service.calls.close($0) }
     }
 
-    /// The call we placed that an in-dialog request belongs to (by its Call-ID, not a scan of the calls).
-    private func placedCall(in r: SIPRequest) -> OutgoingCall? {
-        r.headers["Call-ID"].flatMap { outgoing[$0] }.flatMap { $0.dialog?.matches(r) == true ? $0 : nil }
-    }
-
     /// A re-INVITE from the far end of a call the test routes placed: 491
     /// while ours is pending (glare, §14.2), else the answer for our media port.
     private func answerReInviteOnPlacedCall(_ r: SIPRequest, key: TransactionKey, call: OutgoingCall, now: UInt64) {
@@ -128,8 +120,7 @@ final class UserAgent: SIPRole, @unchecked Sendable {
             return
         }
         service.respond(key, ok, now: now)
-        if let dialog = call.dialog { service.calls.sent2xx(ok, in: dialog, peer: nextHop(for: call), now: now) }
-        call.peerRefreshed(now: now)
+        if let dialog = call.dialog { service.calls.sent2xx(ok, in: dialog, peer: placed.nextHop(for: call.callID), now: now) }
     }
 
     // MARK: responses and timeouts
@@ -138,23 +129,19 @@ final class UserAgent: SIPRole, @unchecked Sendable {
         if response.statusCode >= 200, let callback = requestCallbacks.removeValue(forKey: key) {
             return callback(response)
         }
-        if let callID = outgoingByTransaction[key] { return outgoingResponse(response, callID: callID) }
+        if placed.response(response, key: key, now: now) { return sendPlacedCalls() }
         if registrations.response(response, key: key, now: now) { sendRegistrations() }
     }
 
     func timeout(_ key: TransactionKey, now: UInt64) {
         if let callback = requestCallbacks.removeValue(forKey: key) { return callback(nil) }
-        if let callID = outgoingByTransaction.remove(key), let call = outgoing[callID] {
-            if case .ended = call.state {} else { call.failed(code: 408, reason: "no answer") }
-            callHandler?.placedCallChanged(call, response: nil)
-            endOutgoing(callID)
-            return
-        }
+        if placed.timeout(key, now: now) { return sendPlacedCalls() }
         if registrations.timeout(key, now: now) { sendRegistrations() }
     }
 
     func strayResponse(_ response: SIPResponse, now: UInt64) {
-        if let callID = response.headers["Call-ID"], outgoing[callID] != nil { outgoingResponse(response, callID: callID) }
+        placed.strayResponse(response, now: now)
+        sendPlacedCalls()
     }
 
     func acknowledged(_ ack: SIPRequest) { callHandler?.acknowledged(ack) }
@@ -165,23 +152,14 @@ final class UserAgent: SIPRole, @unchecked Sendable {
 
     // MARK: timers
 
-    var nextTimeout: UInt64? { [deadlines.next(), registrations.nextTimeout].compactMap { $0 }.min() }
+    var nextTimeout: UInt64? { [placed.nextTimeout, registrations.nextTimeout].compactMap { $0 }.min() }
 
     func poll(now: UInt64) {
         registrations.handleTimeout(now: now)
         sendRegistrations()
-        for callID in deadlines.due(now: now) {
-            guard let call = outgoing[callID] else { continue }
-            if let due = call.poll(now: now) {
-                sendOutgoing(due, for: call)
-                if case .ended = call.state { callHandler?.placedCallChanged(call, response: nil) } // session expired
-            }
-            reschedule(placedCall: callID)
-        }
+        placed.handleTimeout(now: now)
+        sendPlacedCalls()
     }
-
-    /// Files a placed call's next deadline (a re-INVITE retry, its session refresh or expiry).
-    func reschedule(placedCall callID: String) { deadlines.set(callID, at: outgoing[callID]?.nextTimeout) }
 
     // MARK: requests of the call model
 

@@ -13,6 +13,20 @@ public struct NameAddress: Equatable, Sendable, CustomStringConvertible {
 
     public var tag: String? { parameters.value("tag") }
 
+    /// The display name as a person reads it: a quoted-string without its
+    /// quotes and backslash escapes (§25.1), tokens as written; nil when empty.
+    public var displayText: String? {
+        guard let name = displayName, !name.isEmpty else { return nil }
+        guard name.first == "\"", name.count >= 2 else { return name }
+        var text = "", escaped = false
+        for c in name.dropFirst().dropLast() {
+            if !escaped && c == "\\" { escaped = true; continue }
+            escaped = false
+            text.append(c)
+        }
+        return text.isEmpty ? nil : text
+    }
+
     public init(parsing text: some StringProtocol) throws(SIPParseError) {
         let s = SIPText.trim(Substring(text))
         if let open = SIPText.firstIndex(of: "<", outsideQuotesIn: s) {
@@ -48,8 +62,7 @@ public struct NameAddress: Equatable, Sendable, CustomStringConvertible {
 
     private static func validQuoted(_ s: Substring) -> Bool {
         var escaped = false
-        for (i, c) in s.dropFirst().dropLast().enumerated() {
-            _ = i
+        for c in s.dropFirst().dropLast() {
             if escaped { escaped = false; continue }
             if c == "\\" { escaped = true } else if c == "\"" { return false }
         }

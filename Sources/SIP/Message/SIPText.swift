@@ -119,3 +119,10 @@ extension Array where Element == SIPParameter {
 
     public func has(_ name: String) -> Bool { contains { $0.name.lowercased() == name.lowercased() } }
 }
+
+extension Substring {
+    /// Without the spaces and tabs at either end (header values, body lines).
+    public func trimmingCharacters() -> String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}

@@ -290,6 +290,17 @@ public final class TransactionLayer {
         return SIPResponse(status, reason: reason, headers: h)
     }
 
+    /// A 2xx that carries our SDP: our Contact (the peer's target in the dialog), `headers`, the body.
+    public static func sdpAnswer(to r: SIPRequest, contact: SIPURI, sdp: [UInt8], toTag: String? = nil,
+                          headers: [(String, String)] = []) -> SIPResponse {
+        var ok = TransactionLayer.response(to: r, .ok, toTag: toTag)
+        ok.headers.add("Contact", "<\(contact)>")
+        for (name, value) in headers { ok.headers.add(name, value) }
+        ok.headers.add("Content-Type", "application/sdp")
+        ok.body = sdp
+        return ok
+    }
+
     /// The request a transaction was made for.
     public func request(for key: TransactionKey) -> SIPRequest? { transactions[key]?.request }
 

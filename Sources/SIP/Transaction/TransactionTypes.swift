@@ -42,7 +42,7 @@ public struct TransactionKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The server-side key of a request, or nil when it has no parsable top Via.
-    static func server(for request: SIPRequest) -> TransactionKey? {
+    public static func server(for request: SIPRequest) -> TransactionKey? {
         guard let top = request.headers.values("Via").first, let via = try? Via(parsing: top) else { return nil }
         let method: SIPMethod = request.method == .ack ? .invite : request.method
         let sentBy = "\(via.host.lowercased()):\(via.port ?? 5060)"

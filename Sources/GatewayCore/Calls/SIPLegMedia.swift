@@ -1,7 +1,7 @@
 import MediaCore
 import MediaTypes
 import SDP
-import ShellSupport
+import Identifiers
 
 /// The SIP side's media description: what the gateway offers and answers
 /// there (G.711 and telephone-event over plain RTP, or SDES-SRTP), and how an

@@ -1,14 +1,15 @@
 import SDP
 import SIP
-import SIPEndpoint
 
-/// One call of a signed-in browser user: its browser leg, its SIP side, and
-/// where it stands (`phase`). Confined to the SIP service's event loop.
-final class BrowserCall: @unchecked Sendable {
-    enum Direction: String { case outgoing, incoming }
+/// One call of a signed-in browser user: where it stands (`phase`), its SIP
+/// side (the call we placed, or the INVITE we answer and its dialog) and what
+/// the SIP leg's media agreed. Its browser leg and media sockets are the
+/// shell's, named by the call's id.
+public final class Call {
+    public enum Direction: String, Sendable { case outgoing, incoming }
 
     /// Where a call stands; each phase belongs to one direction but `answered` and `ended`.
-    enum Phase: Equatable {
+    public enum Phase: Equatable, Sendable {
         /// Outgoing: the browser leg opens; the INVITE goes once it has.
         case offering
         /// Outgoing: the INVITE is out (provisional answers, early media).
@@ -25,22 +26,30 @@ final class BrowserCall: @unchecked Sendable {
     }
 
     /// Who holds an answered call, and our re-INVITE in flight: a hold (true) or resume (false).
-    struct Hold: Equatable {
-        var byBrowser = false
-        var byPeer = false
-        var pending: Bool?
+    public struct Hold: Equatable, Sendable {
+        public var byBrowser = false
+        public var byPeer = false
+        public var pending: Bool?
+
+        public init(byBrowser: Bool = false, byPeer: Bool = false, pending: Bool? = nil) {
+            self.byBrowser = byBrowser
+            self.byPeer = byPeer
+            self.pending = pending
+        }
     }
 
-    let id: String
-    let session: ClientSession
+    public let id: String
+    /// The client session the call belongs to.
+    public let session: String
     /// The signed-in user whose call it is.
-    let user: String
-    let direction: Direction
+    public let user: String
+    public let direction: Direction
     /// The other party: the dialled number, or the caller.
-    let peer: String
-    var phase: Phase
-    var leg: BrowserLeg?
-    var media: SIPMediaLeg?
+    public let peer: String
+    public internal(set) var phase: Phase
+    public let startedAt: UInt64
+    /// The shell has opened the browser leg (its answer went to the browser).
+    var browserLegOpen = false
     var sipMedia: SIPLegMedia
     /// Outgoing: the SIP call placed for the browser.
     var placed: OutgoingCall?
@@ -54,31 +63,34 @@ final class BrowserCall: @unchecked Sendable {
     var localTag: String?
     /// The SIP peer has no telephone-event: DTMF goes as SIP INFO.
     var dtmfByInfo = false
-    let startedAt = SIPService.now()
 
-    init(id: String, session: ClientSession, user: String, direction: Direction, peer: String, sipMedia: SIPLegMedia) {
+    init(id: String, session: String, user: String, direction: Direction, peer: String, sipMedia: SIPLegMedia, now: UInt64) {
         self.id = id
         self.session = session
         self.user = user
         self.direction = direction
         self.peer = peer
         self.sipMedia = sipMedia
+        startedAt = now
         phase = direction == .outgoing ? .offering : .ringing
     }
 
-    var isEnded: Bool { phase == .ended }
+    public var isEnded: Bool { phase == .ended }
 
     /// Up as far as SIP goes: answered, or answered with our offer and waiting for the ACK's answer.
-    var isUp: Bool {
+    public var isUp: Bool {
         if case .answered = phase { return true }
         return phase == .awaitingAnswerInACK
     }
 
     /// The hold state of an answered call (nil before).
-    var hold: Hold? {
+    public var hold: Hold? {
         if case .answered(let hold) = phase { return hold }
         return nil
     }
+
+    /// Rings at the browser or waits for the far end: the ring timeout applies.
+    var isRinging: Bool { [.offering, .calling, .ringing].contains(phase) }
 
     /// Changes the hold state of an answered call (nothing before).
     func updateHold(_ change: (inout Hold) -> Void) {

@@ -1,14 +1,14 @@
 import MediaCore
 import SDP
-import ShellSupport
+import Identifiers
 
 /// SDES-SRTP keys of one leg (RFC 4568): ours, made from the system's CSPRNG,
 /// and the peer's from its a=crypto line.
-struct SDESKeys: Sendable {
-    let attribute: CryptoAttribute      // ours, for our SDP
-    let suite: SRTPSuite
-    let send: [UInt8]
-    private(set) var receive: [UInt8]?
+public struct SDESKeys: Sendable {
+    public let attribute: CryptoAttribute      // ours, for our SDP
+    public let suite: SRTPSuite
+    public let send: [UInt8]
+    public private(set) var receive: [UInt8]?
 
     private init(tag: Int, suite: SRTPSuite) {
         self.suite = suite
@@ -17,17 +17,17 @@ struct SDESKeys: Sendable {
     }
 
     /// Our offer: AES_CM_128_HMAC_SHA1_80 (the suite every SDES peer has), tag 1.
-    static func offering() -> SDESKeys { SDESKeys(tag: 1, suite: .aesCM128HMACSHA1_80) }
+    public static func offering() -> SDESKeys { SDESKeys(tag: 1, suite: .aesCM128HMACSHA1_80) }
 
     /// Our answer to the peer's crypto line: its tag and suite, a key of ours;
     /// nil when its key does not fit the suite.
-    static func answering(_ theirs: CryptoAttribute) -> SDESKeys? {
+    public static func answering(_ theirs: CryptoAttribute) -> SDESKeys? {
         guard let suite = SRTPSuite(rawValue: theirs.suite) else { return nil }
         return SDESKeys(tag: theirs.tag, suite: suite).answered(by: theirs)
     }
 
     /// With the peer's key from its answer (or offer); nil when it does not fit.
-    func answered(by theirs: CryptoAttribute) -> SDESKeys? {
+    public func answered(by theirs: CryptoAttribute) -> SDESKeys? {
         guard theirs.suite == attribute.suite, let key = theirs.inlineKey, key.count == send.count else { return nil }
         var keys = self
         keys.receive = key

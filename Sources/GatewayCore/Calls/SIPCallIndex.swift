@@ -5,15 +5,15 @@ import SIP
 /// of the calls per message. A browser-to-browser call is two calls with one
 /// Call-ID (the INVITE comes back through the proxy), told apart by tags.
 struct SIPCallIndex {
-    private var byCallID: [String: [BrowserCall]] = [:]
-    private var byDialogID: [String: BrowserCall] = [:]
+    private var byCallID: [String: [Call]] = [:]
+    private var byDialogID: [String: Call] = [:]
 
-    mutating func add(_ call: BrowserCall, sipCallID: String) { byCallID[sipCallID, default: []].append(call) }
+    mutating func add(_ call: Call, sipCallID: String) { byCallID[sipCallID, default: []].append(call) }
 
     /// The call's dialog is known (at its INVITE, or at the 2xx to ours).
-    mutating func add(_ call: BrowserCall, dialogID: String) { byDialogID[dialogID] = call }
+    mutating func add(_ call: Call, dialogID: String) { byDialogID[dialogID] = call }
 
-    mutating func remove(_ call: BrowserCall) {
+    mutating func remove(_ call: Call) {
         if let id = call.sipCallID {
             byCallID[id]?.removeAll { $0 === call }
             if byCallID[id]?.isEmpty == true { byCallID[id] = nil }
@@ -22,11 +22,11 @@ struct SIPCallIndex {
     }
 
     /// The call whose dialog `r` (a request, an ACK) is in.
-    func call(for r: SIPRequest) -> BrowserCall? {
+    func call(for r: SIPRequest) -> Call? {
         r.headers["Call-ID"].flatMap { byCallID[$0] }?.first { $0.owns(r) }
     }
 
-    func call(placing placed: OutgoingCall) -> BrowserCall? { byCallID[placed.callID]?.first { $0.placed === placed } }
+    func call(placing placed: OutgoingCall) -> Call? { byCallID[placed.callID]?.first { $0.placed === placed } }
 
-    func call(dialogID: String) -> BrowserCall? { byDialogID[dialogID] }
+    func call(dialogID: String) -> Call? { byDialogID[dialogID] }
 }

@@ -1,0 +1,120 @@
+import GatewayCore
+import MediaCore
+import MediaTypes
+import NIOCore
+import SDP
+import ShellSupport
+import SIP
+import SIPEndpoint
+
+/// The media of one call as the shell holds it: the browser leg once open,
+/// and the SIP leg's sockets.
+struct CallMedia {
+    var leg: BrowserLeg?
+    var sip: SIPMediaLeg?
+}
+
+extension CallManager {
+    /// Carries out one of the model's decisions; true when it sent SIP.
+    func carryOut(_ output: CallModel.Output) -> Bool {
+        let now = SIPService.now()
+        switch output {
+        case .signal(let session, let event):
+            clients[session]?.send(event)
+        case .sessionEnded(let id, let closeTransport):
+            guard let session = clients.removeValue(forKey: id) else { break }
+            session.closed = true
+            if closeTransport { session.transport.close() }
+        case .register(let user, let password):
+            ua.register(user: user, password: password)
+            return true
+        case .unregister(let user):
+            ua.unregister(user: user)
+        case .forgetRegistration(let user):
+            ua.dropRegistration(user: user)
+        case .refused(let reason):
+            refusals.count(reason)
+        case .log(.info, let line):
+            logger.info("\(line)")
+        case .log(.warning, let line):
+            logger.warning("\(line)")
+        case .openSIPMedia(let call, let port):
+            media[call, default: CallMedia()].sip = SIPMediaLeg(loop: group.next(), host: model.settings.mediaIP, port: port,
+                                                                 ports: ports, logger: logger)
+        case .openBrowserLeg(let call, let offer, let sipSide, let direction):
+            openBrowserLeg(call, offer: offer, sipSide: sipSide, direction: direction)
+        case .configureSIPSide(let call, let side):
+            guard let callMedia = media[call] else { break }
+            callMedia.sip?.setRemote(host: side.remoteHost, port: side.remotePort, rtcpMux: side.rtcpMux)
+            callMedia.leg?.configureOtherLeg(side.leg, direction: side.direction)
+            if let keys = side.sdes { callMedia.leg?.setOtherLegSRTP(keys) }
+        case .closeMedia(let call):
+            guard let callMedia = media.removeValue(forKey: call) else { break }
+            if let leg = callMedia.leg { leg.close() } else if let sipMedia = callMedia.sip { sipMedia.loop.execute { sipMedia.detach() } }
+        case .mediaSettled(let call):
+            logMedia(call)
+        case .respond(let key, let response):
+            sip.respond(key, response, now: now)
+            return true
+        case .place(let call):
+            ua.place(call)
+        case .sendPlaced(let request, let call):
+            ua.send(request, for: call)
+        case .placedCallHungUp(let call):
+            ua.placedCallHungUp(call)
+        case .sendInDialog(let request, let peer, let id):
+            ua.send(request, to: peer) { [weak self] response in
+                guard let self else { return }
+                self.model.requestAnswered(id, response: response, now: SIPService.now())
+                self.drive()
+            }
+        case .write(let request, let peer):
+            sip.write(.request(request), to: peer)
+        }
+        return false
+    }
+
+    /// Opens a call's browser leg from the browser's offer; its media events go to the model.
+    private func openBrowserLeg(_ call: String, offer: SessionDescription, sipSide: MediaBridge.LegSettings,
+                                direction: MediaDirection) {
+        guard let sipMedia = media[call]?.sip else { return }
+        var legSettings = BrowserLegFactory.Settings(mediaIP: model.settings.mediaIP)
+        legSettings.codecs = model.settings.browserCodecs
+        let loop = self.loop
+        let manager = NIOLoopBound(self, eventLoop: loop)
+        factory.open(offer: offer, settings: legSettings, other: sipSide, on: sipMedia.loop, otherLeg: { _ in sipMedia },
+                     onEnd: { reason in loop.execute { manager.value.browserLegEnded(call, reason: reason) } })
+            .hop(to: loop)
+            .whenComplete { result in
+                let now = SIPService.now()
+                switch result {
+                case .success(let leg):
+                    guard self.media[call] != nil else { return leg.close() }   // the call ended meanwhile
+                    self.media[call]?.leg = leg
+                    if direction != .sendrecv { leg.configureOtherLeg(nil, direction: direction) }
+                    self.logger.info("call \(call): browser leg \(leg.id) \(leg.agreed.codec.encodingName)")
+                    self.model.browserLegOpened(call: call, answer: leg.answer.text, now: now)
+                case .failure(let error):
+                    self.model.browserLegFailed(call: call, reason: "\(error)", now: now)
+                }
+                self.drive()
+            }
+    }
+
+    private func browserLegEnded(_ call: String, reason: String) {
+        media[call]?.leg = nil    // it is closed already: only the SIP leg's sockets are left to close
+        model.browserLegEnded(call: call, reason: reason, now: SIPService.now())
+        drive()
+    }
+
+    /// Says in the log whether the bridge relays or transcodes the call (once the legs are set).
+    private func logMedia(_ call: String) {
+        guard let leg = media[call]?.leg else { return }
+        let logger = self.logger, codec = leg.agreed.codec.encodingName
+        leg.mediaSummary().whenSuccess { media in
+            logger.info("call \(call) media: \(media.relaying ? "relay" : "transcode"), browser leg \(codec)")
+        }
+    }
+}
+
+extension MediaPortPool: MediaPortAllocator {}

@@ -1,0 +1,78 @@
+import MediaTypes
+import SignalingProtocol
+import SIP
+
+/// What the browser asks of an answered call toward the SIP side: hold and
+/// resume by re-INVITE, application content and DTMF by INFO.
+extension CallModel {
+    /// Hold (our side sendonly) or resume (sendrecv) by re-INVITE to the SIP side.
+    func changeHold(_ call: Call, hold: Bool) {
+        let request = hold ? "hold" : "resume"
+        guard let current = call.hold, current.pending == nil else {
+            return error(call.session, .badState, "call \(call.id) is not answered, or a hold/resume is pending",
+                         call: call.id, request: request)
+        }
+        guard hold != current.byBrowser else {
+            return signal(call.session, hold ? .held(call: call.id, by: .local) : .resumed(call: call.id, by: .local))
+        }
+        let offer = call.sipMedia.offer(hold ? .sendonly : .sendrecv)
+        call.updateHold { $0.pending = hold }
+        if let placed = call.placed {
+            guard let reinvite = placed.reinvite(offer: offer) else {
+                call.updateHold { $0.pending = nil }
+                return error(call.session, .badState, "a re-INVITE is pending", call: call.id, request: request)
+            }
+            outputs.append(.sendPlaced(reinvite, placed))
+        } else {
+            sendInDialog(call, .invite, body: offer, contentType: "application/sdp", pending: .hold(hold, call: call.id))
+        }
+    }
+
+    func holdAnswered(_ call: Call, hold: Bool, code: Int, body: [UInt8]) {
+        call.updateHold { $0.pending = nil }
+        guard call.hold != nil else { return }
+        let request = hold ? "hold" : "resume"
+        guard (200..<300).contains(code), applySIPAnswer(call, body, local: hold ? .sendonly : .sendrecv) else {
+            return error(call.session, hold ? .holdFailed : .resumeFailed, "the SIP side answered the re-INVITE with \(code)",
+                         call: call.id, request: request)
+        }
+        call.updateHold { $0.byBrowser = hold }
+        signal(call.session, hold ? .held(call: call.id, by: .local) : .resumed(call: call.id, by: .local))
+        log("call \(call.id): \(hold ? "held" : "resumed") by the browser")
+    }
+
+    /// Application data from the browser as SIP INFO (at most 4 KiB).
+    func sendInfo(_ call: Call, map: Bool, content: [String: JSONValue]) {
+        guard call.isUp else {
+            return error(call.session, .badState, "call \(call.id) is not answered", call: call.id, request: "info")
+        }
+        let (body, type) = SIPInfoBody.body(for: content, map: map)
+        guard body.count <= 4096 else {
+            return error(call.session, .tooLarge, "INFO content over 4 KiB", call: call.id, request: "info")
+        }
+        sendInfo(call, body: body, contentType: type)
+    }
+
+    private func sendInfo(_ call: Call, body: [UInt8], contentType: String) {
+        if let placed = call.placed {
+            guard let info = placed.request(.info, body: body, contentType: contentType) else { return }
+            outputs.append(.sendPlaced(info, placed))
+        } else {
+            sendInDialog(call, .info, body: body, contentType: contentType, pending: .info)
+        }
+    }
+
+    /// DTMF the browser sent: it travels as RFC 4733 in the media already; as
+    /// SIP INFO (application/dtmf-relay) too when configured, or when the SIP
+    /// peer did not agree to telephone-event.
+    func sendDTMF(_ call: Call, digits: String) {
+        guard SignalingToken.isDTMF(digits) else {
+            return error(call.session, .badDTMF, "DTMF digits are 0-9, *, #, A-D", call: call.id, request: "dtmf")
+        }
+        guard call.isUp, settings.dtmfInfo || call.dtmfByInfo else { return }
+        for digit in digits where digit != "," {
+            sendInfo(call, body: SIPInfoBody.dtmfRelay(digit), contentType: "application/dtmf-relay")
+        }
+        log("call \(call.id): DTMF \(digits) sent as SIP INFO")
+    }
+}

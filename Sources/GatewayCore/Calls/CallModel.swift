@@ -1,0 +1,202 @@
+import DequeModule
+import Identifiers
+import MediaTypes
+import SDP
+import SignalingProtocol
+import SIP
+
+/// The media ports a call's SIP leg takes (RTP and RTCP, an even/odd pair).
+public protocol MediaPortAllocator: AnyObject {
+    func acquirePair() -> UInt16?
+    func release(_ port: UInt16)
+}
+
+/// The call model (sans-IO): signed-in browser users as SIP endpoints and
+/// their calls, each bridged between a browser leg and a SIP leg. Inputs are
+/// client messages, SIP events from the user agent, media events and time;
+/// outputs are values (`Output`) the shell carries out; one `nextTimeout`.
+/// It shares the user agent's dialog table (`InviteServerCore`, sans-IO too)
+/// for the dialogs of the calls it answers.
+public final class CallModel {
+    public struct Settings: Sendable {
+        public var mediaIP: String
+        /// What the browser leg may use, in order of preference: G.711 first,
+        /// so that a browser that has it is relayed to the SIP side untouched.
+        public var browserCodecs: [AudioCodec] = [.pcmu, .pcma, .opus]
+        /// How long a call may ring (either way) before it is given up, in µs.
+        public var ringTimeout: UInt64 = 120_000_000
+        /// Sessions and sign-in: bounds, the gateway's own accounts, anonymous destinations.
+        public var sessions = SessionTable.Settings()
+        public var maxCallsPerSession = 4
+        /// Offer SDES-SRTP on the SIP leg of the calls browsers place (SDES offers
+        /// from SIP peers are always taken).
+        public var offerSRTP = false
+        /// Send DTMF as SIP INFO as well as RFC 4733 (INFO is always used when
+        /// the SIP peer has no telephone-event).
+        public var dtmfInfo = false
+        /// The SIP side: our domain, where we are reached (Contact, Via), and the SIP server.
+        public var domain: String
+        public var contactHost: String
+        public var contactPort: UInt16
+        public var server: SIPPeer
+
+        public init(mediaIP: String, domain: String, contactHost: String, contactPort: UInt16, server: SIPPeer) {
+            self.mediaIP = mediaIP
+            self.domain = domain
+            self.contactHost = contactHost
+            self.contactPort = contactPort
+            self.server = server
+        }
+    }
+
+    /// A request of ours in a dialog, waiting for its final response.
+    enum PendingRequest {
+        case bye, info
+        case hold(Bool, call: String)
+    }
+
+    public var settings: Settings
+    /// Who is signed in as whom.
+    public internal(set) var sessions: SessionTable
+    let dialogs: InviteServerCore
+    let ports: MediaPortAllocator
+    /// Every live call, by its id, and by session.
+    var calls: [String: Call] = [:]
+    var callsOfSession: [String: [String: Call]] = [:]
+    /// The live calls by their SIP dialog.
+    var sipCalls = SIPCallIndex()
+    var ringingByInvite: [TransactionKey: Call] = [:]
+    var ringDeadlines = DeadlineQueue<String>()
+    var pendingRequests: [UInt64: PendingRequest] = [:]
+    var nextRequestID: UInt64 = 0
+    var outputs = Deque<Output>()
+
+    public init(settings: Settings, dialogs: InviteServerCore, ports: MediaPortAllocator) {
+        self.settings = settings
+        self.dialogs = dialogs
+        self.ports = ports
+        sessions = SessionTable(settings: settings.sessions)
+    }
+
+    public func pollOutput() -> Output? { outputs.popFirst() }
+
+    public var nextTimeout: UInt64? { [sessions.nextTimeout, ringDeadlines.next()].compactMap { $0 }.min() }
+
+    public var callCount: Int { calls.count }
+    public func call(_ id: String) -> Call? { calls[id] }
+    public func calls(of session: String) -> [Call] { callsOfSession[session].map { Array($0.values) } ?? [] }
+
+    /// Sign-ins that gave up, calls that rang too long.
+    public func handleTimeout(now: UInt64) {
+        sessions.handleTimeout(now: now)
+        drainSessions()
+        for id in ringDeadlines.due(now: now) {
+            guard let call = calls[id], call.isRinging else { continue }
+            if call.direction == .incoming {
+                respondToInvite(call, 480, "No Answer")
+                finish(call, code: 480, reason: "no answer", cause: .timeout, now: now)
+            } else {
+                hangUp(call, cause: .timeout, reason: "no answer within the ring timeout", now: now)
+            }
+        }
+    }
+
+    // MARK: client messages
+
+    /// One message from a client session.
+    public func receive(_ m: ClientMessage, from session: String, now: UInt64) {
+        guard sessions[session] != nil else { return }
+        let request: CallRequest, callID: String?
+        switch m {
+        case .signIn(let user, let password):
+            sessions.signIn(session, user: user, password: password, now: now)
+            return drainSessions()
+        case .signOut:
+            signal(session, .signedOut(reason: "signed out"))
+            return close(session, reason: "signed out", closeTransport: true, now: now)
+        case .ping: return signal(session, .pong)
+        case .call(let id, let r): (callID, request) = (id, r)
+        }
+        let type = request.type
+        guard sessions[session]?.state == .signedIn else { return error(session, .notSignedIn, "sign in first", request: type) }
+        guard let id = callID, SignalingToken.isCallID(id) else {
+            return error(session, .badMessage, "\(type) needs a call id (letters, digits, - and _; at most 40)", request: type)
+        }
+        if case .place(let to, let sdp) = request { return placeCall(session, id: id, to: to, sdp: sdp, now: now) }
+        guard let call = callsOfSession[session]?[id] else {
+            return error(session, .noSuchCall, "no call \(id)", call: id, request: type)
+        }
+        switch request {
+        case .place: break
+        case .answer(let sdp): answer(call, sdp: sdp, now: now)
+        case .reject: reject(call, now: now)
+        case .hangup: hangUp(call, cause: .hangup, reason: "hung up by the browser", now: now)
+        case .dtmf(let digits): sendDTMF(call, digits: digits)
+        case .info(let content, let map): sendInfo(call, map: map, content: content)
+        case .hold, .resume: changeHold(call, hold: request == .hold)
+        case .candidate: break  // ICE-lite learns the browser's addresses from its checks (RFC 8445 §2.5)
+        case .unknown: error(session, .badMessage, "unknown message type \(type)", call: id, request: type)
+        }
+    }
+
+    /// Where a session's calls stand, for the Genesys words that name them.
+    public func standing(in session: String) -> (String) -> GenesysDialect.CallStanding? {
+        let calls = callsOfSession[session] ?? [:]
+        return { id in
+            calls[id].map { .init(ringing: $0.phase == .ringing || $0.phase == .calling, incoming: $0.direction == .incoming) }
+        }
+    }
+
+    func signal(_ session: String, _ event: ServerEvent) { outputs.append(.signal(session: session, event)) }
+
+    func error(_ session: String, _ code: SignalingError.Code, _ message: String, call: String? = nil, request: String? = nil) {
+        signal(session, .error(SignalingError(code, message, call: call, request: request)))
+    }
+
+    func log(_ message: String, _ level: LogLevel = .info) { outputs.append(.log(level, message)) }
+
+    // MARK: ending calls
+
+    /// Ends a call at the gateway and tells the client (the SIP side is dealt with by the caller).
+    func finish(_ call: Call, code: Int, reason: String, cause: EndCause, now: UInt64) {
+        guard !call.isEnded else { return }
+        call.phase = .ended
+        outputs.append(.closeMedia(call: call.id))
+        callsOfSession[call.session]?[call.id] = nil
+        calls[call.id] = nil
+        sipCalls.remove(call)
+        ringDeadlines.set(call.id, at: nil)
+        if let key = call.inviteKey { ringingByInvite[key] = nil }
+        if let id = call.dialog?.id { dialogs.close(id) }
+        let seconds = Double(now &- call.startedAt) / 1e6
+        log("call \(call.id) of \(call.user) ended: \(code) \(reason) (\(cause.rawValue)), \((seconds * 10).rounded() / 10) s")
+        signal(call.session, .ended(call: call.id, code: code, reason: reason, cause: cause))
+    }
+
+    /// The browser's side ends the call: CANCEL or BYE (outgoing), decline or BYE (incoming).
+    func hangUp(_ call: Call, cause: EndCause, reason: String, now: UInt64) {
+        guard !call.isEnded else { return }
+        if let placed = call.placed {
+            if let bye = placed.bye() {
+                outputs.append(.sendPlaced(bye, placed))     // its answer (or timeout) ends the SIP call
+            } else if let cancel = placed.cancel() {
+                outputs.append(.sendPlaced(cancel, placed))  // its 487 (or a racing 200, then BYE) comes later
+            }
+        } else if call.direction == .incoming {
+            if call.dialog != nil, call.isUp {
+                sendInDialog(call, .bye, pending: .bye)
+            } else if call.phase == .ringing || call.phase == .answering {
+                respondToInvite(call, 480, "Temporarily Unavailable")
+            }
+        }
+        finish(call, code: 0, reason: reason, cause: cause, now: now)
+    }
+
+    /// The browser leg ended by itself: ICE consent lost, DTLS closed or failed.
+    public func browserLegEnded(call id: String, reason: String, now: UInt64) {
+        guard let call = calls[id] else { return }
+        log("call \(call.id): browser media ended (\(reason)), hanging up the SIP side", .warning)
+        call.browserLegOpen = false
+        hangUp(call, cause: .mediaLost, reason: reason, now: now)
+    }
+}

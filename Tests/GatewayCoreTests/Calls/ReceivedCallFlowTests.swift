@@ -1,0 +1,228 @@
+import GatewayCore
+import SIP
+import SignalingProtocol
+import Testing
+
+/// SIP -> browser through the call model, on a fake clock.
+@Suite struct ReceivedCallFlowTests {
+    typealias H = CallModelHarness
+
+    /// An INVITE for a signed-in 1001 rings its browser.
+    private func ringing(_ h: H, sdp: [UInt8] = H.sipSDP()) throws -> (session: String, call: String, invite: SIPRequest,
+                                                                         tag: String) {
+        let session = try h.signIn("1001")
+        let (invite, key) = try H.request("INVITE", sdp: sdp)
+        #expect(h.model.incomingInvite(invite, key: key, from: H.server, now: h.now))
+        let out = h.take()
+        let ringing = try #require(h.responses(out).first)
+        #expect(ringing.statusCode == 180 && ringing.headers["Contact"] == "<sip:1001@192.0.2.2:5070>")
+        guard case .incoming(let call, let from, let name) = try #require(h.events(out, session).first) else {
+            throw Failure.notIncoming
+        }
+        #expect(from == "2000" && name == "Ann \"A\" Lee")   // unquoted, unescaped
+        return (session, call, invite, try #require(H.toTag(ringing)))
+    }
+
+    enum Failure: Error { case notIncoming }
+
+    /// A request from the SIP side in the dialog of an incoming call.
+    private func inDialog(_ h: H, _ method: String, tag: String, cseq: Int, sdp: [UInt8] = []) throws -> [CallModel.Output] {
+        let (r, key) = try H.request(method, toTag: tag, cseq: cseq, branch: "z9hG4bK-\(method)-\(cseq)", sdp: sdp)
+        #expect(h.model.inDialog(r, key: key, now: h.now))
+        return h.take()
+    }
+
+    @Test func answeredByTheBrowserThenTheFarEndHangsUp() throws {
+        let h = H()
+        let (session, call, _, tag) = try ringing(h)
+        h.send(session, call, .answer(sdp: H.browserOffer))
+        let opening = h.take()
+        #expect(h.responses(opening).isEmpty)    // the 200 waits for the browser leg
+        h.openBrowserLegs(opening)
+        let out = h.take()
+        let ok = try #require(h.responses(out).first)
+        #expect(ok.statusCode == 200 && String(decoding: ok.body, as: UTF8.self).contains("m=audio 40000 RTP/AVP 0"))
+        #expect(h.sipSides(out).first?.remotePort == 30000)
+        #expect(h.events(out, session) == [.sdp(call: call, sdp: "v=0 answer of \(call)"), .answered(call: call)])
+        #expect(h.dialogs.calls.count == 1)   // our 2xx is retransmitted until the ACK
+
+        let bye = try inDialog(h, "BYE", tag: tag, cseq: 2)
+        #expect(h.responses(bye).map(\.statusCode) == [200] && h.ended(bye, session)?.cause == .hangup)
+        #expect(h.dialogs.calls.isEmpty && h.model.callCount == 0)
+    }
+
+    @Test func cancelledByTheCaller() throws {
+        let h = H()
+        let (session, _, invite, _) = try ringing(h)
+        let key = try #require(TransactionKey.server(for: invite))
+        #expect(h.model.cancelled(inviteKey: key, now: h.now))
+        let out = h.take()
+        #expect(h.responses(out).map(\.statusCode) == [487] && h.ended(out, session)?.cause == .cancelled)
+        #expect(!h.model.cancelled(inviteKey: key, now: h.now))   // a second CANCEL is not ours any more
+    }
+
+    @Test func rejectedOrLeftByTheBrowser() throws {
+        let h = H()
+        let (session, call, _, _) = try ringing(h)
+        h.send(session, call, .reject)
+        let out = h.take()
+        #expect(h.responses(out).map(\.statusCode) == [603] && h.ended(out, session)?.cause == .rejected)
+
+        let h3 = H()
+        let (s3, _, _, _) = try ringing(h3)
+        h3.model.close(s3, reason: "WebSocket closed", now: h3.now)
+        let left = h3.take()
+        #expect(h3.responses(left).map(\.statusCode) == [480])
+        #expect(left.contains { if case .unregister(user: "1001") = $0 { true } else { false } })
+        #expect(left.contains { if case .sessionEnded(s3, closeTransport: false) = $0 { true } else { false } })
+    }
+
+    @Test func theRingTimeoutAnswers480() throws {
+        let h = H { $0.ringTimeout = 20 * H.second }
+        let (session, _, _, _) = try ringing(h)
+        h.advance(20 * H.second)
+        let out = h.take()
+        #expect(h.responses(out).map { "\($0.statusCode) \($0.reason)" } == ["480 No Answer"])
+        #expect(h.ended(out, session)?.cause == .timeout)
+    }
+
+    @Test func nobodySignedInOrNoPortsOrATooSecureOffer() throws {
+        let h = H()
+        let (invite, key) = try H.request("INVITE", to: "1002", sdp: H.sipSDP())
+        #expect(!h.model.incomingInvite(invite, key: key, from: H.server, now: h.now))   // the user agent answers 480/404
+
+        let busy = H(pairs: 0)
+        _ = try busy.signIn("1001")
+        let (i2, k2) = try H.request("INVITE", sdp: H.sipSDP())
+        #expect(busy.model.incomingInvite(i2, key: k2, from: H.server, now: busy.now))
+        #expect(busy.responses(busy.take()).map(\.statusCode) == [503])
+
+        let dtls = H()
+        _ = try dtls.signIn("1001")
+        var sdp = String(decoding: H.sipSDP(), as: UTF8.self).replacingOccurrences(of: "RTP/AVP", with: "UDP/TLS/RTP/SAVP")
+        sdp += "a=fingerprint:sha-256 \(Array(repeating: "AB", count: 32).joined(separator: ":"))\r\na=setup:actpass\r\n"
+        let (i3, k3) = try H.request("INVITE", sdp: Array(sdp.utf8))
+        #expect(dtls.model.incomingInvite(i3, key: k3, from: H.server, now: dtls.now))
+        #expect(dtls.responses(dtls.take()).map(\.statusCode) == [488])
+    }
+
+    @Test func aDelayedOfferIsAnsweredInTheACK() throws {
+        let h = H()
+        let (session, call, _, tag) = try ringing(h, sdp: [])
+        h.send(session, call, .answer(sdp: H.browserOffer))
+        let opening = h.take()
+        #expect(opening.contains { if case .openBrowserLeg(_, _, _, .inactive) = $0 { true } else { false } })
+        h.openBrowserLegs(opening)
+        let out = h.take()
+        let ok = try #require(h.responses(out).first)
+        #expect(ok.statusCode == 200 && String(decoding: ok.body, as: UTF8.self).contains("a=sendrecv"))
+        #expect(h.model.call(call)?.phase == .awaitingAnswerInACK && !h.events(out, session).contains(.answered(call: call)))
+
+        let (ack, _) = try H.request("ACK", toTag: tag, sdp: H.sipSDP(port: 32000))
+        h.model.acknowledged(ack, now: h.now)
+        let acked = h.take()
+        #expect(h.sipSides(acked).first?.remotePort == 32000 && h.events(acked, session) == [.answered(call: call)])
+    }
+
+    @Test func anACKWithoutTheAnswerToOurOfferHangsUp() throws {
+        let h = H()
+        let (session, call, _, tag) = try ringing(h, sdp: [])
+        h.send(session, call, .answer(sdp: H.browserOffer))
+        h.openBrowserLegs(h.take())
+        h.take()
+        let (ack, _) = try H.request("ACK", toTag: tag)
+        h.model.acknowledged(ack, now: h.now)
+        let out = h.take()
+        #expect(h.inDialogRequests(out).map(\.0.method) == [.bye] && h.ended(out, session)?.cause == .notAcceptable)
+    }
+
+    /// An answered incoming call, its legs set.
+    private func answered(_ h: H) throws -> (session: String, call: String, tag: String) {
+        let (session, call, _, tag) = try ringing(h)
+        h.send(session, call, .answer(sdp: H.browserOffer))
+        h.openBrowserLegs(h.take())
+        h.take()
+        return (session, call, tag)
+    }
+
+    @Test func holdAndResumeFromTheSIPSide() throws {
+        let h = H()
+        let (session, call, tag) = try answered(h)
+        let hold = try inDialog(h, "INVITE", tag: tag, cseq: 2, sdp: H.sipSDP(direction: "sendonly", version: 2))
+        let ok = try #require(h.responses(hold).first)
+        #expect(ok.statusCode == 200 && String(decoding: ok.body, as: UTF8.self).contains("a=recvonly"))
+        #expect(h.sipSides(hold).first?.direction == .recvonly && h.events(hold, session) == [.held(call: call, by: .remote)])
+        let resume = try inDialog(h, "INVITE", tag: tag, cseq: 3, sdp: H.sipSDP(version: 3))
+        #expect(h.events(resume, session) == [.resumed(call: call, by: .remote)])
+    }
+
+    @Test func aReinviteWithANewPortAndCodecMovesTheSIPSide() throws {
+        let h = H()
+        let (session, _, tag) = try answered(h)
+        let sdp = String(decoding: H.sipSDP(port: 34000, version: 2), as: UTF8.self)
+            .replacingOccurrences(of: "RTP/AVP 0 101", with: "RTP/AVP 8 101").replacingOccurrences(of: "0 PCMU", with: "8 PCMA")
+        let moved = try inDialog(h, "INVITE", tag: tag, cseq: 2, sdp: Array(sdp.utf8))
+        let side = try #require(h.sipSides(moved).first)
+        #expect(side.remotePort == 34000 && side.leg.codec == .pcma && h.responses(moved).first?.statusCode == 200)
+        #expect(h.events(moved, session).isEmpty)
+        let refused = try inDialog(h, "INVITE", tag: tag, cseq: 3, sdp: Array("v=0\r\n".utf8))
+        #expect(h.responses(refused).map(\.statusCode) == [488])
+    }
+
+    @Test func holdFromTheBrowserWithGlareAndTheACKOfOurReinvite() throws {
+        let h = H()
+        let (session, call, tag) = try answered(h)
+        h.send(session, call, .hold)
+        let (reinvite, id) = try #require(h.inDialogRequests(h.take()).first)
+        let cseq = try #require(reinvite.headers["CSeq"].flatMap { try? CSeq(parsing: $0) })
+        #expect(reinvite.method == .invite && cseq.method == .invite)
+        #expect(reinvite.uri.description == "sip:2000@192.0.2.9:5080")
+        // Their re-INVITE crosses ours: 491 (RFC 3261 §14.2).
+        let glare = try inDialog(h, "INVITE", tag: tag, cseq: 2, sdp: H.sipSDP(version: 2))
+        #expect(h.responses(glare).map(\.statusCode) == [491])
+        h.model.requestAnswered(id, response: H.response(200, to: reinvite, sdp: H.sipSDP(direction: "recvonly", version: 3)),
+                                now: h.now)
+        let out = h.take()
+        let ack = try #require(out.lazy.compactMap { if case .write(let r, _) = $0 { r } else { nil } }.first)
+        #expect(ack.method == .ack && ack.headers["CSeq"] == "\(cseq.number) ACK")
+        #expect(h.events(out, session) == [.held(call: call, by: .local)])
+    }
+
+    @Test func dtmfAndInfoBothWays() throws {
+        let h = H { $0.dtmfInfo = true }
+        let (session, call, tag) = try answered(h)
+        var (info, key) = try H.request("INFO", toTag: tag, cseq: 2)
+        info.headers.set("Content-Type", "application/dtmf-relay")
+        info.body = Array("Signal=5\r\nDuration=160\r\n".utf8)
+        #expect(h.model.inDialog(info, key: key, now: h.now))
+        #expect(h.events(h.take(), session) == [.dtmf(call: call, digit: "5")])
+
+        h.send(session, call, .dtmf(digits: "1#"))
+        #expect(h.inDialogRequests(h.take()).map { String(decoding: $0.0.body, as: UTF8.self) }
+            == ["Signal=1\r\nDuration=160\r\n", "Signal=#\r\nDuration=160\r\n"])
+        h.send(session, call, .info(content: ["a": .string("1"), "b": .string("x y&z")], map: true))
+        let form = try #require(h.inDialogRequests(h.take()).first?.0)
+        #expect(form.headers["Content-Type"] == "application/x-www-form-urlencoded" && form.body == Array("a=1&b=x%20y%26z".utf8))
+    }
+
+    @Test func anExpiredSessionTimerHangsUp() throws {
+        let h = H()
+        let (session, _, _) = try answered(h)
+        let dialog = try #require(h.dialogs.calls.keys.first)
+        #expect(h.model.dialogFailed(dialog, reason: "session expired", now: h.now))
+        let out = h.take()
+        #expect(h.inDialogRequests(out).map(\.0.method) == [.bye] && h.ended(out, session)?.cause == .failed)
+    }
+
+    @Test func signingOutWithACallUpSaysByeAndUnregisters() throws {
+        let h = H()
+        let (session, _, _) = try answered(h)
+        h.model.receive(.signOut, from: session, now: h.now)
+        let out = h.take()
+        #expect(h.events(out, session).first == .signedOut(reason: "signed out"))
+        #expect(h.inDialogRequests(out).map(\.0.method) == [.bye] && h.ended(out, session)?.cause == .signedOut)
+        #expect(out.contains { if case .unregister(user: "1001") = $0 { true } else { false } })
+        #expect(out.contains { if case .sessionEnded(session, closeTransport: true) = $0 { true } else { false } })
+        #expect(h.model.callCount == 0 && h.model.sessions.count == 0)
+    }
+}
