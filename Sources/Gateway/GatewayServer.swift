@@ -47,6 +47,8 @@ public final class GatewayServer {
         public var allowedOrigins: [String] = []
         /// A long-poll client that has not polled for this long is signed out.
         public var pollExpirySeconds = 30
+        /// How long a GET /wait is held open with nothing to send.
+        public var pollHoldSeconds = 50
         /// Offer SDES-SRTP (RTP/SAVP, a=crypto) on the SIP leg of browser calls.
         public var sipSRTP = false
         /// Send the browser's DTMF as SIP INFO too (always done when the SIP peer has no telephone-event).
@@ -128,20 +130,23 @@ public final class GatewayServer {
             : nil
         let status = StatusRoute(manager: manager, embedded: embedded?.service, ports: ports, registry: registry)
         let origins = OriginPolicy(allowed: config.allowedOrigins)
+        let cors = CORSPolicy(origins: origins)
         let hosts = HostPolicy(names: config.httpNames)
         let https = try Self.httpsContext(config)
         let longPoll = LongPollRoutes(manager: manager, origins: origins, expiry: .seconds(Int64(config.pollExpirySeconds)),
-                                      https: https != nil)
+                                      hold: .seconds(Int64(config.pollHoldSeconds)), https: https != nil)
         // Long-poll takes two connections per session: room for the sessions one address may hold.
         let connections = ConnectionLimiter(total: 8 * config.maxSessions, perSource: 2 * config.maxSessionsPerSource + 16,
                                             reason: "http-connections", refusals: refusals)
         let channel = try HTTPServer.start(group: group, host: config.httpHost, port: config.httpPort, tls: https,
                                            connections: connections, idleTimeout: .seconds(Int64(config.idleTimeoutSeconds)),
                                            router: { request, loop in
-            longPoll.handle(request, on: loop) ?? status.handle(request, on: loop)
+            if let preflight = cors.preflight(request) { return loop.makeSucceededFuture(preflight) }
+            let response = longPoll.handle(request, on: loop) ?? status.handle(request, on: loop)
                 ?? testRoutes?.handle(request, on: loop)
                 ?? files.handle(request, on: loop)
                 ?? loop.makeSucceededFuture(.text("not found\n", status: .notFound))
+            return response.map { cors.decorate($0, for: request) }
         }, webSocketPath: WebSocketSignalingHandler.path, maxFrame: WebSocketSignalingHandler.maxMessage, origins: origins,
            hosts: hosts,
            webSocket: { WebSocketSignalingHandler(manager: manager) }).wait()

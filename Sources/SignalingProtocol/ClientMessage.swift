@@ -79,6 +79,8 @@ public enum CallRequest: Equatable, Sendable {
     case hold
     case resume
     case info(content: [String: JSONValue], map: Bool)
+    /// The gateway's media statistics of the call (answered with a `stats` event).
+    case stats
     /// A trickled candidate: accepted and not needed (ICE-lite learns addresses from the checks).
     case candidate
     case unknown(type: String)
@@ -93,6 +95,7 @@ public enum CallRequest: Equatable, Sendable {
         case "hold": self = .hold
         case "resume": self = .resume
         case "info": self = .info(content: m["content"]?.object ?? [:], map: m["map"]?.bool ?? false)
+        case "stats": self = .stats
         case "candidate": self = .candidate
         default: self = .unknown(type: type)
         }
@@ -108,6 +111,7 @@ public enum CallRequest: Equatable, Sendable {
         case .hold: "hold"
         case .resume: "resume"
         case .info: "info"
+        case .stats: "stats"
         case .candidate: "candidate"
         case .unknown(let type): type
         }
@@ -123,7 +127,7 @@ public enum CallRequest: Equatable, Sendable {
         case .answer(let sdp): return sdp.map { ["sdp": .string($0)] } ?? [:]
         case .dtmf(let digits): return ["digits": .string(digits)]
         case .info(let content, let map): return ["content": .object(content), "map": .bool(map)]
-        case .reject, .hangup, .hold, .resume, .candidate, .unknown: return [:]
+        case .reject, .hangup, .hold, .resume, .stats, .candidate, .unknown: return [:]
         }
     }
 }

@@ -1,10 +1,27 @@
 /// The one translation between this gateway's messages and the Genesys
-/// long-poll words (docs/SIGNALING.md), for one session. A Genesys client
-/// names a call by its peer (the number dialled, or the caller) where this
-/// gateway names it by id: the dialect keeps the names both ways.
+/// long-poll words (docs/SIGNALING.md), for one session, as the Genesys
+/// client library reads and writes them. A Genesys client names a call by its
+/// peer (the number dialled, or the caller) where this gateway names it by
+/// id: the dialect keeps the names both ways, and what each call's words
+/// must carry (the ROAP ids to echo, an answer held back, a BYE not owed).
 public struct GenesysDialect: Sendable {
+    /// What a call's words depend on.
+    private struct CallWords: Sendable {
+        var peer: String
+        /// ROAP: the browser's OFFER ids, echoed in our ANSWER (RFC 3264 over ROAP).
+        var offererSessionID: JSONValue?
+        var seq: JSONValue?
+        /// Our answer to an outgoing call, held until the far end answers (or
+        /// sends early media): the client treats an ANSWER as the call taking.
+        var heldAnswer: LongPollMessage?
+        var answered = false
+        /// The browser sent BYE: the end of the call owes it no word.
+        var closedByBrowser = false
+    }
+
+    private var calls: [String: CallWords] = [:]
     private var callByPeer: [String: String] = [:]
-    private var peerByCall: [String: String] = [:]
+    private var nextAnswererSessionID = 1
 
     public init() {}
 
@@ -13,50 +30,82 @@ public struct GenesysDialect: Sendable {
 
     private mutating func name(call: String, peer: String) {
         callByPeer[peer] = call
-        peerByCall[call] = peer
+        calls[call, default: CallWords(peer: peer)].peer = peer
     }
 
     // MARK: gateway -> browser
 
     /// The words for one event, each with the peer it concerns (the `Pragma` header).
     public mutating func words(for event: ServerEvent) -> [(peer: String, message: LongPollMessage)] {
-        let peer = event.call.flatMap { peerByCall[$0] } ?? ""
+        let id = event.call ?? ""
+        let peer = calls[id]?.peer ?? ""
         switch event {
         case .sdp(_, let sdp):
-            return [(peer, LongPollMessage(.rsmp, ["messageType": "ANSWER", "sdp": .string(sdp), "Candidates": .array([])]))]
+            let answer = roapAnswer(call: id, sdp: sdp)
+            guard calls[id]?.answered == false else { return [(peer, answer)] }
+            calls[id]?.heldAnswer = answer      // an outgoing call's answer waits for the far end's
+            return []
+        case .progress(_, _, _, let earlyMedia):
+            return earlyMedia ? release(id) : []
         case .incoming(let call, let from, _):
             // Two calls from one peer at once: the second is named peer#call.
             let name = callByPeer[from] == nil ? from : "\(from)#\(call)"
             self.name(call: call, peer: name)
+            calls[call]?.answered = true      // the browser answers by offering: nothing to hold back
             return [(name, LongPollMessage(.invite))]
-        case .answered, .resumed:
+        case .answered:
+            return release(id) + [(peer, LongPollMessage(.eventTalk))]
+        case .resumed:
             return [(peer, LongPollMessage(.eventTalk))]
         case .held:
             return [(peer, LongPollMessage(.eventHold))]
         case .dtmf(_, let digit):
             return [(peer, LongPollMessage(.infoPeer, ["dtmf": .string(digit)]))]
-        case .info(_, let content, let map):
-            return [(peer, LongPollMessage(map ? .infoMap : .infoPeer, content))]
+        case .info(_, let content, _):
+            return [(peer, LongPollMessage(.infoPeer, content))]   // the client reads INFO-PEER only
+        case .stats(_, let statistics):
+            return [(peer, LongPollMessage(.putStats, statistics))]
         case .ended(let call, let code, let reason, let cause):
-            peerByCall[call] = nil
+            let words = calls.removeValue(forKey: call)
             callByPeer = callByPeer.filter { $0.value != call }
+            if words?.closedByBrowser == true { return [] }     // its own BYE: a BYE back would end its next call
             var out: [(String, LongPollMessage)] = []
             if cause != .hangup, cause != .signedOut {
-                out.append((peer, LongPollMessage(.error, ["errorType": .string(cause.rawValue), "code": .integer(code),
-                                                           "reason": .string(reason)])))
+                out.append((peer, Self.error(cause.rawValue, ["code": .integer(code), "reason": .string(reason)])))
             }
-            // The browser's last statistics of the call come back as PUT-STATS before it closes.
-            out.append((peer, LongPollMessage(.getStats)))
             out.append((peer, LongPollMessage(.bye)))
             return out
         case .error(let error):
-            return [(peer, LongPollMessage(.error, ["errorType": .string(error.code.rawValue), "message": .string(error.message)]))]
+            return [(peer, Self.error(error.code.rawValue, ["message": .string(error.message)]))]
         case .registrationLost(let code, let reason):
-            return [("", LongPollMessage(.error, ["errorType": "registration-lost", "code": .integer(code),
-                                                  "reason": .string(reason)]))]
-        case .progress, .pong, .signedIn, .signedOut:
+            return [("", Self.error("registration-lost", ["code": .integer(code), "reason": .string(reason)]))]
+        case .pong, .signedIn, .signedOut:
             return []   // no Genesys word (sign-in is answered by its POST)
         }
+    }
+
+    /// The ROAP ANSWER to the browser's OFFER for `call`: its ids and seq echoed, ours added.
+    private mutating func roapAnswer(call: String, sdp: String) -> LongPollMessage {
+        var answer: [String: JSONValue] = ["messageType": "ANSWER", "sdp": .string(sdp), "Candidates": .array([])]
+        if let offerer = calls[call]?.offererSessionID { answer["offererSessionId"] = offerer }
+        if let seq = calls[call]?.seq { answer["seq"] = seq }
+        answer["answererSessionId"] = .string("gw\(nextAnswererSessionID)")
+        nextAnswererSessionID &+= 1
+        return LongPollMessage(.rsmp, answer)
+    }
+
+    /// The held-back answer of `call`, now that the far end answered or sent early media.
+    private mutating func release(_ call: String) -> [(peer: String, message: LongPollMessage)] {
+        calls[call]?.answered = true
+        guard let answer = calls[call]?.heldAnswer, let peer = calls[call]?.peer else { return [] }
+        calls[call]?.heldAnswer = nil
+        return [(peer, answer)]
+    }
+
+    /// An error as the client recognises one: `ERROR` and `errorType` after
+    /// the start of the message, in a JSON object it parses from the first `{`.
+    static func error(_ type: String, _ details: [String: JSONValue]) -> LongPollMessage {
+        LongPollMessage(.rsmp, details.merging(["messageType": "ERROR", "errorType": .string(type)]) { _, new in new })
     }
 
     // MARK: browser -> gateway
@@ -102,6 +151,8 @@ public struct GenesysDialect: Sendable {
                 }
                 let id = newCallID()
                 name(call: id, peer: peer)
+                calls[id]?.offererSessionID = m.object?["offererSessionId"] ?? .string("browser")
+                calls[id]?.seq = m.object?["seq"]
                 return .message(.call(id: id, .place(to: peer, sdp: sdp)))
             case "OK":
                 return .nothing
@@ -110,6 +161,7 @@ public struct GenesysDialect: Sendable {
             }
         case .bye:
             guard let call, let state = standing(call) else { return .nothing }   // already over
+            calls[call]?.closedByBrowser = true
             return .message(.call(id: call, state.ringing && state.incoming ? .reject : .hangup))
         case .eventHold, .eventTalk:
             guard let call else { return .refused("no call with \(peer)") }
@@ -119,7 +171,10 @@ public struct GenesysDialect: Sendable {
             return .message(.call(id: call, .info(content: m.object ?? [:], map: m.word == .infoMap)))
         case .putStats:
             return .statistics(call: call, text: String(m.text.prefix(512)))
-        case .sdp, .invite, .getStats, .error:
+        case .getStats:
+            guard let call else { return .refused("no call with \(peer)") }
+            return .message(.call(id: call, .stats))
+        case .sdp, .invite, .error:
             return .refused("\(m.word.rawValue) is not a message a browser sends")
         }
     }

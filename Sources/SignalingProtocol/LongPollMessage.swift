@@ -61,14 +61,29 @@ public struct LongPollMessage: Equatable, Sendable {
             object = parsed
         } else if Self.needsObject.contains(word) {
             throw .badJSON(word.rawValue)
+        } else if Self.formEncoded.contains(word) {
+            object = RequestTarget.formFields(rest).mapValues(JSONValue.string)
         } else {
-            object = ["text": .string(rest)]     // INFO-PEER and ERROR may carry plain text
+            object = ["text": .string(rest)]     // ERROR and GET-STATS may carry plain text
+        }
+        if Self.formEncoded.contains(word), let pairs = object {
+            // Form data is text pairs, written as they would be (a JSON object too): what parses is what is sent.
+            let normal = RequestTarget.formFields(RequestTarget.formEncoded(pairs)).mapValues(JSONValue.string)
+            object = normal.isEmpty ? nil : normal
         }
     }
+
+    /// Words whose data is form-encoded (`INFO-MAP a=1&b=x+y`: the Genesys
+    /// client writes it with jQuery's `$.param`, and reads it that way).
+    static let formEncoded: Set<Word> = [.infoMap, .infoPeer]
 
     /// The message as it goes on the wire.
     public var text: String {
         guard let object else { return word.rawValue }
+        if Self.formEncoded.contains(word) {
+            let pairs = RequestTarget.formEncoded(object)
+            return pairs.isEmpty ? word.rawValue : word.rawValue + " " + pairs
+        }
         return word.rawValue + " " + JSONValue.object(object).jsonText
     }
 }

@@ -31,6 +31,32 @@ public struct RequestTarget: Equatable, Sendable {
         return fields
     }
 
+    /// Fields form-encoded (application/x-www-form-urlencoded, as jQuery's
+    /// `$.param` writes them: spaces as `+`), sorted by name; a field without
+    /// a name is left out (no reader keeps one).
+    public static func formEncoded(_ fields: [String: JSONValue]) -> String {
+        fields.filter { !$0.key.isEmpty }.sorted { $0.key < $1.key }.map { "\(formEscaped($0.key))=\(formEscaped($0.value.formText))" }
+            .joined(separator: "&")
+    }
+
+    /// Everything but the unreserved characters percent-encoded (RFC 3986), spaces as `+`.
+    private static func formEscaped(_ text: String) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.append(byte)
+            case UInt8(ascii: " "):
+                out.append(UInt8(ascii: "+"))
+            default:
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Percent- and `+`-decoding (form encoding) that leaves malformed escapes as they are.
     public static func percentDecoded(_ text: some StringProtocol) -> String {
         var out: [UInt8] = []

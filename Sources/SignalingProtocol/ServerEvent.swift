@@ -13,6 +13,8 @@ public enum ServerEvent: Equatable, Sendable {
     case resumed(call: String, by: Side)
     case dtmf(call: String, digit: String)
     case info(call: String, content: [String: JSONValue], map: Bool)
+    /// The gateway's media statistics of a call, asked for by `stats`.
+    case stats(call: String, statistics: [String: JSONValue])
     /// `code` is the SIP status (0 when the browser's side ended the call).
     case ended(call: String, code: Int, reason: String, cause: EndCause)
     /// A refresh REGISTER failed; the gateway keeps trying.
@@ -27,7 +29,8 @@ public enum ServerEvent: Equatable, Sendable {
     public var call: String? {
         switch self {
         case .sdp(let call, _), .incoming(let call, _, _), .progress(let call, _, _, _), .answered(let call),
-             .held(let call, _), .resumed(let call, _), .dtmf(let call, _), .info(let call, _, _), .ended(let call, _, _, _):
+             .held(let call, _), .resumed(let call, _), .dtmf(let call, _), .info(let call, _, _), .stats(let call, _),
+             .ended(let call, _, _, _):
             call
         case .error(let error): error.call
         case .signedIn, .signedOut, .registrationLost, .pong: nil
@@ -60,6 +63,8 @@ public enum ServerEvent: Equatable, Sendable {
             return ["type": "dtmf", "call": .string(call), "digit": .string(digit)]
         case .info(let call, let content, let map):
             return ["type": "info", "call": .string(call), "content": .object(content), "map": .bool(map)]
+        case .stats(let call, let statistics):
+            return ["type": "stats", "call": .string(call), "statistics": .object(statistics)]
         case .ended(let call, let code, let reason, let cause):
             return ["type": "ended", "call": .string(call), "code": .integer(code), "reason": .string(reason),
                     "cause": .string(cause.rawValue)]

@@ -39,6 +39,8 @@ usage: webrtc-gateway [options]
   --allowed-origin ORIGIN let pages of ORIGIN (e.g. https://app.example.com) use the signaling from a
                           browser, besides the gateway's own pages (repeatable)
   --poll-expiry SECONDS   sign out a long-poll client that stops polling for this long (default 30)
+  --poll-hold SECONDS     hold a long-poll GET /wait open this long when there is nothing to send (default
+                          50: above the Genesys client's own 30 s timeout, so that it re-polls first)
   --config FILE           read options from FILE: one per line, `name = value` with the names above
                           (without --), `#` comments; options on the command line come after it
   --anonymous-calls-to NUMBER  allow anonymous long-poll sign-in (GET /sign_in?ID, no password), whose
@@ -159,6 +161,8 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
             config.allowedOrigins.append(value())
         case "--poll-expiry":
             config.pollExpirySeconds = number(in: 1...3600, "seconds")
+        case "--poll-hold":
+            config.pollHoldSeconds = number(in: 1...600, "seconds")
         case "--https-cert":
             config.httpsCertificate = value()
         case "--https-key":

@@ -5,35 +5,56 @@ import Testing
     func word(_ s: String) throws -> LongPollMessage { try LongPollMessage(parsing: Array(s.utf8)) }
     func texts(_ words: [(peer: String, message: LongPollMessage)]) -> [String] { words.map { "\($0.peer) \($0.message.text)" } }
 
-    /// The browser places a call by offering to a new peer; the call is named by that peer from then on.
+    /// The browser places a call by offering to a new peer; the call is named by that peer from then on. Our
+    /// ANSWER echoes the OFFER's ROAP ids and waits for the far end's answer; the browser's own BYE gets no word back.
     @Test func anOutgoingCallNamedByItsPeer() throws {
         var dialect = GenesysDialect()
-        let offer = try word(#"RSMP {"messageType":"OFFER","sdp":"v=0","Candidates":[]}"#)
+        let offer = try word(#"RSMP {"messageType":"OFFER","offererSessionId":"101","seq":1,"sdp":"v=0","Candidates":[]}"#)
         let placed = dialect.request(for: offer, peer: "2000", standing: { _ in nil }, newCallID: { "c1" })
         #expect(placed == .message(.call(id: "c1", .place(to: "2000", sdp: "v=0"))))
         #expect(dialect.call(named: "2000") == "c1")
-        #expect(texts(dialect.words(for: .sdp(call: "c1", sdp: "v=0")))
-                == [#"2000 RSMP {"Candidates":[],"messageType":"ANSWER","sdp":"v=0"}"#])
+        #expect(texts(dialect.words(for: .sdp(call: "c1", sdp: "v=0"))) == [])
         #expect(texts(dialect.words(for: .progress(call: "c1", code: 180, reason: "Ringing", earlyMedia: false))) == [])
-        #expect(texts(dialect.words(for: .answered(call: "c1"))) == ["2000 EVENT-TALK"])
-        let hold = dialect.request(for: try word("EVENT-HOLD"), peer: "2000", standing: { _ in nil }, newCallID: { "?" })
-        #expect(hold == .message(.call(id: "c1", .hold)))
+        #expect(texts(dialect.words(for: .answered(call: "c1")))
+                == [#"2000 RSMP {"Candidates":[],"answererSessionId":"gw1","messageType":"ANSWER","offererSessionId":"101","# +
+                    #""sdp":"v=0","seq":1}"#, "2000 EVENT-TALK"])
         #expect(texts(dialect.words(for: .held(call: "c1", by: .local))) == ["2000 EVENT-HOLD"])
+        #expect(dialect.request(for: try word("GET-STATS"), peer: "2000", standing: { _ in nil }, newCallID: { "?" })
+                == .message(.call(id: "c1", .stats)))
+        #expect(texts(dialect.words(for: .stats(call: "c1", statistics: ["packetsToBrowser": 50])))
+                == [#"2000 PUT-STATS {"packetsToBrowser":50}"#])
         let bye = dialect.request(for: try word("BYE"), peer: "2000", standing: { _ in .init(ringing: false, incoming: false) },
                                   newCallID: { "?" })
         #expect(bye == .message(.call(id: "c1", .hangup)))
-        #expect(texts(dialect.words(for: .ended(call: "c1", code: 0, reason: "hung up", cause: .hangup)))
-                == ["2000 GET-STATS", "2000 BYE"])
+        #expect(texts(dialect.words(for: .ended(call: "c1", code: 0, reason: "hung up", cause: .hangup))) == [])
         #expect(dialect.call(named: "2000") == nil)
     }
 
-    /// A failed call says why before its BYE, in the words the Genesys client reads.
+    /// Early media releases the held answer; the far end's BYE reaches the client as BYE.
+    @Test func earlyMediaAnswersAtOnceAndAFarEndByeIsABye() {
+        var dialect = GenesysDialect()
+        _ = dialect.request(for: LongPollMessage(.rsmp, ["messageType": "OFFER", "sdp": "v=0"]), peer: "2000",
+                            standing: { _ in nil }, newCallID: { "c3" })
+        _ = dialect.words(for: .sdp(call: "c3", sdp: "v=0"))
+        let early = texts(dialect.words(for: .progress(call: "c3", code: 183, reason: "Session Progress", earlyMedia: true)))
+        #expect(early.count == 1 && early[0].contains(#""messageType":"ANSWER""#))
+        #expect(texts(dialect.words(for: .answered(call: "c3"))) == ["2000 EVENT-TALK"])
+        #expect(texts(dialect.words(for: .ended(call: "c3", code: 200, reason: "the far end hung up", cause: .hangup)))
+                == ["2000 BYE"])
+    }
+
+    /// A failed call never showed the client an answer; it says why (as an error the client recognises) and BYE.
     @Test func aFailedCallSaysWhy() {
         var dialect = GenesysDialect()
         _ = dialect.request(for: LongPollMessage(.rsmp, ["messageType": "OFFER", "sdp": "v=0"]), peer: "busy",
                             standing: { _ in nil }, newCallID: { "c2" })
-        #expect(texts(dialect.words(for: .ended(call: "c2", code: 486, reason: "Busy Here", cause: .busy)))
-                == [#"busy ERROR {"code":486,"errorType":"busy","reason":"Busy Here"}"#, "busy GET-STATS", "busy BYE"])
+        #expect(texts(dialect.words(for: .sdp(call: "c2", sdp: "v=0"))) == [])
+        let words = texts(dialect.words(for: .ended(call: "c2", code: 486, reason: "Busy Here", cause: .busy)))
+        #expect(words == [#"busy RSMP {"code":486,"errorType":"busy","messageType":"ERROR","reason":"Busy Here"}"#, "busy BYE"])
+        // What the Genesys client checks before it raises onGatewayError.
+        let text = String(words[0].dropFirst("busy ".count))
+        #expect(text.range(of: "ERROR")!.lowerBound > text.startIndex && text.contains("errorType") && text.contains("{"))
+        #expect(!text.hasPrefix("BYE") && !text.hasPrefix("INVITE") && !text.contains("OFFER"))
     }
 
     /// An incoming call rings as INVITE from its caller; the browser answers by offering to it, or declines by BYE.
@@ -50,16 +71,18 @@ import Testing
         #expect(decline == .message(.call(id: "in2", .reject)))
     }
 
+    /// INFO data is form-encoded both ways, as jQuery's `$.param` writes it and `Grtc.deparam` reads it.
     @Test func infoBothWays() throws {
         var dialect = GenesysDialect()
         _ = dialect.words(for: .incoming(call: "c", from: "2000", fromName: nil))
-        let map = dialect.request(for: try word(#"INFO-MAP {"a":"1","b":"x y"}"#), peer: "2000", standing: { _ in nil },
+        let map = dialect.request(for: try word("INFO-MAP a=1&b=x+y%26z"), peer: "2000", standing: { _ in nil },
                                   newCallID: { "?" })
-        #expect(map == .message(.call(id: "c", .info(content: ["a": "1", "b": "x y"], map: true))))
-        let text = dialect.request(for: try word("INFO-PEER hello"), peer: "2000", standing: { _ in nil }, newCallID: { "?" })
-        #expect(text == .message(.call(id: "c", .info(content: ["text": "hello"], map: false))))
-        #expect(texts(dialect.words(for: .dtmf(call: "c", digit: "5"))) == [#"2000 INFO-PEER {"dtmf":"5"}"#])
-        #expect(texts(dialect.words(for: .info(call: "c", content: ["k": "v"], map: true))) == [#"2000 INFO-MAP {"k":"v"}"#])
+        #expect(map == .message(.call(id: "c", .info(content: ["a": "1", "b": "x y&z"], map: true))))
+        let json = dialect.request(for: try word(#"INFO-PEER {"a":"1"}"#), peer: "2000", standing: { _ in nil }, newCallID: { "?" })
+        #expect(json == .message(.call(id: "c", .info(content: ["a": "1"], map: false))))
+        #expect(texts(dialect.words(for: .dtmf(call: "c", digit: "5"))) == ["2000 INFO-PEER dtmf=5"])
+        #expect(texts(dialect.words(for: .info(call: "c", content: ["k": "v w", "a": "&"], map: true)))
+                == ["2000 INFO-PEER a=%26&k=v+w"])
     }
 
     @Test func wordsABrowserDoesNotSend() throws {
@@ -90,12 +113,12 @@ import Testing
                                               newCallID: { "?" }) else { Issue.record("a JSON word without a type was taken"); return }
     }
 
-    /// Errors and registration loss reach the app as ERROR words.
+    /// Errors and registration loss reach the app as errors the Genesys client recognises.
     @Test func errorsAsErrorWords() {
         var dialect = GenesysDialect()
         #expect(texts(dialect.words(for: .error(SignalingError(.badState, "not ringing"))))
-                == [#" ERROR {"errorType":"bad-state","message":"not ringing"}"#])
+                == [#" RSMP {"errorType":"bad-state","message":"not ringing","messageType":"ERROR"}"#])
         #expect(texts(dialect.words(for: .registrationLost(code: 503, reason: "down")))
-                == [#" ERROR {"code":503,"errorType":"registration-lost","reason":"down"}"#])
+                == [#" RSMP {"code":503,"errorType":"registration-lost","messageType":"ERROR","reason":"down"}"#])
     }
 }

@@ -10,7 +10,9 @@ import Testing
         #expect(offer.object?["messageType"] == "OFFER")
         #expect(try parse("BYE").word == .bye)
         #expect(try parse("  event-hold\r\n").word == .eventHold)
-        #expect(try parse("INFO-PEER press 5").object?["text"] == "press 5")
+        #expect(try parse("INFO-PEER a=press+5&b").object == ["a": "press 5", "b": ""])   // form-encoded, as $.param writes
+        #expect(try parse("INFO-MAP k=v").text == "INFO-MAP k=v")
+        #expect(try parse("ERROR something broke").object?["text"] == "something broke")
     }
 
     @Test func badMessagesAreTypedErrors() {

@@ -25,7 +25,7 @@ def request(port, method, path, body=None):
 def next_message(port, ssid):
     while True:
         status, body = request(port, "GET", f"/wait?id={ssid}")
-        if status == 200:
+        if status == 200 and body:     # an empty 200: the gateway held the GET with nothing to say
             return body
 
 
@@ -41,12 +41,15 @@ async def main(args):
     await loop.run_in_executor(None, request, args.port, "POST", f"/message?from={ssid}&to={args.to}", "RSMP " + offer)
     while True:
         message = await loop.run_in_executor(None, next_message, args.port, ssid)
-        if message.startswith("RSMP"):
+        if message.startswith("RSMP") and json.loads(message[5:]).get("messageType") == "ANSWER":
             answer = json.loads(message[5:])
             await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
+        elif message.startswith("RSMP"):      # an error: ERROR and errorType inside the JSON
+            print(message, flush=True)
+            return
         elif message.startswith("EVENT-TALK"):
             print("answered", flush=True)
-        elif message.startswith(("BYE", "ERROR")):
+        elif message.startswith("BYE"):
             print(message, flush=True)
             return
 

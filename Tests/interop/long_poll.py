@@ -10,18 +10,21 @@ from aiortc import RTCSessionDescription
 class LongPoll:
     """A raw long-poll client: the wire protocol by hand."""
 
-    def __init__(self, gateway):
+    def __init__(self, gateway, origin=None):
         self.port = gateway.port
+        self.origin = origin
+        self.json_dialect = False
 
     def request(self, method, path, body=None, timeout=30):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        c.request(method, path, body=body)
+        c.request(method, path, body=body, headers={"Origin": self.origin} if self.origin else {})
         r = c.getresponse()
         out = (r.status, dict(r.getheaders()), r.read().decode())
         c.close()
         return out
 
     def sign_in(self, user, password=None, json_dialect=False):
+        self.json_dialect = json_dialect
         q = "?json" if json_dialect else ""
         status_, headers, body = (self.request("POST", "/sign_in" + q, f"{user}:{password}") if password is not None
                                   else self.request("GET", f"/sign_in?{user}"))
@@ -37,15 +40,17 @@ class LongPoll:
         assert s == 200, (s, body)
 
     def wait(self, ack=None):
-        """The next message that is not a bare 204: (peer, word, json or None, seq)."""
+        """The next message (not an empty answer): (peer, word, its JSON object or its text, seq). A Genesys
+        client takes any status but 200 as the end of its session: nothing to say is an empty 200 for it
+        (a 204 for this gateway's own library)."""
         while True:
             q = f"&ack={ack}" if ack is not None else ""
-            s, headers, body = self.request("GET", f"/wait?id={self.id}{q}")
-            if s == 204:
+            s, headers, body = self.request("GET", f"/wait?id={self.id}{q}", timeout=70)
+            if s == 204 and self.json_dialect or s == 200 and not body:
                 continue
             assert s == 200, (s, body)
             word, _, rest = body.partition(" ")
-            return headers.get("Pragma"), word, json.loads(rest) if rest.startswith("{") else None, headers.get("X-Seq")
+            return headers.get("Pragma"), word, json.loads(rest) if rest.startswith("{") else rest, headers.get("X-Seq")
 
 
 async def offer_and_answer(lp, pc, peer):

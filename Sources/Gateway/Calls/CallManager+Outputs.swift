@@ -4,6 +4,7 @@ import MediaTypes
 import NIOCore
 import SDP
 import ShellSupport
+import SignalingProtocol
 import SIP
 import SIPEndpoint
 
@@ -53,6 +54,8 @@ extension CallManager {
             if let leg = callMedia.leg { leg.close() } else if let sipMedia = callMedia.sip { sipMedia.loop.execute { sipMedia.detach() } }
         case .mediaSettled(let call):
             logMedia(call)
+        case .reportStats(let call, let session):
+            reportStats(call, to: session)
         case .respond(let key, let response):
             sip.respond(key, response, now: now)
             return true
@@ -83,7 +86,7 @@ extension CallManager {
         let loop = self.loop
         let manager = NIOLoopBound(self, eventLoop: loop)
         factory.open(offer: offer, settings: legSettings, other: sipSide, on: sipMedia.loop, otherLeg: { _ in sipMedia },
-                     onEnd: { reason in loop.execute { manager.value.browserLegEnded(call, reason: reason) } })
+                     onEnd: { ending in loop.execute { manager.value.browserLegEnded(call, ending) } })
             .hop(to: loop)
             .whenComplete { result in
                 let now = SIPService.now()
@@ -101,10 +104,22 @@ extension CallManager {
             }
     }
 
-    private func browserLegEnded(_ call: String, reason: String) {
+    private func browserLegEnded(_ call: String, _ ending: BrowserLegEnding) {
         media[call]?.leg = nil    // it is closed already: only the SIP leg's sockets are left to close
-        model.browserLegEnded(call: call, reason: reason, now: SIPService.now())
+        model.browserLegEnded(call: call, ending, now: SIPService.now())
         drive()
+    }
+
+    /// A call's media statistics, from its browser leg's bridge, to the session that asked.
+    private func reportStats(_ call: String, to session: String) {
+        let stats: EventLoopFuture<[String: JSONValue]> = media[call]?.leg?.mediaSummary().map { m in
+            ["relaying": .bool(m.relaying), "packetsFromBrowser": .integer(Int(clamping: m.fromBrowser)),
+             "packetsToBrowser": .integer(Int(clamping: m.toBrowser)), "packetsFromSIP": .integer(Int(clamping: m.fromSIP)),
+             "packetsToSIP": .integer(Int(clamping: m.toSIP))]
+        } ?? loop.makeSucceededFuture([:])
+        stats.hop(to: loop).whenSuccess { [weak self] statistics in
+            self?.clients[session]?.send(.stats(call: call, statistics: statistics))
+        }
     }
 
     /// Says in the log whether the bridge relays or transcodes the call (once the legs are set).

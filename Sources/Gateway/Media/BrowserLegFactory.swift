@@ -54,7 +54,7 @@ public final class BrowserLegFactory: Sendable {
     /// when the browser goes (ICE consent lost, DTLS closed or failed).
     public func open(offer: SessionDescription, settings: Settings, other: MediaBridge.LegSettings,
                      on chosen: EventLoop? = nil, otherLeg: @escaping @Sendable (EventLoop) -> OtherLeg,
-                     onEnd: (@Sendable (String) -> Void)? = nil) -> EventLoopFuture<BrowserLeg> {
+                     onEnd: (@Sendable (BrowserLegEnding) -> Void)? = nil) -> EventLoopFuture<BrowserLeg> {
         let loop = chosen ?? group.next()
         let offerAt = BrowserLegHandler.now()
         let agreed: NegotiatedAudio

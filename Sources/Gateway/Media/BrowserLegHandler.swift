@@ -1,3 +1,4 @@
+import GatewayCore
 import Logging
 import MediaCore
 import MediaTypes
@@ -16,7 +17,7 @@ final class BrowserLegHandler: ChannelInboundHandler {
     private let id: String
     private let offerAt: UInt64
     private let logger: Logger
-    private let onEnd: (@Sendable (String) -> Void)?
+    private let onEnd: (@Sendable (BrowserLegEnding) -> Void)?
     private let maxLifetime: UInt64
     private var timer: Scheduled<Void>?
     private var timerDue: UInt64?
@@ -32,7 +33,7 @@ final class BrowserLegHandler: ChannelInboundHandler {
     static let statsInterval: UInt64 = 500_000
 
     init(session: BrowserMediaSession, otherLeg: OtherLeg, registry: SessionRegistry, id: String, offerAt: UInt64,
-         logger: Logger, onEnd: (@Sendable (String) -> Void)? = nil, maxLifetime: UInt64 = 4 * 3_600_000_000) {
+         logger: Logger, onEnd: (@Sendable (BrowserLegEnding) -> Void)? = nil, maxLifetime: UInt64 = 4 * 3_600_000_000) {
         self.session = session
         self.otherLeg = otherLeg
         self.registry = registry
@@ -229,16 +230,16 @@ final class BrowserLegHandler: ChannelInboundHandler {
             end(state: "closed", reason: "ICE consent expired")
         case .closed:
             logger.info("DTLS closed by the browser", metadata: meta)
-            end(state: "closed", reason: "DTLS close_notify")
+            end(state: "closed", reason: "DTLS close_notify", orderly: true)
         case .refused(let why):
             logger.warning("\(why)", metadata: meta)
             registry.update(id) { $0.refusals.append(why) }
         }
     }
 
-    private func end(state: String, reason: String) {
+    private func end(state: String, reason: String, orderly: Bool = false) {
         registry.update(id) { $0.state = state; $0.reason = reason }
-        onEnd?(reason)
+        onEnd?(orderly ? .closedByBrowser : .lost(reason))
         context?.close(promise: nil)
     }
 

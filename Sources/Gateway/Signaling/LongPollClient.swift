@@ -55,10 +55,17 @@ final class LongPollClient: SignalingTransport, @unchecked Sendable {
 
     // MARK: the hanging GET
 
+    /// The answer to a /wait with nothing to send. The Genesys client takes
+    /// any status but 200 as the end of its session (it signs out): it gets
+    /// an empty 200, which it reads as no message. This gateway's library gets 204.
+    private var nothing: HTTPResponse {
+        HTTPResponse(status: dialect == .genesys ? .ok : .noContent, body: [])
+    }
+
     /// A new /wait: it replaces an older one (answered empty), and takes the
     /// next message if there is one.
     func wait(_ promise: EventLoopPromise<HTTPResponse>, ack: UInt64?, timeout: TimeAmount) {
-        waiter?.succeed(HTTPResponse(status: .noContent, body: []))
+        waiter?.succeed(nothing)
         waiter = promise
         queue.wait(ack: ack, now: SIPService.now())
         deliver()
@@ -66,7 +73,7 @@ final class LongPollClient: SignalingTransport, @unchecked Sendable {
             guard let self, let waiter = self.waiter, waiter.futureResult === promise.futureResult else { return }
             self.waiter = nil
             self.queue.waitEnded(now: SIPService.now())
-            waiter.succeed(HTTPResponse(status: .noContent, body: []))
+            waiter.succeed(self.nothing)
         }
     }
 

@@ -12,19 +12,22 @@ final class LongPollRoutes: @unchecked Sendable {
     let origins: OriginPolicy
     /// A client that has not polled for this long is gone: its calls end, its registration goes.
     let expiry: TimeAmount
-    let waitTimeout: TimeAmount
+    /// How long a /wait is held with nothing to send. A parked /wait keeps its
+    /// client alive, so a client that vanished with one parked goes after hold + expiry.
+    let hold: TimeAmount
     /// Set on sign-in so that a load balancer can keep a user on this instance
     /// (sent only over HTTPS when the gateway serves HTTPS).
     let instanceCookie: String
     private var clients: [String: LongPollClient] = [:]   // by session id, on the manager's loop
 
     init(manager: CallManager, origins: OriginPolicy, expiry: TimeAmount = .seconds(30),
-         waitTimeout: TimeAmount = .seconds(25), https: Bool = false) {
-        instanceCookie = "GWINSTANCE=\(Random.token(16)); Path=/; HttpOnly; SameSite=Lax" + (https ? "; Secure" : "")
+         hold: TimeAmount = .seconds(50), https: Bool = false) {
+        // Over HTTPS the cookie goes cross-site too (a web app on its own server keeps its instance).
+        instanceCookie = "GWINSTANCE=\(Random.token(16)); Path=/; HttpOnly" + (https ? "; SameSite=None; Secure" : "; SameSite=Lax")
         self.manager = manager
         self.origins = origins
         self.expiry = expiry
-        self.waitTimeout = min(waitTimeout, expiry)
+        self.hold = hold
         let check = TimeAmount.nanoseconds(max(expiry.nanoseconds / 6, 100_000_000))
         manager.loop.scheduleRepeatedTask(initialDelay: check, delay: check) { [weak self] _ in self?.expire() }
     }
@@ -101,7 +104,7 @@ final class LongPollRoutes: @unchecked Sendable {
 
     private func wait(_ request: HTTPRequest, _ promise: EventLoopPromise<HTTPResponse>) {
         guard let client = client(request, key: "id") else { return promise.succeed(Self.gone()) }
-        client.wait(promise, ack: request.query["ack"].flatMap { UInt64($0) }, timeout: waitTimeout)
+        client.wait(promise, ack: request.query["ack"].flatMap { UInt64($0) }, timeout: hold)
     }
 
     /// POST /message?from=SSID&to=PEER with one message word (and JSON).

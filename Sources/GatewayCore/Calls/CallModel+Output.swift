@@ -35,6 +35,8 @@ extension CallModel {
         case closeMedia(call: String)
         /// `call` is answered with both legs set: the shell may say whether it relays or transcodes.
         case mediaSettled(call: String)
+        /// The client asked for `call`'s media statistics: send them to `session` as a `stats` event.
+        case reportStats(call: String, session: String)
 
         /// Answer the server transaction `key`.
         case respond(TransactionKey, SIPResponse)

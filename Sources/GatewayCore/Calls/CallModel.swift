@@ -25,6 +25,8 @@ public final class CallModel {
         public var browserCodecs: [AudioCodec] = [.pcmu, .pcma, .opus]
         /// How long a call may ring (either way) before it is given up, in µs.
         public var ringTimeout: UInt64 = 120_000_000
+        /// How long a call whose browser closed its media waits for the browser's hang-up message, in µs.
+        public var hangUpGrace: UInt64 = 2_000_000
         /// Sessions and sign-in: bounds, the gateway's own accounts, anonymous destinations.
         public var sessions = SessionTable.Settings()
         public var maxCallsPerSession = 4
@@ -67,6 +69,8 @@ public final class CallModel {
     var sipCalls = SIPCallIndex()
     var ringingByInvite: [TransactionKey: Call] = [:]
     var ringDeadlines = DeadlineQueue<String>()
+    /// Calls whose browser closed its media, waiting for its hang-up message.
+    var closingDeadlines = DeadlineQueue<String>()
     var pendingRequests: [UInt64: PendingRequest] = [:]
     var nextRequestID: UInt64 = 0
     var outputs = Deque<Output>()
@@ -80,14 +84,20 @@ public final class CallModel {
 
     public func pollOutput() -> Output? { outputs.popFirst() }
 
-    public var nextTimeout: UInt64? { [sessions.nextTimeout, ringDeadlines.next()].compactMap { $0 }.min() }
+    public var nextTimeout: UInt64? {
+        [sessions.nextTimeout, ringDeadlines.next(), closingDeadlines.next()].compactMap { $0 }.min()
+    }
 
     public var callCount: Int { calls.count }
     public func call(_ id: String) -> Call? { calls[id] }
     public func calls(of session: String) -> [Call] { callsOfSession[session].map { Array($0.values) } ?? [] }
 
-    /// Sign-ins that gave up, calls that rang too long.
+    /// Sign-ins that gave up, calls that rang too long, browsers that closed their media without a word.
     public func handleTimeout(now: UInt64) {
+        for id in closingDeadlines.due(now: now) {
+            guard let call = calls[id] else { continue }
+            hangUp(call, cause: .hangup, reason: "the browser closed its media", now: now)
+        }
         sessions.handleTimeout(now: now)
         drainSessions()
         for id in ringDeadlines.due(now: now) {
@@ -134,6 +144,7 @@ public final class CallModel {
         case .dtmf(let digits): sendDTMF(call, digits: digits)
         case .info(let content, let map): sendInfo(call, map: map, content: content)
         case .hold, .resume: changeHold(call, hold: request == .hold)
+        case .stats: outputs.append(.reportStats(call: call.id, session: session))
         case .candidate: break  // ICE-lite learns the browser's addresses from its checks (RFC 8445 §2.5)
         case .unknown: error(session, .badMessage, "unknown message type \(type)", call: id, request: type)
         }
@@ -166,6 +177,7 @@ public final class CallModel {
         calls[call.id] = nil
         sipCalls.remove(call)
         ringDeadlines.set(call.id, at: nil)
+        closingDeadlines.set(call.id, at: nil)
         if let key = call.inviteKey { ringingByInvite[key] = nil }
         if let id = call.dialog?.id { dialogs.close(id) }
         let seconds = Double(now &- call.startedAt) / 1e6
@@ -192,11 +204,28 @@ public final class CallModel {
         finish(call, code: 0, reason: reason, cause: cause, now: now)
     }
 
-    /// The browser leg ended by itself: ICE consent lost, DTLS closed or failed.
-    public func browserLegEnded(call id: String, reason: String, now: UInt64) {
+    /// The browser leg ended by itself: ICE consent lost, DTLS failed, or the
+    /// browser closed it. A close is how a browser hangs up (its hang-up
+    /// message may come a moment later, or not at all): the call ends as a
+    /// hang-up after `hangUpGrace` unless the message comes first.
+    public func browserLegEnded(call id: String, _ ending: BrowserLegEnding, now: UInt64) {
         guard let call = calls[id] else { return }
-        log("call \(call.id): browser media ended (\(reason)), hanging up the SIP side", .warning)
         call.browserLegOpen = false
-        hangUp(call, cause: .mediaLost, reason: reason, now: now)
+        switch ending {
+        case .closedByBrowser:
+            log("call \(call.id): the browser closed its media")
+            closingDeadlines.set(call.id, at: now &+ settings.hangUpGrace)
+        case .lost(let reason):
+            log("call \(call.id): browser media ended (\(reason)), hanging up the SIP side", .warning)
+            hangUp(call, cause: .mediaLost, reason: reason, now: now)
+        }
     }
+}
+
+/// Why a call's browser leg ended.
+public enum BrowserLegEnding: Sendable, Equatable {
+    /// The browser closed it (DTLS close_notify): it hung up.
+    case closedByBrowser
+    /// It was lost: ICE consent expired, DTLS failed, setup timed out.
+    case lost(String)
 }

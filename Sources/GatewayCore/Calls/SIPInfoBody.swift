@@ -41,8 +41,7 @@ enum SIPInfoBody {
     /// an INFO-MAP's pairs form-encoded (sorted by key), anything else as JSON.
     static func body(for content: [String: JSONValue], map: Bool) -> (body: [UInt8], contentType: String) {
         guard map else { return (Array(JSONValue.object(content).jsonText.utf8), "application/json") }
-        let pairs = content.sorted { $0.key < $1.key }.map { "\(percentEncoded($0.key))=\(percentEncoded($0.value.formText))" }
-        return (Array(pairs.joined(separator: "&").utf8), "application/x-www-form-urlencoded")
+        return (Array(RequestTarget.formEncoded(content).utf8), "application/x-www-form-urlencoded")
     }
 
     static func dtmfRelay(_ digit: Character) -> [UInt8] { Array("Signal=\(digit)\r\nDuration=160\r\n".utf8) }
@@ -50,21 +49,5 @@ enum SIPInfoBody {
     /// The media type of a request's body, without parameters, in lower case.
     private static func mediaType(_ r: SIPRequest) -> String {
         r.headers["Content-Type"]?.split(separator: ";").first.map { $0.trimmingCharacters().lowercased() } ?? ""
-    }
-
-    /// RFC 3986 percent-encoding: everything but the unreserved characters.
-    private static func percentEncoded(_ text: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.append(byte)
-            default:
-                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

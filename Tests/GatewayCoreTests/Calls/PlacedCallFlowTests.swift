@@ -181,14 +181,43 @@ import Testing
         #expect(h.take().contains { if case .openBrowserLeg("c2", _, _, _) = $0 { true } else { false } })
     }
 
-    @Test func theBrowserLegEndingHangsUpTheSIPSide() throws {
+    @Test func theBrowserLegLostHangsUpTheSIPSide() throws {
         let h = H()
         let (session, placed) = try calling(h)
         h.answerPlaced(placed, 200, sdp: H.sipSDP())
         h.take()
-        h.model.browserLegEnded(call: "c1", reason: "ICE consent lost", now: h.now)
+        h.model.browserLegEnded(call: "c1", .lost("ICE consent expired"), now: h.now)
         let out = h.take()
         #expect(h.placedRequests(out).map(\.method) == [.bye] && h.ended(out, session)?.cause == .mediaLost)
+    }
+
+    /// An answered call (as `calling`, with a 2 s hang-up grace) whose browser has just closed its media.
+    private func mediaClosed() throws -> (H, session: String) {
+        let h = H { $0.hangUpGrace = 2 * H.second }
+        let (session, placed) = try calling(h)
+        h.answerPlaced(placed, 200, sdp: H.sipSDP())
+        h.take()
+        h.model.browserLegEnded(call: "c1", .closedByBrowser, now: h.now)
+        #expect(h.placedRequests(h.take()).isEmpty)
+        return (h, session)
+    }
+
+    /// A browser hangs up by closing its peer connection around its hang-up message: a close just
+    /// before the message is a hang-up, not lost media, and without the message it ends as one too.
+    @Test func aBrowserClosingItsMediaHangsUp() throws {
+        let (h, session) = try mediaClosed()
+        h.send(session, "c1", .hangup)
+        let out = h.take()
+        #expect(h.placedRequests(out).map(\.method) == [.bye] && h.ended(out, session)?.cause == .hangup)
+        h.advance(2 * H.second)
+        #expect(h.take().isEmpty)
+
+        let (quiet, s2) = try mediaClosed()
+        quiet.advance(2 * H.second - 1)
+        #expect(quiet.take().isEmpty)
+        quiet.advance(1)
+        let ended = quiet.take()
+        #expect(quiet.placedRequests(ended).map(\.method) == [.bye] && quiet.ended(ended, s2)?.cause == .hangup)
     }
 
     @Test func aBrowserOfferTheLegCannotTakeEndsTheCallBeforeAnyINVITE() throws {

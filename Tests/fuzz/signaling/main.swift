@@ -155,11 +155,16 @@ private func drive(_ model: CallModel, session: String, now: UInt64) {
     }
 }
 
-/// The words an event with content from the wire becomes must parse as words again (the browser reads them).
+/// The words an event with content from the wire becomes must parse as words again (the browser reads
+/// them), and read back as themselves (form-encoded words carry every value as text, so the word's own
+/// text is what must survive; past the parser's bound on pairs it reads fewer).
 private func echo(_ event: ServerEvent) {
     var dialect = GenesysDialect()
     for (_, word) in dialect.words(for: event) where word.text.utf8.count <= LongPollMessage.maxLength {
-        guard (try? LongPollMessage(parsing: Array(word.text.utf8))) == word else { fatalError("a word we send does not parse") }
+        guard let again = try? LongPollMessage(parsing: Array(word.text.utf8)) else { fatalError("a word we send does not parse") }
+        if (word.object?.count ?? 0) <= RequestTarget.maxQueryPairs, again.text != word.text {
+            fatalError("a word we send does not read back as itself")
+        }
     }
 }
 
