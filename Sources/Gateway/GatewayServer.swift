@@ -53,6 +53,8 @@ public final class GatewayServer {
         public var sipSRTP = false
         /// Send the browser's DTMF as SIP INFO too (always done when the SIP peer has no telephone-event).
         public var dtmfInfo = false
+        /// The header name prefix of a call's attached data on its INVITE.
+        public var attachedDataPrefix = "X-Genesys-"
         /// The test suite's routes (/test/...: browser-leg echo sessions, SIP
         /// state, SIP calls placed on request); off by default, and refused
         /// unless the HTTP server listens on loopback: an exposed gateway must
@@ -120,6 +122,7 @@ public final class GatewayServer {
         callSettings.sessions = sessionSettings
         callSettings.offerSRTP = config.sipSRTP
         callSettings.dtmfInfo = config.dtmfInfo
+        callSettings.attachedDataPrefix = config.attachedDataPrefix
         let manager = CallManager(ua: ua, factory: factory, ports: ports, group: group, settings: callSettings,
                                   refusals: refusals, logger: logger)
         try ua.loop.submit { ua.attach(manager) }.wait()

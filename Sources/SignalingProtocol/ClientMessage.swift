@@ -69,8 +69,9 @@ public enum ClientMessage: Equatable, Sendable {
 
 /// What a client asks of one call.
 public enum CallRequest: Equatable, Sendable {
-    /// Place a call to `to` with the browser's offer.
-    case place(to: String?, sdp: String?)
+    /// Place a call to `to` with the browser's offer; `data` rides on the INVITE as headers (the
+    /// Genesys `attacheddata`).
+    case place(to: String?, sdp: String?, data: [String: String] = [:])
     /// Answer a ringing call; `sdp` is the browser's offer (the browser always offers).
     case answer(sdp: String?)
     case reject
@@ -87,7 +88,8 @@ public enum CallRequest: Equatable, Sendable {
 
     init(type: String, _ m: [String: JSONValue]) {
         switch type {
-        case "call": self = .place(to: m["to"]?.string, sdp: m["sdp"]?.string)
+        case "call": self = .place(to: m["to"]?.string, sdp: m["sdp"]?.string,
+                                   data: (m["data"]?.object ?? [:]).compactMapValues { $0.string })
         case "answer": self = .answer(sdp: m["sdp"]?.string)
         case "reject": self = .reject
         case "hangup": self = .hangup
@@ -119,10 +121,11 @@ public enum CallRequest: Equatable, Sendable {
 
     var fields: [String: JSONValue] {
         switch self {
-        case .place(let to, let sdp):
+        case .place(let to, let sdp, let data):
             var m: [String: JSONValue] = [:]
             m["to"] = to.map(JSONValue.string)
             m["sdp"] = sdp.map(JSONValue.string)
+            if !data.isEmpty { m["data"] = .object(data.mapValues(JSONValue.string)) }
             return m
         case .answer(let sdp): return sdp.map { ["sdp": .string($0)] } ?? [:]
         case .dtmf(let digits): return ["digits": .string(digits)]

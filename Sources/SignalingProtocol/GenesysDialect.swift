@@ -131,6 +131,17 @@ public struct GenesysDialect: Sendable {
         case refused(String)
     }
 
+    /// The Genesys `attacheddata` (`[{"key": K, "value": V}]`, from `setData`) as pairs; malformed elements are skipped.
+    static func attachedData(_ value: JSONValue?) -> [String: String] {
+        guard case .array(let items)? = value else { return [:] }
+        var data: [String: String] = [:]
+        for case .object(let item) in items {
+            guard let key = item["key"]?.string, let value = item["value"] else { continue }
+            data[key] = value.formText
+        }
+        return data
+    }
+
     /// The request a word to `peer` makes. `standing` tells where a call
     /// stands (nil: over); `newCallID` names a call the browser places.
     public mutating func request(for m: LongPollMessage, peer: String, standing: (String) -> CallStanding?,
@@ -153,7 +164,7 @@ public struct GenesysDialect: Sendable {
                 name(call: id, peer: peer)
                 calls[id]?.offererSessionID = m.object?["offererSessionId"] ?? .string("browser")
                 calls[id]?.seq = m.object?["seq"]
-                return .message(.call(id: id, .place(to: peer, sdp: sdp)))
+                return .message(.call(id: id, .place(to: peer, sdp: sdp, data: Self.attachedData(m.object?["attacheddata"]))))
             case "OK":
                 return .nothing
             default:

@@ -34,6 +34,8 @@ usage: webrtc-gateway [options]
                           (default plain RTP; SDES offers from SIP peers are always taken)
   --dtmf-info             send the browser's DTMF as SIP INFO too (it always goes as RFC 4733, and as
                           INFO when the SIP peer has no telephone-event)
+  --attached-data-prefix PREFIX  the header name prefix of the data a browser attaches to its call
+                          (Genesys attacheddata), carried on the INVITE (default X-Genesys-)
   --http-name NAME        a DNS name the gateway is reached by (repeatable): requests whose Host is
                           another name are refused (DNS rebinding); IP addresses and localhost always pass
   --allowed-origin ORIGIN let pages of ORIGIN (e.g. https://app.example.com) use the signaling from a
@@ -155,6 +157,11 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
             config.sipSRTP = true
         case "--dtmf-info":
             config.dtmfInfo = true
+        case "--attached-data-prefix":
+            config.attachedDataPrefix = value()
+            if !config.attachedDataPrefix.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }) {
+                fail("--attached-data-prefix takes the start of a header name")
+            }
         case "--http-name":
             config.httpNames.append(value())
         case "--allowed-origin":

@@ -30,6 +30,15 @@ import Testing
         #expect(dialect.call(named: "2000") == nil)
     }
 
+    /// `attacheddata` from `setData` rides on the OFFER; malformed items are left out.
+    @Test func attachedDataOfAnOffer() throws {
+        var dialect = GenesysDialect()
+        let offer = try word(#"RSMP {"messageType":"OFFER","sdp":"v=0","attacheddata":[{"key":"Name","value":"Yong"},"# +
+                             #"{"key":"Id","value":7},{"nokey":1},3]}"#)
+        #expect(dialect.request(for: offer, peer: "2000", standing: { _ in nil }, newCallID: { "c4" })
+                == .message(.call(id: "c4", .place(to: "2000", sdp: "v=0", data: ["Name": "Yong", "Id": "7"]))))
+    }
+
     /// Early media releases the held answer; the far end's BYE reaches the client as BYE.
     @Test func earlyMediaAnswersAtOnceAndAFarEndByeIsABye() {
         var dialect = GenesysDialect()

@@ -190,7 +190,7 @@ def test_info_from_a_long_poll_client_becomes_sip_info(sip_gateway, network, rtp
     infos = [m for m in open(trace).read().split("-----") if "INFO sip:" in m and "received" in m]
     assert len(infos) == 2, infos
     assert "Content-Type: application/json" in infos[0] and '{"note":"hello"}' in infos[0], infos[0]
-    assert "Content-Type: application/x-www-form-urlencoded" in infos[1] and "a=1&b=x%20y" in infos[1], infos[1]
+    assert "Content-Type: application/x-www-form-urlencoded" in infos[1] and "a=1&b=x+y" in infos[1], infos[1]
     wait_until(lambda: nothing_open(sip_gateway), 5, what="no call left at the gateway")
 
 

@@ -63,6 +63,8 @@ public final class Call {
     var localTag: String?
     /// The SIP peer has no telephone-event: DTMF goes as SIP INFO.
     var dtmfByInfo = false
+    /// Outgoing: the browser's data for the INVITE, as headers.
+    var attachedHeaders: [(String, String)] = []
 
     init(id: String, session: String, user: String, direction: Direction, peer: String, sipMedia: SIPLegMedia, now: UInt64) {
         self.id = id

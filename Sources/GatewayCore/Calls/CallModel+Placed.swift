@@ -8,7 +8,7 @@ import SIP
 /// Browser -> SIP: the browser offers, its leg opens at once (so ICE and
 /// DTLS run while the far end rings), and an INVITE goes to the SIP server.
 extension CallModel {
-    func placeCall(_ session: String, id: String, to: String?, sdp: String?, now: UInt64) {
+    func placeCall(_ session: String, id: String, to: String?, sdp: String?, data: [String: String], now: UInt64) {
         guard callsOfSession[session]?[id] == nil, calls[id] == nil else {
             return error(session, .badMessage, "call id \(id) is in use", call: id)
         }
@@ -24,11 +24,15 @@ extension CallModel {
             return error(session, .forbidden, "anonymous users may call only the configured numbers", call: id)
         }
         guard let offer = Self.browserOffer(sdp) else { return error(session, .badSDP, "call needs the browser's SDP offer", call: id) }
+        guard let headers = AttachedData.headers(data, prefix: settings.attachedDataPrefix) else {
+            return error(session, .badMessage, AttachedData.rule, call: id)
+        }
         guard let port = ports.acquirePair() else {
             return error(session, .noMediaPort, "the gateway has no free media ports", call: id)
         }
         let call = Call(id: id, session: session, user: user, direction: .outgoing, peer: to,
                         sipMedia: SIPLegMedia(address: settings.mediaIP, port: port, offersSRTP: settings.offerSRTP), now: now)
+        call.attachedHeaders = headers
         callsOfSession[session]?[id] = call
         calls[id] = call
         outputs.append(.openSIPMedia(call: id, port: port))
@@ -70,12 +74,12 @@ extension CallModel {
         let user = call.user
         let host = settings.contactHost, port = settings.contactPort
         let password = sessions[call.session]?.password
-        let placed = OutgoingCall(
-            settings: .init(from: SIPURI(user: user, host: settings.domain), to: SIPURI(user: call.peer, host: settings.domain),
-                            contact: SIPURI(user: user, host: host, port: port),
-                            credentials: password.map { DigestCredentials(username: user, password: $0) },
-                            via: (settings.server.transport.rawValue, host, port)),
-            offer: call.sipMedia.offer(), token: { Random.token(12) })
+        var placing = OutgoingCall.Settings(
+            from: SIPURI(user: user, host: settings.domain), to: SIPURI(user: call.peer, host: settings.domain),
+            contact: SIPURI(user: user, host: host, port: port), credentials: password.map { DigestCredentials(username: user, password: $0) },
+            via: (settings.server.transport.rawValue, host, port))
+        placing.extraHeaders = call.attachedHeaders
+        let placed = OutgoingCall(settings: placing, offer: call.sipMedia.offer(), token: { Random.token(12) })
         call.placed = placed
         call.phase = .calling
         sipCalls.add(call, sipCallID: placed.callID)

@@ -36,6 +36,8 @@ public final class CallModel {
         /// Send DTMF as SIP INFO as well as RFC 4733 (INFO is always used when
         /// the SIP peer has no telephone-event).
         public var dtmfInfo = false
+        /// The header name prefix of the data a call carries to its INVITE (Genesys `attacheddata`).
+        public var attachedDataPrefix = "X-Genesys-"
         /// The SIP side: our domain, where we are reached (Contact, Via), and the SIP server.
         public var domain: String
         public var contactHost: String
@@ -132,7 +134,9 @@ public final class CallModel {
         guard let id = callID, SignalingToken.isCallID(id) else {
             return error(session, .badMessage, "\(type) needs a call id (letters, digits, - and _; at most 40)", request: type)
         }
-        if case .place(let to, let sdp) = request { return placeCall(session, id: id, to: to, sdp: sdp, now: now) }
+        if case .place(let to, let sdp, let data) = request {
+            return placeCall(session, id: id, to: to, sdp: sdp, data: data, now: now)
+        }
         guard let call = callsOfSession[session]?[id] else {
             return error(session, .noSuchCall, "no call \(id)", call: id, request: type)
         }

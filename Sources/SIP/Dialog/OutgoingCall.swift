@@ -19,6 +19,8 @@ public final class OutgoingCall {
         public var contact: SIPURI
         public var credentials: DigestCredentials?
         public var via: (transport: String, host: String, port: UInt16)
+        /// Headers the INVITE carries besides its own (application data, e.g. `X-Genesys-*`): checked by the caller.
+        public var extraHeaders: [(String, String)] = []
         public init(from: SIPURI, to: SIPURI, contact: SIPURI, credentials: DigestCredentials?,
                     via: (transport: String, host: String, port: UInt16)) {
             self.from = from
@@ -82,6 +84,7 @@ public final class OutgoingCall {
         h.add("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE")
         for (name, value) in SessionRefresh.requestHeaders(interval: sessionInterval) { h.add(name, value) }
         if let (name, value) = authorization { h.add(name, value) }
+        for (name, value) in settings.extraHeaders { h.add(name, value) }
         h.add("Content-Type", "application/sdp")
         return SIPRequest(method: .invite, uri: settings.to, headers: h, body: offer)
     }

@@ -169,6 +169,23 @@ import Testing
         #expect(other.events(other.take(), s).first.map { if case .error(let e) = $0 { e.code == .noMediaPort } else { false } } == true)
     }
 
+    /// Data the browser attaches (Genesys `attacheddata`) rides on the INVITE as prefixed headers; what
+    /// could inject a header is refused.
+    @Test func attachedDataBecomesHeadersOfTheINVITE() throws {
+        let h = H()
+        let session = try h.signIn("1001")
+        h.send(session, "c1", .place(to: "2000", sdp: H.browserOffer, data: ["Name": "Yong Lee", "Account": "123"]))
+        h.openBrowserLegs(h.take())
+        let invite = try #require(h.placed(h.take())).invite
+        #expect(invite.headers["X-Genesys-Name"] == "Yong Lee" && invite.headers["X-Genesys-Account"] == "123")
+        for bad in [["Name": "x\r\nVia: evil"], ["Na me": "x"], ["": "x"], ["k": String(repeating: "v", count: 300)]] {
+            h.send(session, "c2", .place(to: "2000", sdp: H.browserOffer, data: bad))
+            let out = h.take()
+            #expect(h.events(out, session).first.map { if case .error(let e) = $0 { e.code == .badMessage } else { false } } == true)
+            #expect(!out.contains { if case .openBrowserLeg = $0 { true } else { false } })
+        }
+    }
+
     @Test func anAnonymousUserCallsOnlyTheConfiguredNumbers() throws {
         let h = H { $0.sessions.anonymousDestinations = ["echo"] }
         let session = try h.model.open(source: "198.51.100.7").get()

@@ -1,0 +1,34 @@
+/// The data a browser attaches to the call it places (the Genesys
+/// `attacheddata`), carried to the INVITE as headers named with a prefix
+/// (`X-Genesys-Name: Yong`). What goes into a SIP header is checked here: no
+/// CR or LF (header injection), names of token characters, bounded in number and size.
+enum AttachedData {
+    static let maxItems = 16
+    static let maxKey = 64
+    static let maxValue = 256
+    static let rule = "attached data: at most \(maxItems) items, keys of letters, digits, - _ . (at most \(maxKey)), "
+        + "values of printable text (at most \(maxValue) bytes)"
+
+    /// The headers for `data`, sorted by key; nil when any item breaks the rule.
+    static func headers(_ data: [String: String], prefix: String) -> [(String, String)]? {
+        guard data.count <= maxItems else { return nil }
+        var headers: [(String, String)] = []
+        for (key, value) in data.sorted(by: { $0.key < $1.key }) {
+            guard (1...maxKey).contains(key.utf8.count), key.utf8.allSatisfy(isKeyByte),
+                  value.utf8.count <= maxValue, value.unicodeScalars.allSatisfy(isPrintable) else { return nil }
+            headers.append((prefix + key, value))
+        }
+        return headers
+    }
+
+    private static func isKeyByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."): true
+        default: false
+        }
+    }
+
+    /// Text a header value may hold (RFC 3261 TEXT-UTF8: no control characters).
+    private static func isPrintable(_ c: Unicode.Scalar) -> Bool { c.value >= 0x20 && c.value != 0x7F }
+}
