@@ -82,6 +82,9 @@ public enum CallRequest: Equatable, Sendable {
     case info(content: [String: JSONValue], map: Bool)
     /// The gateway's media statistics of the call (answered with a `stats` event).
     case stats
+    /// A new offer on the answered call's peer connection (to hold with `inactive` or
+    /// `sendonly`, to resume with `sendrecv`): answered with an `sdp` event.
+    case reoffer(sdp: String?)
     /// A trickled candidate: accepted and not needed (ICE-lite learns addresses from the checks).
     case candidate
     case unknown(type: String)
@@ -98,6 +101,7 @@ public enum CallRequest: Equatable, Sendable {
         case "resume": self = .resume
         case "info": self = .info(content: m["content"]?.object ?? [:], map: m["map"]?.bool ?? false)
         case "stats": self = .stats
+        case "offer": self = .reoffer(sdp: m["sdp"]?.string)
         case "candidate": self = .candidate
         default: self = .unknown(type: type)
         }
@@ -114,6 +118,7 @@ public enum CallRequest: Equatable, Sendable {
         case .resume: "resume"
         case .info: "info"
         case .stats: "stats"
+        case .reoffer: "offer"
         case .candidate: "candidate"
         case .unknown(let type): type
         }
@@ -127,7 +132,7 @@ public enum CallRequest: Equatable, Sendable {
             m["sdp"] = sdp.map(JSONValue.string)
             if !data.isEmpty { m["data"] = .object(data.mapValues(JSONValue.string)) }
             return m
-        case .answer(let sdp): return sdp.map { ["sdp": .string($0)] } ?? [:]
+        case .answer(let sdp), .reoffer(let sdp): return sdp.map { ["sdp": .string($0)] } ?? [:]
         case .dtmf(let digits): return ["digits": .string(digits)]
         case .info(let content, let map): return ["content": .object(content), "map": .bool(map)]
         case .reject, .hangup, .hold, .resume, .stats, .candidate, .unknown: return [:]

@@ -55,10 +55,12 @@ public struct GenesysDialect: Sendable {
             return [(name, LongPollMessage(.invite))]
         case .answered:
             return release(id) + [(peer, LongPollMessage(.eventTalk))]
-        case .resumed:
-            return [(peer, LongPollMessage(.eventTalk))]
-        case .held:
-            return [(peer, LongPollMessage(.eventHold))]
+        case .resumed(_, let by):
+            // The client holds and resumes by re-offering: the ANSWER to that is its confirmation. The SIP
+            // side's hold and resume tell it to do the same (it re-offers inactive / sendrecv).
+            return by == .remote ? [(peer, LongPollMessage(.eventTalk))] : []
+        case .held(_, let by):
+            return by == .remote ? [(peer, LongPollMessage(.eventHold))] : []
         case .dtmf(_, let digit):
             return [(peer, LongPollMessage(.infoPeer, ["dtmf": .string(digit)]))]
         case .info(_, let content, _):
@@ -157,8 +159,11 @@ public struct GenesysDialect: Sendable {
             switch m.object?["messageType"]?.string?.uppercased() {
             case "OFFER":
                 let sdp = m.object?["sdp"]?.string ?? ""
-                if let call, standing(call)?.ringing == true {
-                    return .message(.call(id: call, .answer(sdp: sdp)))   // the browser answers an INVITE by offering
+                if let call, let state = standing(call) {
+                    calls[call]?.seq = m.object?["seq"]
+                    if let offerer = m.object?["offererSessionId"] { calls[call]?.offererSessionID = offerer }
+                    // The browser answers an INVITE by offering; in an answered call it re-offers (hold, resume).
+                    return .message(.call(id: call, state.ringing ? .answer(sdp: sdp) : .reoffer(sdp: sdp)))
                 }
                 let id = newCallID()
                 name(call: id, peer: peer)

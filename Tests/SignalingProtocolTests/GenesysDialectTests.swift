@@ -18,7 +18,16 @@ import Testing
         #expect(texts(dialect.words(for: .answered(call: "c1")))
                 == [#"2000 RSMP {"Candidates":[],"answererSessionId":"gw1","messageType":"ANSWER","offererSessionId":"101","# +
                     #""sdp":"v=0","seq":1}"#, "2000 EVENT-TALK"])
-        #expect(texts(dialect.words(for: .held(call: "c1", by: .local))) == ["2000 EVENT-HOLD"])
+        // Its own hold is confirmed by the ANSWER to its re-offer; the SIP side's hold tells it to hold.
+        #expect(texts(dialect.words(for: .held(call: "c1", by: .local))) == [])
+        #expect(texts(dialect.words(for: .held(call: "c1", by: .remote))) == ["2000 EVENT-HOLD"])
+        #expect(texts(dialect.words(for: .resumed(call: "c1", by: .remote))) == ["2000 EVENT-TALK"])
+        let reoffer = try word(#"RSMP {"messageType":"OFFER","offererSessionId":"101","seq":2,"sdp":"v=1"}"#)
+        #expect(dialect.request(for: reoffer, peer: "2000", standing: { _ in .init(ringing: false, incoming: false) },
+                                newCallID: { "?" }) == .message(.call(id: "c1", .reoffer(sdp: "v=1"))))
+        #expect(texts(dialect.words(for: .sdp(call: "c1", sdp: "v=1")))
+                == [#"2000 RSMP {"Candidates":[],"answererSessionId":"gw2","messageType":"ANSWER","offererSessionId":"101","# +
+                    #""sdp":"v=1","seq":2}"#])
         #expect(dialect.request(for: try word("GET-STATS"), peer: "2000", standing: { _ in nil }, newCallID: { "?" })
                 == .message(.call(id: "c1", .stats)))
         #expect(texts(dialect.words(for: .stats(call: "c1", statistics: ["packetsToBrowser": 50])))

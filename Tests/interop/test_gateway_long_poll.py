@@ -3,10 +3,11 @@ use WebSockets), a client speaking the Genesys words (aiortc as the WebRTC
 peer), no message lost when a response does not arrive, and the expiry of
 a client that stops polling."""
 import asyncio
+import json
 
 import aioice.ice
 import numpy as np
-from aiortc import RTCConfiguration, RTCPeerConnection
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from aiortc_peer import Tone, dominant
 from conftest import wait_until
@@ -94,10 +95,18 @@ async def genesys_call(gateway, chromium_b):
     assert [(i["content"], i["map"]) for i in infos] == [({"note": "hi"}, False), ({"a": "1 2"}, True)], infos
     b.driver.execute_script("window.phone.info(arguments[0], false)", {"x": 1})
     assert (await call(lp.wait))[:3] == ("1002", "INFO-PEER", "x=1")
-    await call(lp.send, "1002", "EVENT-HOLD")
-    assert (await call(lp.wait))[:2] == ("1002", "EVENT-HOLD")
-    await call(lp.send, "1002", "EVENT-TALK")
-    assert (await call(lp.wait))[:2] == ("1002", "EVENT-TALK")
+    # Hold and resume as the Genesys client does them: a re-offer on its peer connection (inactive, then
+    # sendrecv), each answered at once; the page on the SIP side sees the hold and the resume.
+    for direction, event in (("inactive", "held"), ("sendrecv", "resumed")):
+        pc.getTransceivers()[0].direction = direction
+        await pc.setLocalDescription(await pc.createOffer())
+        reoffer = {"messageType": "OFFER", "sdp": pc.localDescription.sdp, "Candidates": [], "seq": 2}
+        await call(lp.send, "1002", "RSMP " + json.dumps(reoffer))
+        peer, word, answer, _ = await call(lp.wait)
+        assert (peer, word, answer["messageType"], answer["seq"]) == ("1002", "RSMP", "ANSWER", 2), (peer, word, answer)
+        assert f"a={direction}" in answer["sdp"], answer["sdp"]
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
+        assert (await call(b.wait_for, event))["by"] == "remote"
     await call(lp.send, "1002", "BYE")
     assert (await call(b.wait_for, "ended"))["cause"] == "hangup"
     await pc.close()

@@ -50,6 +50,9 @@ public final class Call {
     public let startedAt: UInt64
     /// The shell has opened the browser leg (its answer went to the browser).
     var browserLegOpen = false
+    /// The browser's offer the leg was opened from, and our latest answer to it (for its re-offers).
+    var browserOffer: SessionDescription?
+    var browserAnswer: SessionDescription?
     var sipMedia: SIPLegMedia
     /// Outgoing: the SIP call placed for the browser.
     var placed: OutgoingCall?

@@ -3,8 +3,27 @@ import SignalingProtocol
 import SIP
 
 /// What the browser asks of an answered call toward the SIP side: hold and
-/// resume by re-INVITE, application content and DTMF by INFO.
+/// resume by re-INVITE (asked for, or offered on its peer connection),
+/// application content and DTMF by INFO.
 extension CallModel {
+    /// A new offer from the browser in an answered call: answered at once from
+    /// our answer; a change of hold goes to the SIP side unless it mirrors the
+    /// SIP side's own hold (the Genesys client re-offers when told EVENT-HOLD).
+    func reoffer(_ call: Call, sdp: String?) {
+        guard let hold = call.hold else {
+            return error(call.session, .badState, "call \(call.id) is not answered", call: call.id, request: "offer")
+        }
+        guard let offer = Self.browserOffer(sdp), let first = call.browserOffer, let ours = call.browserAnswer,
+              let (holding, answer) = BrowserReoffer.answer(offer, first: first, ours: ours) else {
+            return error(call.session, .badSDP, "a new offer keeps the peer connection's ICE and DTLS (a new connection is a new call)",
+                         call: call.id, request: "offer")
+        }
+        call.browserAnswer = answer
+        signal(call.session, .sdp(call: call.id, sdp: answer.text))
+        guard holding != hold.byBrowser, !(holding && hold.byPeer), hold.pending == nil else { return }
+        changeHold(call, hold: holding)
+    }
+
     /// Hold (our side sendonly) or resume (sendrecv) by re-INVITE to the SIP side.
     func changeHold(_ call: Call, hold: Bool) {
         let request = hold ? "hold" : "resume"

@@ -47,6 +47,7 @@ extension CallModel {
     }
 
     func openBrowserLeg(_ call: Call, offer: SessionDescription, sipSide: MediaBridge.LegSettings, direction: MediaDirection) {
+        call.browserOffer = offer
         outputs.append(.openBrowserLeg(call: call.id, offer: offer, sipSide: sipSide, direction: direction))
     }
 
@@ -55,6 +56,7 @@ extension CallModel {
     public func browserLegOpened(call id: String, answer: String, now: UInt64) {
         guard let call = calls[id] else { return }
         call.browserLegOpen = true
+        call.browserAnswer = try? SDPParser.parse(answer)
         signal(call.session, .sdp(call: id, sdp: answer))
         switch call.phase {
         case .offering: startSIPCall(call)

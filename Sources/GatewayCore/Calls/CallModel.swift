@@ -148,6 +148,7 @@ public final class CallModel {
         case .dtmf(let digits): sendDTMF(call, digits: digits)
         case .info(let content, let map): sendInfo(call, map: map, content: content)
         case .hold, .resume: changeHold(call, hold: request == .hold)
+        case .reoffer(let sdp): reoffer(call, sdp: sdp)
         case .stats: outputs.append(.reportStats(call: call.id, session: session))
         case .candidate: break  // ICE-lite learns the browser's addresses from its checks (RFC 8445 §2.5)
         case .unknown: error(session, .badMessage, "unknown message type \(type)", call: id, request: type)

@@ -24,6 +24,20 @@ final class CallModelHarness {
         a=setup:actpass\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n
         """
 
+    static let fingerprint = Array(repeating: "AB", count: 32).joined(separator: ":")
+    /// The browser's offer with another direction, or (`ufrag`) from a new peer connection.
+    static func browserReoffer(_ direction: String, ufrag: String = "abcd") -> String {
+        browserOffer.replacingOccurrences(of: "a=sendrecv", with: "a=\(direction)")
+            .replacingOccurrences(of: "a=ice-ufrag:abcd", with: "a=ice-ufrag:\(ufrag)")
+    }
+
+    /// What the shell's browser leg answers.
+    static let browserAnswer = """
+        v=0\r\no=- 77 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 40100 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 127.0.0.1\r\n\
+        a=mid:0\r\na=ice-ufrag:gw01\r\na=ice-pwd:gatewaypasswordgatewaypa\r\na=fingerprint:sha-256 \(fingerprint)\r\n\
+        a=setup:passive\r\na=rtcp-mux\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n
+        """
+
     /// A SIP peer's audio SDP: PCMU and telephone-event at `port`.
     static func sipSDP(port: Int = 30000, direction: String = "sendrecv", version: Int = 1) -> [UInt8] {
         Array("""
@@ -115,7 +129,7 @@ final class CallModelHarness {
     /// The shell opened every browser leg the model asked for.
     func openBrowserLegs(_ outputs: [CallModel.Output]) {
         for case .openBrowserLeg(let call, _, _, _) in outputs {
-            model.browserLegOpened(call: call, answer: "v=0 answer of \(call)", now: now)
+            model.browserLegOpened(call: call, answer: Self.browserAnswer, now: now)
         }
     }
 

@@ -17,7 +17,7 @@ import Testing
         #expect(h.placed(opening) == nil)   // the INVITE waits for the browser leg
         h.openBrowserLegs(opening)
         let out = h.take()
-        #expect(h.events(out, session).first == .sdp(call: "c1", sdp: "v=0 answer of c1"))
+        #expect(h.events(out, session).first == .sdp(call: "c1", sdp: H.browserAnswer))
         let placed = try #require(h.placed(out))
         #expect(placed.invite.uri.description == "sip:2000@gw.test")
         #expect(placed.invite.headers["Contact"] == "<sip:1001@192.0.2.2:5070>")

@@ -43,7 +43,7 @@ import Testing
         let ok = try #require(h.responses(out).first)
         #expect(ok.statusCode == 200 && String(decoding: ok.body, as: UTF8.self).contains("m=audio 40000 RTP/AVP 0"))
         #expect(h.sipSides(out).first?.remotePort == 30000)
-        #expect(h.events(out, session) == [.sdp(call: call, sdp: "v=0 answer of \(call)"), .answered(call: call)])
+        #expect(h.events(out, session) == [.sdp(call: call, sdp: H.browserAnswer), .answered(call: call)])
         #expect(h.dialogs.calls.count == 1)   // our 2xx is retransmitted until the ACK
 
         let bye = try inDialog(h, "BYE", tag: tag, cseq: 2)
@@ -186,6 +186,43 @@ import Testing
         let ack = try #require(out.lazy.compactMap { if case .write(let r, _) = $0 { r } else { nil } }.first)
         #expect(ack.method == .ack && ack.headers["CSeq"] == "\(cseq.number) ACK")
         #expect(h.events(out, session) == [.held(call: call, by: .local)])
+    }
+
+    /// The browser re-offers on its peer connection to hold (inactive) and resume: each offer is answered at once
+    /// from our answer, and the hold goes to the SIP side; a new peer connection's offer is refused.
+    @Test func theBrowserHoldsAndResumesByReoffering() throws {
+        let h = H()
+        let (session, call, _) = try answered(h)
+        h.send(session, call, .reoffer(sdp: H.browserReoffer("inactive")))
+        let held = h.take()
+        guard case .sdp(_, let answer)? = h.events(held, session).first else { throw Failure.notIncoming }
+        #expect(answer.contains("a=inactive") && !answer.contains("a=sendrecv") && answer.contains("o=- 77 2 IN IP4"))
+        let (reinvite, id) = try #require(h.inDialogRequests(held).first)
+        #expect(String(decoding: reinvite.body, as: UTF8.self).contains("a=sendonly"))
+        h.model.requestAnswered(id, response: H.response(200, to: reinvite, sdp: H.sipSDP(direction: "recvonly", version: 2)),
+                                now: h.now)
+        #expect(h.model.call(call)?.hold?.byBrowser == true)
+        h.take()
+        h.send(session, call, .reoffer(sdp: H.browserReoffer("sendrecv")))
+        let resumed = h.take()
+        guard case .sdp(_, let again)? = h.events(resumed, session).first else { throw Failure.notIncoming }
+        #expect(again.contains("a=sendrecv") && again.contains("o=- 77 3 IN IP4"))
+        #expect(h.inDialogRequests(resumed).map { String(decoding: $0.0.body, as: UTF8.self).contains("a=sendrecv") } == [true])
+
+        h.take()
+        h.send(session, call, .reoffer(sdp: H.browserReoffer("sendrecv", ufrag: "wxyz")))
+        let refused = h.events(h.take(), session)
+        #expect(refused.count == 1 && refused.first.map { if case .error(let e) = $0 { e.code == .badSDP } else { false } } == true)
+    }
+
+    /// When the SIP side holds, the browser is told; its re-offer to go inactive mirrors that hold: no re-INVITE back.
+    @Test func aReofferMirroringTheSIPSidesHoldSendsNothingToIt() throws {
+        let h = H()
+        let (session, call, tag) = try answered(h)
+        _ = try inDialog(h, "INVITE", tag: tag, cseq: 2, sdp: H.sipSDP(direction: "sendonly", version: 2))
+        h.send(session, call, .reoffer(sdp: H.browserReoffer("inactive")))
+        let out = h.take()
+        #expect(h.inDialogRequests(out).isEmpty && h.events(out, session).count == 1)
     }
 
     @Test func dtmfAndInfoBothWays() throws {
