@@ -54,7 +54,9 @@ public struct GenesysDialect: Sendable {
             calls[call]?.answered = true      // the browser answers by offering: nothing to hold back
             return [(name, LongPollMessage(.invite))]
         case .answered:
-            return release(id) + [(peer, LongPollMessage(.eventTalk))]
+            // The ANSWER held back is the client's sign that the call is up. EVENT-TALK is a command to it
+            // (answer when idle, resume when held), not a notification: a connected client would re-offer.
+            return release(id)
         case .resumed(_, let by):
             // The client holds and resumes by re-offering: the ANSWER to that is its confirmation. The SIP
             // side's hold and resume tell it to do the same (it re-offers inactive / sendrecv).

@@ -44,11 +44,10 @@ async def main(args):
         if message.startswith("RSMP") and json.loads(message[5:]).get("messageType") == "ANSWER":
             answer = json.loads(message[5:])
             await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
+            print("answered", flush=True)      # the ANSWER comes once the far end has answered
         elif message.startswith("RSMP"):      # an error: ERROR and errorType inside the JSON
             print(message, flush=True)
             return
-        elif message.startswith("EVENT-TALK"):
-            print("answered", flush=True)
         elif message.startswith("BYE"):
             print(message, flush=True)
             return

@@ -52,9 +52,9 @@ async def genesys_call(gateway, chromium_b):
         asyncio.ensure_future(read())
 
     # Outgoing: an RSMP OFFER to the peer `echo`.
+    # The ANSWER comes once the far end has answered: it is the client's sign that the call is up.
     await offer_and_answer(lp, pc, "echo")
     await call(lp.send, "echo", 'RSMP {"messageType":"OK"}')
-    assert (await call(lp.wait))[:2] == ("echo", "EVENT-TALK")
     for _ in range(100):
         if sum(len(r) for r in received) > rate[0]:
             break
@@ -80,7 +80,6 @@ async def genesys_call(gateway, chromium_b):
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     pc.addTrack(Tone(GENESYS_TONE_HZ))
     await offer_and_answer(lp, pc, "1002")
-    assert (await call(lp.wait))[:2] == ("1002", "EVENT-TALK")
     b.wait_for("answered")
     m = await call(b.hears, GENESYS_TONE_HZ)
     assert heard(m, GENESYS_TONE_HZ), m

@@ -81,7 +81,6 @@ async def busy_and_answered_calls(gw):
     assert answer["offererSessionId"] == "201" and answer["seq"] == 1 and answer["answererSessionId"], answer
     await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
     await loop.run_in_executor(None, lp.send, "echo", 'RSMP {"messageType":"OK"}')
-    assert await loop.run_in_executor(None, next_word, lp) == ("echo", "EVENT-TALK", "")
 
     # The client closes its media a moment before its BYE: a hang-up, no error, no BYE back.
     await pc.close()

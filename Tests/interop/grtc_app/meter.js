@@ -1,0 +1,1 @@
+../../../Sources/Gateway/Public/test/meter.js

@@ -1,0 +1,121 @@
+"""A web app written against the Genesys WebRTC JavaScript API, on its own origin (a static server here),
+swaps its script tag for the gateway's /sdk/grtc.js and runs unchanged in Chromium: it registers, fails
+to reach a busy and an unknown number (onGatewayError, no remote stream), calls echo and hears its own tone,
+holds and resumes (silence, then the tone again), reads the gateway's statistics, stays 60 s in the call
+with the signaling idle (the gateway holding each poll), hangs up and redials at once, and takes a call
+from a second browser by INVITE with INFO both ways (form-encoded) and the far end's hold and resume."""
+import functools
+import http.server
+import os
+import threading
+import time
+
+import pytest
+
+from conftest import BROWSER_TONE_HZ, SECOND_BROWSER_TONE_HZ, wait_until
+from phone import Phone, nothing_open
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+_ASYNC = "const done = arguments[arguments.length - 1];"
+
+
+@pytest.fixture
+def app_server():
+    """A plain static server for the app's page: its origin is not the gateway's."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=os.path.join(HERE, "grtc_app"))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+class App:
+    def __init__(self, driver, origin, gateway):
+        self.driver = driver
+        driver.get(f"{origin}/app.html?gw={gateway.url}")
+        wait_until(lambda: driver.execute_script("return !!window.appReady"), 10, what="the app's page")
+        assert driver.execute_async_script(_ASYNC + "window.app.load().then(done, (e) => done(String(e)));") == "object"
+
+    def js(self, code, *args):
+        return self.driver.execute_script(code, *args)
+
+    def events(self, what):
+        return [e for e in self.js("return window.app.events") if e["what"] == what]
+
+    def wait_for(self, what, count=1, timeout=10):
+        return wait_until(lambda: len(self.events(what)) >= count and self.events(what), timeout,
+                          what=f"the app's {count}. '{what}'")[count - 1]
+
+    def hears(self, hz, seconds=8):
+        return wait_until(lambda: (m := self.js("return window.app.measure()")) and abs(m["peakHz"] - hz) < 30
+                          and m["peakDb"] > -50 and m, seconds, what=f"{hz} Hz from the far end")
+
+    def silent(self, seconds=5):
+        return wait_until(lambda: (m := self.js("return window.app.measure()"))["peakDb"] < -80 and m, seconds,
+                          what="silence from the far end")
+
+
+def test_a_grtc_app_on_another_origin_runs_unchanged(chromium, chromium_b, start_gateway, app_server):
+    gw = start_gateway("--allowed-origin", app_server, "--poll-hold", "20")
+    app = App(chromium, app_server, gw)
+    app.js("window.app.register('1003', 'x', 0)")     # polling_timeout 0: the gateway's hold ends each poll
+    app.wait_for("register")
+    app.wait_for("media")
+
+    for number, errors in (("busy", ("busy",)), ("nobody", ("not-found",))):
+        app.js("window.app.call(arguments[0])", number)
+        error = app.wait_for("gateway-error", count=1 if number == "busy" else 2)["error"]
+        assert error in errors, error
+        app.wait_for("peer-closing", count=1 if number == "busy" else 2)
+    assert app.events("remote-stream") == []           # a failed call never showed a remote stream
+
+    app.js("window.app.call('echo', [{key: 'Account', value: '42'}])")
+    app.wait_for("remote-stream")
+    app.hears(BROWSER_TONE_HZ)                         # its own tone, back through echo
+    app.js("window.app.stats()")
+    assert app.wait_for("stats")["stats"]["packetsToBrowser"] > 0
+    app.js("window.app.hold()")
+    app.silent()
+    app.js("window.app.resume()")
+    app.hears(BROWSER_TONE_HZ)
+    closings = len(app.events("peer-closing"))
+    # A minute in the call with nothing to say: each poll held by the gateway and answered 200. The idle
+    # minute is the claim itself: there is nothing to wait on but the clock.
+    time.sleep(60)
+    app.hears(BROWSER_TONE_HZ)
+    assert app.events("connection-error") == [] and len(app.events("peer-closing")) == closings
+    app.js("window.app.hangup(); window.app.call('echo')")     # hang up and redial at once
+    app.wait_for("remote-stream", count=2)
+    app.hears(BROWSER_TONE_HZ)
+    assert len(app.events("peer-closing")) == closings  # its own BYE got none back
+    app.js("window.app.hangup()")
+    wait_until(lambda: nothing_open(gw), 10, what="the app's calls to end")
+
+    # A call from a second browser (this gateway's own library over its WebSocket), by INVITE.
+    b = Phone(chromium_b, gw)
+    assert b.connect("1002", "x") == {"ok": True}
+    b.driver.execute_script("window.phone.call('1003')")
+    incoming = app.wait_for("incoming")
+    assert (incoming["peer"], incoming["event"]) == ("1002", "invite")
+    app.js("window.app.accept()")
+    app.wait_for("remote-stream", count=3)
+    b.wait_for("answered")
+    app.hears(SECOND_BROWSER_TONE_HZ)
+    b.hears(BROWSER_TONE_HZ)
+    app.js("window.app.info({a: '1 2', b: 'x&y'}, true)")
+    info = b.wait_for("info")
+    assert (info["content"], info["map"]) == ({"a": "1 2", "b": "x&y"}, True), info
+    b.driver.execute_script("window.phone.info(arguments[0], true)", {"note": "hi there"})
+    assert app.wait_for("info")["data"] == {"note": "hi there"}
+    assert b.hold()["ok"]                              # the far end holds: the app is told, and holds too
+    assert app.wait_for("notify")["event"] == "hold"
+    assert b.resume()["ok"]
+    assert app.wait_for("notify", count=2)["event"] == "talk"
+    app.hears(SECOND_BROWSER_TONE_HZ)
+    b.hangup()
+    app.wait_for("peer-closing", count=closings + 1)
+    b.disconnect()
+    wait_until(lambda: nothing_open(gw), 10, what="nothing left open")
