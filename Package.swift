@@ -60,6 +60,10 @@ let package = Package(
         // What the NIO shells share: bounds and refusal counts, the media port pool, random identifiers.
         .target(name: "ShellSupport", dependencies: ["Identifiers", .product(name: "NIOCore", package: "swift-nio"),
                                                      .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
+        // The HTTP layer without sockets: request handler, request and response values, Host/Origin/CORS policies.
+        .target(name: "HTTPEdge", dependencies: ["SignalingProtocol", "ShellSupport",
+                                                 .product(name: "NIOCore", package: "swift-nio"),
+                                                 .product(name: "NIOHTTP1", package: "swift-nio")]),
         // The NIO shell of a SIP endpoint (sockets, transactions, answered dialogs) and the role it serves.
         .target(
             name: "SIPEndpoint",
@@ -85,7 +89,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "GatewayCore", "SIPEndpoint", "EmbeddedSIPServer", "ShellSupport",
+                "GatewayCore", "SIPEndpoint", "EmbeddedSIPServer", "ShellSupport", "HTTPEdge",
                 "WebRTC", "SDP", "SIP", "SignalingProtocol", "MediaCore", "MediaTypes", "WireInput",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -111,6 +115,11 @@ let package = Package(
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "fuzz-signaling", dependencies: ["SignalingProtocol", "GatewayCore", "SIP", "FuzzSupport"],
                           path: "Tests/fuzz/signaling", swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(name: "fuzz-http", dependencies: ["HTTPEdge", "SignalingProtocol", "FuzzSupport",
+                                                            .product(name: "NIOCore", package: "swift-nio"),
+                                                            .product(name: "NIOEmbedded", package: "swift-nio"),
+                                                            .product(name: "NIOHTTP1", package: "swift-nio")],
+                          path: "Tests/fuzz/http", swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "sip-bench", dependencies: ["SIP"], path: "Benchmarks/sip",
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "CGatewayMedia"]),

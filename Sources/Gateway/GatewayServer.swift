@@ -1,5 +1,6 @@
 import EmbeddedSIPServer
 import GatewayCore
+import HTTPEdge
 import Logging
 import NIOCore
 import NIOPosix

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPEdge
 import NIOCore
 
 /// Files under Public/ (the test pages now; the JS library and softphone later).

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPEdge
 import MediaCore
 import MediaTypes
 import NIOCore

@@ -1,3 +1,4 @@
+import HTTPEdge
 import NIOCore
 
 /// The test suite's routes under /test/, mounted only with --test-routes on a

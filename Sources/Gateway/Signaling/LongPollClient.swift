@@ -1,6 +1,7 @@
+import GatewayCore
+import HTTPEdge
 import NIOCore
 import NIOHTTP1
-import GatewayCore
 import SignalingProtocol
 import SIPEndpoint
 

@@ -1,4 +1,4 @@
-import Foundation
+import HTTPEdge
 import NIOCore
 import ShellSupport
 import SignalingProtocol
@@ -33,37 +33,46 @@ final class LongPollRoutes: @unchecked Sendable {
     }
 
     func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
-        let route: @Sendable (HTTPRequest, EventLoopPromise<HTTPResponse>) -> Void
-        switch (request.method, request.path) {
-        case (.GET, "/sign_in"), (.POST, "/sign_in"): route = signIn
-        case (.GET, "/wait"): route = wait
-        case (.POST, "/message"): route = message
-        case (.GET, "/sign_out"), (.POST, "/sign_out"): route = signOut
-        default: return nil
-        }
+        guard let parsed = LongPollRequest.parse(method: request.method.rawValue, path: request.path, query: request.query,
+                                                 body: request.body) else { return nil }
         guard origins.permits(request.headers) else {
             return loop.makeSucceededFuture(.text("error=forbidden-origin\n", status: .forbidden))
         }
         let promise = manager.loop.makePromise(of: HTTPResponse.self)
-        manager.loop.execute { route(request, promise) }
+        switch parsed {
+        case .success(let asked):
+            let source = request.source
+            manager.loop.execute { self.route(asked, source: source, promise) }
+        case .failure(let refusal):
+            promise.succeed(.text("error=\(refusal.code)\nmessage=\(refusal.message)\n",
+                                  status: refusal == .noSession ? .notFound : .badRequest))
+        }
         return promise.futureResult
     }
 
-    private func client(_ request: HTTPRequest, key: String) -> LongPollClient? {
-        guard let id = request.query[key], let client = clients[id], !client.closed else { return nil }
+    private func route(_ request: LongPollRequest, source: String, _ promise: EventLoopPromise<HTTPResponse>) {
+        switch request {
+        case .signIn(let user, let password, let json): signIn(user: user, password: password, json: json, source: source, promise)
+        case .wait(let id, let ack): wait(id, ack: ack, promise)
+        case .message(let id, let peer, let message): self.message(message, from: id, to: peer, promise)
+        case .signOut(let id): signOut(id, promise)
+        }
+    }
+
+    private func client(_ id: String) -> LongPollClient? {
+        guard let client = clients[id], !client.closed else { return nil }
         return client
     }
 
     private static func gone() -> HTTPResponse { .text("error=no-session\n", status: .notFound) }
 
-    /// GET /sign_in?ID signs in anonymously (calls out only); POST /sign_in
-    /// with `ID:PASSWORD` registers ID on the SIP server first. `?json` asks
-    /// for the JSON dialect (this gateway's library).
-    private func signIn(_ request: HTTPRequest, _ promise: EventLoopPromise<HTTPResponse>) {
-        let dialect: LongPollClient.Dialect = request.query["json"] != nil ? .json : .genesys
-        let client = LongPollClient(dialect: dialect, loop: manager.loop, expiry: expiry)
+    /// Without a password the user signs in anonymously (calls out only); with one, it is registered
+    /// on the SIP server first and the answer waits for that.
+    private func signIn(user: String, password: String?, json: Bool, source: String,
+                        _ promise: EventLoopPromise<HTTPResponse>) {
+        let client = LongPollClient(dialect: json ? .json : .genesys, loop: manager.loop, expiry: expiry)
         let session: ClientSession
-        switch manager.open(client, source: request.source) {
+        switch manager.open(client, source: source) {
         case .success(let opened): session = opened
         case .failure(let refusal):
             var busy = HTTPResponse.text("error=\(refusal.rawValue)\n", status: refusal == .serverFull ? .serviceUnavailable : .tooManyRequests)
@@ -82,19 +91,12 @@ final class LongPollRoutes: @unchecked Sendable {
             r.headers.append(("Set-Cookie", cookie))
             return r
         }.cascade(to: promise)
-        if request.method == .GET {
-            guard let user = request.query.first(where: { $0.key != "json" && $0.value.isEmpty })?.key else {
-                return withCookie.succeed(.text("error=bad-user\nmessage=GET /sign_in?ID\n", status: .badRequest))
-            }
+        guard let password else {
             let event = manager.signInAnonymously(session, user: user)
             return withCookie.succeed(LongPollClient.signInResponse(event, ssid: session.id) ?? .text("", status: .badRequest))
         }
-        let body = String(decoding: request.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let colon = body.firstIndex(of: ":") else {
-            return withCookie.succeed(.text("error=bad-request\nmessage=the body is ID:PASSWORD\n", status: .badRequest))
-        }
         client.signIn = withCookie
-        manager.receive(.signIn(user: String(body[..<colon]), password: String(body[body.index(after: colon)...])), from: session)
+        manager.receive(.signIn(user: user, password: password), from: session)
     }
 
     private func drop(_ client: LongPollClient) {
@@ -102,20 +104,15 @@ final class LongPollRoutes: @unchecked Sendable {
         manager.close(client.session, reason: "sign-in failed")
     }
 
-    private func wait(_ request: HTTPRequest, _ promise: EventLoopPromise<HTTPResponse>) {
-        guard let client = client(request, key: "id") else { return promise.succeed(Self.gone()) }
-        client.wait(promise, ack: request.query["ack"].flatMap { UInt64($0) }, timeout: hold)
+    private func wait(_ id: String, ack: UInt64?, _ promise: EventLoopPromise<HTTPResponse>) {
+        guard let client = client(id) else { return promise.succeed(Self.gone()) }
+        client.wait(promise, ack: ack, timeout: hold)
     }
 
-    /// POST /message?from=SSID&to=PEER with one message word (and JSON).
-    private func message(_ request: HTTPRequest, _ promise: EventLoopPromise<HTTPResponse>) {
-        guard let client = client(request, key: "from") else { return promise.succeed(Self.gone()) }
-        let message: LongPollMessage
-        do { message = try LongPollMessage(parsing: request.body) } catch {
-            return promise.succeed(.text("error=bad-message\nmessage=\(error)\n", status: .badRequest))
-        }
+    private func message(_ message: LongPollMessage, from id: String, to peer: String, _ promise: EventLoopPromise<HTTPResponse>) {
+        guard let client = client(id) else { return promise.succeed(Self.gone()) }
         let session = client.session!
-        switch client.genesys.request(for: message, peer: request.query["to"] ?? "", standing: manager.standing(in: session),
+        switch client.genesys.request(for: message, peer: peer, standing: manager.standing(in: session),
                                       newCallID: { Random.token(16) }) {
         case .message(let m): manager.receive(m, from: session)
         case .statistics(let call, let text): manager.logger.info("call \(call ?? "?") statistics from the browser: \(text)")
@@ -125,8 +122,8 @@ final class LongPollRoutes: @unchecked Sendable {
         promise.succeed(.text(""))
     }
 
-    private func signOut(_ request: HTTPRequest, _ promise: EventLoopPromise<HTTPResponse>) {
-        guard let client = client(request, key: "id") else { return promise.succeed(Self.gone()) }
+    private func signOut(_ id: String, _ promise: EventLoopPromise<HTTPResponse>) {
+        guard let client = client(id) else { return promise.succeed(Self.gone()) }
         clients[client.session.id] = nil
         manager.close(client.session, reason: "signed out")
         client.close()

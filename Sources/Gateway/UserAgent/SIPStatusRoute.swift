@@ -1,4 +1,5 @@
 import Foundation
+import HTTPEdge
 import NIOCore
 
 /// GET /test/sip: the registration state of each account, as JSON (for tests

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPEdge
 import NIOCore
 import SDP
 import ShellSupport

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FuzzSupport
 import SDP
 import WebRTC
@@ -30,14 +27,5 @@ public func fuzzDTLS(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
 
 @main
 enum Main {
-    static func main() throws {
-        #if FUZZING
-        exit(runLibFuzzer { fuzzDTLS($0, $1) })
-        #else
-        for path in CommandLine.arguments.dropFirst() {
-            let bytes = try readFile(path)
-            _ = bytes.withUnsafeBufferPointer { fuzzDTLS($0.baseAddress!, $0.count) }
-        }
-        #endif
-    }
+    static func main() throws { try fuzzMain { fuzzDTLS($0, $1) } }
 }

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FuzzSupport
 import GatewayCore
 import SignalingProtocol
@@ -170,14 +167,5 @@ private func echo(_ event: ServerEvent) {
 
 @main
 enum Main {
-    static func main() throws {
-        #if FUZZING
-        exit(runLibFuzzer { fuzzSignaling($0, $1) })
-        #else
-        for path in CommandLine.arguments.dropFirst() {
-            let bytes = try readFile(path)
-            _ = bytes.withUnsafeBufferPointer { fuzzSignaling($0.baseAddress!, $0.count) }
-        }
-        #endif
-    }
+    static func main() throws { try fuzzMain { fuzzSignaling($0, $1) } }
 }

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FuzzSupport
 import SIP
 
@@ -90,14 +87,5 @@ private func matching(_ response: SIPResponse, to request: SIPRequest) -> SIPRes
 
 @main
 enum Main {
-    static func main() throws {
-        #if FUZZING
-        exit(runLibFuzzer { fuzzSIP($0, $1) })
-        #else
-        for path in CommandLine.arguments.dropFirst() {
-            let bytes = try readFile(path)
-            _ = bytes.withUnsafeBufferPointer { fuzzSIP($0.baseAddress!, $0.count) }
-        }
-        #endif
-    }
+    static func main() throws { try fuzzMain { fuzzSIP($0, $1) } }
 }

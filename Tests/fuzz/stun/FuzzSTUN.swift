@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FuzzSupport
 import SDP
 import STUN
@@ -37,14 +34,5 @@ public func fuzzSTUN(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
 
 @main
 enum Main {
-    static func main() throws {
-        #if FUZZING
-        exit(runLibFuzzer { fuzzSTUN($0, $1) })
-        #else
-        for path in CommandLine.arguments.dropFirst() {
-            let bytes = try readFile(path)
-            _ = bytes.withUnsafeBufferPointer { fuzzSTUN($0.baseAddress!, $0.count) }
-        }
-        #endif
-    }
+    static func main() throws { try fuzzMain { fuzzSTUN($0, $1) } }
 }

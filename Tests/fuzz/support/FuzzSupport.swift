@@ -33,3 +33,18 @@ public func runLibFuzzer(_ body: @convention(c) (UnsafePointer<UInt8>, Int) -> I
     return withUnsafeMutablePointer(to: &argv) { LLVMFuzzerRunDriver(&argc, $0, body) }
 }
 #endif
+
+/// A fuzz target's whole `main`: built for libFuzzer (-DFUZZING) it hands
+/// over to libFuzzer; otherwise it runs the target once on each file named on
+/// the command line (to replay an input).
+public func fuzzMain(_ body: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) throws {
+    #if FUZZING
+    exit(runLibFuzzer(body))
+    #else
+    for path in CommandLine.arguments.dropFirst() {
+        let bytes = try readFile(path)
+        let storage = bytes + [0]   // a valid pointer even for an empty file
+        _ = storage.withUnsafeBufferPointer { body($0.baseAddress!, bytes.count) }
+    }
+    #endif
+}

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import SignalingProtocol
 
 /// Cross-origin access for the web apps of the configured origins
 /// (`--allowed-origin`), which usually live on their own web server: the
@@ -7,11 +8,9 @@ import NIOHTTP1
 /// exact origin and credentials allowed (the Genesys client sends every
 /// request with credentials), and their preflights are answered. Other
 /// origins get no CORS headers: their browsers keep the answers from them.
-struct CORSPolicy: Sendable {
-    let origins: OriginPolicy
-    static let signalingPaths: Set<String> = ["/sign_in", "/wait", "/message", "/sign_out"]
-
-    private func covers(_ path: String) -> Bool { Self.signalingPaths.contains(path) || path.hasPrefix("/sdk/") }
+public struct CORSPolicy: Sendable {
+    public let origins: OriginPolicy
+    private func covers(_ path: String) -> Bool { LongPollRequest.paths.contains(path) || path.hasPrefix("/sdk/") }
 
     /// The origin a cross-origin request comes from, when it is one of the configured ones.
     private func allowedOrigin(_ request: HTTPRequest) -> String? {
@@ -22,7 +21,7 @@ struct CORSPolicy: Sendable {
 
     /// The answer to a CORS preflight (OPTIONS with Access-Control-Request-Method) on a covered path;
     /// nil for any other request.
-    func preflight(_ request: HTTPRequest) -> HTTPResponse? {
+    public func preflight(_ request: HTTPRequest) -> HTTPResponse? {
         guard request.method == .OPTIONS, covers(request.path),
               request.headers.first(name: "Access-Control-Request-Method") != nil else { return nil }
         guard let origin = allowedOrigin(request) else { return .text("origin not allowed\n", status: .forbidden) }
@@ -36,12 +35,14 @@ struct CORSPolicy: Sendable {
     }
 
     /// `response` with the CORS headers its request's origin is due.
-    func decorate(_ response: HTTPResponse, for request: HTTPRequest) -> HTTPResponse {
+    public func decorate(_ response: HTTPResponse, for request: HTTPRequest) -> HTTPResponse {
         guard let origin = allowedOrigin(request) else { return response }
         var decorated = response
         decorated.headers += Self.headers(origin) + [("Access-Control-Expose-Headers", "X-Seq")]
         return decorated
     }
+
+    public init(origins: OriginPolicy) { self.origins = origins }
 
     private static func headers(_ origin: String) -> [(String, String)] {
         [("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Credentials", "true"), ("Vary", "Origin")]

@@ -6,12 +6,12 @@ import ShellSupport
 /// site, and must not reach the gateway as if it were its own). IP literals
 /// and `localhost` always pass; names only when configured (`--http-name`);
 /// a request without Host (not a browser's) too.
-struct HostPolicy: Sendable {
-    let names: Set<String>
+public struct HostPolicy: Sendable {
+    public let names: Set<String>
 
-    init(names: [String]) { self.names = Set(names.map { $0.lowercased() }) }
+    public init(names: [String]) { self.names = Set(names.map { $0.lowercased() }) }
 
-    func permits(_ headers: HTTPHeaders) -> Bool {
+    public func permits(_ headers: HTTPHeaders) -> Bool {
         // Browsers always send Host; a client without one is no page of another site.
         guard let value = headers.first(name: "Host") else { return true }
         let host = Self.withoutPort(value).lowercased()
@@ -19,7 +19,7 @@ struct HostPolicy: Sendable {
     }
 
     /// `name:port`, `[v6]:port`, `v4` or `[v6]` without the port (and brackets).
-    static func withoutPort(_ host: String) -> String {
+    public static func withoutPort(_ host: String) -> String {
         if host.hasPrefix("[") {
             guard let close = host.firstIndex(of: "]") else { return "" }
             return String(host[host.index(after: host.startIndex)..<close])
