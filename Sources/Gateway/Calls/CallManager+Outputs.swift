@@ -16,9 +16,9 @@ struct CallMedia {
 }
 
 extension CallManager {
-    /// Carries out one of the model's decisions; true when it sent SIP.
-    func carryOut(_ output: CallModel.Output) -> Bool {
-        let now = SIPService.now()
+    /// Carries out one of the model's decisions for the browsers' side (the
+    /// user agent's core has consumed those for SIP).
+    func carryOut(_ output: CallModel.Output) {
         switch output {
         case .signal(let session, let event):
             clients[session]?.send(event)
@@ -26,13 +26,6 @@ extension CallManager {
             guard let session = clients.removeValue(forKey: id) else { break }
             session.closed = true
             if closeTransport { session.transport.close() }
-        case .register(let user, let password):
-            ua.register(user: user, password: password)
-            return true
-        case .unregister(let user):
-            ua.unregister(user: user)
-        case .forgetRegistration(let user):
-            ua.dropRegistration(user: user)
         case .refused(let reason):
             refusals.count(reason)
         case .log(.info, let line):
@@ -56,25 +49,9 @@ extension CallManager {
             logMedia(call)
         case .reportStats(let call, let session):
             reportStats(call, to: session)
-        case .respond(let key, let response):
-            sip.respond(key, response, now: now)
-            return true
-        case .place(let call):
-            ua.place(call)
-        case .sendPlaced(let request, let call):
-            ua.send(request, for: call)
-        case .placedCallHungUp(let call):
-            ua.placedCallHungUp(call)
-        case .sendInDialog(let request, let peer, let id):
-            ua.send(request, to: peer) { [weak self] response in
-                guard let self else { return }
-                self.model.requestAnswered(id, response: response, now: SIPService.now())
-                self.drive()
-            }
-        case .write(let request, let peer):
-            sip.write(.request(request), to: peer)
+        case .respond, .place, .sendPlaced, .placedCallHungUp, .sendInDialog, .write, .register, .unregister, .forgetRegistration:
+            break   // SIP: never handed out by the user agent's core
         }
-        return false
     }
 
     /// Opens a call's browser leg from the browser's offer; its media events go to the model.

@@ -6,12 +6,14 @@ import SignalingProtocol
 import SIP
 import SIPEndpoint
 
-/// The call model's NIO shell: it feeds the model (`CallModel`) the clients'
-/// messages, the user agent's SIP events and the media legs' events, carries
-/// out what the model decides (`CallManager+Outputs`), and keeps one timer
-/// at the model's next deadline. Confined to the SIP service's event loop:
+/// The call model's NIO shell on the browsers' side: it feeds the model
+/// (`CallModel`) the clients' messages and the media legs' events, and
+/// carries out what the model decides for them (`CallManager+Outputs`). The
+/// model is a part of the user agent's core (`UserAgentCore`), which takes the
+/// SIP side and whose drive (`UserAgent.drive`) hands the model's decisions
+/// here and keeps its one timer. Confined to the SIP service's event loop:
 /// the signaling transports hop there, and so do the browser legs' events.
-final class CallManager: SIPCallHandler, @unchecked Sendable {
+final class CallManager: @unchecked Sendable {
     /// The gateway's SIP user agent, and the SIP service under it.
     let ua: UserAgent
     var sip: SIPService { ua.service }
@@ -26,8 +28,6 @@ final class CallManager: SIPCallHandler, @unchecked Sendable {
     var clients: [String: ClientSession] = [:]
     /// The media of the live calls, by call id.
     var media: [String: CallMedia] = [:]
-    private var timer: Scheduled<Void>?
-    private var timerDeadline: UInt64?
 
     init(ua: UserAgent, factory: BrowserLegFactory, ports: MediaPortPool, group: EventLoopGroup, settings: CallModel.Settings,
          refusals: Refusals, logger: Logger) {
@@ -85,61 +85,8 @@ final class CallManager: SIPCallHandler, @unchecked Sendable {
     /// Where a session's calls stand, for the Genesys words that name them.
     func standing(in s: ClientSession) -> (String) -> GenesysDialect.CallStanding? { model.standing(in: s.id) }
 
-    // MARK: inputs from the user agent (SIPCallHandler)
-
-    func incomingInvite(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer) -> Bool {
-        defer { drive() }
-        return model.incomingInvite(r, key: key, from: peer, now: SIPService.now())
-    }
-
-    func inDialog(_ r: SIPRequest, key: TransactionKey) -> Bool {
-        defer { drive() }
-        return model.inDialog(r, key: key, now: SIPService.now())
-    }
-
-    func cancelled(inviteKey: TransactionKey) -> Bool {
-        defer { drive() }
-        return model.cancelled(inviteKey: inviteKey, now: SIPService.now())
-    }
-
-    func placedCallChanged(_ call: OutgoingCall, response: SIPResponse?) {
-        model.placedCallChanged(call, response: response, now: SIPService.now())
-        drive()
-    }
-
-    func acknowledged(_ ack: SIPRequest) {
-        model.acknowledged(ack, now: SIPService.now())
-        drive()
-    }
-
-    func dialogFailed(_ dialogID: String, reason: String) -> Bool {
-        defer { drive() }
-        return model.dialogFailed(dialogID, reason: reason, now: SIPService.now())
-    }
-
-    func registrationChanged(user: String, state: RegistrationClient.State) {
-        model.registrationChanged(user: user, state: state, now: SIPService.now())
-        drive()
-    }
-
     // MARK: the drive
 
-    /// Carries out what the model decided, then keeps the one timer at its next deadline.
-    func drive() {
-        var sentSIP = false
-        while let output = model.pollOutput() { sentSIP = carryOut(output) || sentSIP }
-        if sentSIP { sip.afterWork() }
-        let next = model.nextTimeout
-        guard next != timerDeadline else { return }
-        timer?.cancel()
-        timerDeadline = next
-        guard let next else { return timer = nil }
-        let now = SIPService.now()
-        timer = loop.scheduleTask(in: .microseconds(Int64(clamping: next > now ? next - now : 0))) { [weak self] in
-            guard let self else { return }
-            self.timerDeadline = nil
-            self.model.handleTimeout(now: SIPService.now())
-            self.drive()
-        }
-    }
+    /// Carries out what the model (through the user agent's core) decided, and re-arms the one timer.
+    func drive() { ua.drive() }
 }

@@ -6,8 +6,7 @@ import ShellSupport
 import SIP
 import SIPEndpoint
 
-/// Calls the user agent places: the SIP side of browsers' calls (for the
-/// call model), and test calls: POST /test/call?user=1001&to=sip:2000@host
+/// Test calls the user agent places (with --test-routes): POST /test/call?user=1001&to=sip:2000@host
 /// places one with a PCMU offer whose media is echoed; GET /test/calls
 /// reports; POST /test/hold|resume?id= sends a re-INVITE; POST
 /// /test/hangup?id= ends one (CANCEL while ringing, BYE once answered).
@@ -36,17 +35,17 @@ extension UserAgent {
                     self.service.settings.mediaPorts.release(port)
                 }
             }
-            self.placed.place(call, route: hop, now: SIPService.now())
-            self.sendPlacedCalls()
+            self.core.place(call, route: hop, now: SIPService.now())
+            self.drive()
             return call.callID
         }
     }
 
     func hangUp(_ callID: String) -> EventLoopFuture<Bool> {
         loop.submit {
-            guard let call = self.placed[callID], let request = call.bye() ?? call.cancel() else { return false }
-            self.placed.send(request, for: callID, now: SIPService.now())
-            self.sendPlacedCalls()
+            guard let call = self.core.placed[callID], let request = call.bye() ?? call.cancel() else { return false }
+            self.core.send(request, inPlacedCall: callID, now: SIPService.now())
+            self.drive()
             return true
         }
     }
@@ -54,42 +53,35 @@ extension UserAgent {
     /// Holds (sendonly) or resumes (sendrecv) a placed call by re-INVITE.
     func changeDirection(_ callID: String, _ direction: MediaDirection) -> EventLoopFuture<Bool> {
         loop.submit {
-            guard let call = self.placed[callID], let port = self.testCalls.port(of: callID) else { return false }
+            guard let call = self.core.placed[callID], let port = self.testCalls.port(of: callID) else { return false }
             var local = LocalAudioParameters(address: self.service.settings.mediaIP, port: port, codecs: [.pcmu, .pcma],
                                              ssrc: 1, cname: "gw", sessionID: "1")
             local.direction = direction
             local.sessionVersion = UInt64(SIPService.now() / 1_000_000)
             guard let request = call.reinvite(offer: Array(AudioNegotiation.offer(local: local).text.utf8)) else { return false }
-            self.placed.send(request, for: callID, now: SIPService.now())
-            self.sendPlacedCalls()
+            self.core.send(request, inPlacedCall: callID, now: SIPService.now())
+            self.drive()
             return true
         }
     }
 
     func callStates() -> EventLoopFuture<[String: String]> {
-        loop.submit { self.placed.states }
+        loop.submit { self.core.placed.states }
     }
 
-    /// Carries out what the placed calls decided: requests in new client
-    /// transactions, ACKs, changes for the call model, media of ended test calls.
-    func sendPlacedCalls() {
-        while let output = placed.pollOutput() {
-            switch output {
-            case .send(let request, let callID, let hop, let invite):
-                let (key, outputs) = service.startTransaction(request, to: hop, cancelling: invite)
-                placed.sent(key, for: callID)
-                service.handle(outputs, now: SIPService.now())
-            case .write(let ack, let hop):
-                service.writeRequest(ack, to: hop)
-            case .changed(let call, let response):
-                callHandler?.placedCallChanged(call, response: response)
-            case .ended(let callID):
-                testCalls.closeMedia(callID)
-            case .log(let line):
-                logger.info("\(line)")
-            }
+    /// A request the core left: in the dialog of a call the test routes placed
+    /// (a re-INVITE answered for its media port), or of one of our test dialogs.
+    func answerTestCall(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
+        guard r.method == .invite, let call = core.placed.call(in: r) else {
+            return testCalls.inDialog(r, key: key, from: peer, now: now) { service.calls.close($0) }
         }
-        service.afterWork()
+        guard let port = testCalls.port(of: call.callID), let (ok, _) = testCalls.reinviteAnswer(r, port: port) else {
+            service.respond(key, TransactionLayer.response(to: r, .notAcceptableHere), now: now)
+            return true
+        }
+        service.respond(key, ok, now: now)
+        if let dialog = call.dialog { service.calls.sent2xx(ok, in: dialog, peer: core.placed.nextHop(for: call.callID), now: now) }
+        return true
     }
 }
 
