@@ -14,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // System C libraries, resolved through pkg-config.
@@ -98,11 +101,17 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             resources: [.copy("Public")]
         ),
-        .executableTarget(name: "webrtc-gateway", dependencies: ["Gateway", "MediaCore", "CGatewayMedia",
-                                                                 .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "webrtc-gateway", dependencies: [
+            "Gateway", "MediaCore", "CGatewayMedia", .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         // libFuzzer targets of the Swift parsers (built with -DFUZZING by scripts/test).
         .target(name: "FuzzSupport", path: "Tests/fuzz/support"),
         .executableTarget(name: "fuzz-sdp", dependencies: ["SDP", "FuzzSupport"], path: "Tests/fuzz/sdp",

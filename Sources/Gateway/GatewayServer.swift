@@ -3,6 +3,7 @@ import GatewayCore
 import HTTPEdge
 import Logging
 import NIOCore
+import Prometheus
 import NIOPosix
 import NIOSSL
 import ShellSupport
@@ -12,7 +13,8 @@ import WebRTC
 
 /// The gateway process: configuration, the shared DTLS identity, the HTTP
 /// server and its routes.
-public final class GatewayServer {
+/// Its properties are set once, by `start`, before anything else uses them.
+public final class GatewayServer: @unchecked Sendable {
     public struct Config: Sendable {
         public var httpHost = "127.0.0.1"
         public var httpPort = 8080
@@ -80,6 +82,10 @@ public final class GatewayServer {
         public var sipIdleTimeoutSeconds = 300
         /// How long a call may ring, either way, before it is given up.
         public var ringTimeoutSeconds = 120
+        /// How often the user agent asks its SIP server whether it is there (OPTIONS, for /readyz); 0: never.
+        public var sipProbeSeconds = 30
+        /// On SIGTERM or SIGINT, how long calls up may go on before they are ended.
+        public var drainTimeoutSeconds = 60
         public init() {}
     }
 
@@ -87,8 +93,8 @@ public final class GatewayServer {
     public let registry = SessionRegistry()
     let group: MultiThreadedEventLoopGroup
     let logger: Logger
-    private var channel: Channel?
-    private var ua: UserAgent?
+    var channel: Channel?
+    var ua: UserAgent?
     private var embedded: EmbeddedServer?
     private var manager: CallManager?
 
@@ -99,6 +105,8 @@ public final class GatewayServer {
     }
 
     public let refusals = Refusals()
+    /// Where the gateway's metrics are kept (GET /metrics); the executable bootstraps swift-metrics with it too.
+    public let metricsRegistry = PrometheusCollectorRegistry()
 
     /// Starts listening; returns the bound HTTP port.
     public func start() throws -> Int {
@@ -133,6 +141,14 @@ public final class GatewayServer {
                          sipStatus: SIPStatusRoute(ua: ua), calls: OutgoingCallRoutes(service: ua))
             : nil
         let status = StatusRoute(manager: manager, embedded: embedded?.service, ports: ports, registry: registry)
+        let health = HealthRoutes(ua: ua)
+        let metrics = GatewayMetrics(registry: metricsRegistry)
+        manager.metrics = metrics
+        try ua.loop.submit {
+            ua.service.observer = { message, _, received in metrics.sip(message, received: received) }
+            EventLoopDelaySampler(loop: ua.loop, metrics: metrics).start()
+        }.wait()
+        let metricsRoute = MetricsRoute(metrics: metrics, ua: ua, manager: manager, ports: ports, registry: registry)
         let origins = OriginPolicy(allowed: config.allowedOrigins)
         let cors = CORSPolicy(origins: origins)
         let hosts = HostPolicy(names: config.httpNames)
@@ -147,6 +163,7 @@ public final class GatewayServer {
                                            router: { request, loop in
             if let preflight = cors.preflight(request) { return loop.makeSucceededFuture(preflight) }
             let response = longPoll.handle(request, on: loop) ?? status.handle(request, on: loop)
+                ?? health.handle(request, on: loop) ?? metricsRoute.handle(request, on: loop)
                 ?? testRoutes?.handle(request, on: loop)
                 ?? files.handle(request, on: loop)
                 ?? loop.makeSucceededFuture(.text("not found\n", status: .notFound))
@@ -198,7 +215,7 @@ public final class GatewayServer {
         let service = SIPService(settings: settings(port: config.sipServer == nil ? 0 : config.sipListenPort, server: server,
                                                     accounts: config.sipAccounts),
                                  loop: group.next(), logger: logger)
-        let ua = UserAgent(service: service)
+        let ua = UserAgent(service: service, probeSeconds: config.sipProbeSeconds)
         try service.start().wait()
         self.ua = ua
         return ua
@@ -266,13 +283,6 @@ public final class GatewayServer {
 
     /// The port SIP is taken on (--sip-listen; the one bound when it asked for 0).
     public var sipPort: Int { (embedded?.service ?? ua?.service)?.boundPort ?? config.sipListenPort }
-
-    public func wait() throws { try channel?.closeFuture.wait() }
-
-    public func shutdown() {
-        try? channel?.close().wait()
-        try? group.syncShutdownGracefully()
-    }
 }
 
 public enum GatewayError: Error, CustomStringConvertible {

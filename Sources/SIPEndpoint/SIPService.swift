@@ -84,6 +84,9 @@ public final class SIPService: @unchecked Sendable {
     public let calls = InviteServerCore()
     /// What the endpoint is for; set before `start`.
     public weak var role: SIPRole?
+    /// Told of every message taken from a trusted source and every message written, with the
+    /// peer and whether it was received (metrics, traces). On the service's loop.
+    public var observer: ((SIPMessage, SIPPeer, _ received: Bool) -> Void)?
     private var timer: Scheduled<Void>?
 
     /// `registrar`: the embedded server's; the user agent has none.
@@ -204,6 +207,7 @@ public final class SIPService: @unchecked Sendable {
     /// A parsed message from either transport.
     func deliver(_ message: SIPMessage, from source: SIPPeer) {
         guard isTrusted(source) else { return }
+        observer?(message, source, true)
         let now = Self.now()
         var incoming = message
         if case .request(var r) = message {
@@ -312,6 +316,7 @@ public final class SIPService: @unchecked Sendable {
 
     /// Sends to `peer` itself, whatever the message's Via says (stateless replies).
     private func writeDirect(_ message: SIPMessage, to peer: SIPPeer) {
+        observer?(message, peer, false)
         if peer.transport != .udp {
             writeStream(message, to: peer)
             return

@@ -4,6 +4,8 @@ public enum EndCause: String, Sendable, CaseIterable {
     case hangup, busy, unavailable, timeout, cancelled, rejected, forbidden, redirected, failed
     case notFound = "not-found", notAcceptable = "not-acceptable", serverError = "server-error"
     case mediaLost = "media-lost", signedOut = "signed-out"
+    /// The gateway ended the call as it shut down (its drain time was over).
+    case shutdown
 
     /// The one table from a SIP final status to the cause the page sees.
     public init(sipStatus code: Int) {

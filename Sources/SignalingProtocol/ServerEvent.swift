@@ -107,6 +107,8 @@ public struct SignalingError: Error, Equatable, Sendable {
         case tooManyCalls = "too-many-calls", noSuchCall = "no-such-call", forbidden
         case badDTMF = "bad-dtmf", tooLarge = "too-large", holdFailed = "hold-failed", resumeFailed = "resume-failed"
         case serverFull = "server-full", tooManySessions = "too-many-sessions"
+        /// The gateway is shutting down: it takes no new sessions or calls (another instance will).
+        case draining
     }
 
     var object: [String: JSONValue] {

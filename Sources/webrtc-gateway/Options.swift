@@ -56,6 +56,12 @@ usage: webrtc-gateway [options]
   --sip-idle-timeout SECONDS  close a SIP TCP/TLS connection a peer opened when it sends nothing for this
                           long (default 300; phones keep theirs with CRLF keep-alives)
   --ring-timeout SECONDS  a call that rings this long, either way, is given up (default 120)
+  --sip-probe SECONDS     ask the SIP server whether it is there (OPTIONS) at start and this often; /readyz
+                          is ready only while it answers; 0 = never (default 30)
+  --drain-timeout SECONDS on SIGTERM or SIGINT the gateway drains: /readyz answers 503, new sessions,
+                          sign-ins and calls are refused (SIP: 503 with Retry-After), calls up go on for
+                          at most this long, then end with BYE; every user is unregistered and the
+                          gateway exits 0. A second signal ends the calls at once (default 60)
   --max-call-rate N       new SIP calls taken on per second; more are answered 503 with Retry-After,
                           so that a flood cannot take the calls already up down with it (default 500)
   --test-routes           mount the test suite's routes under /test/ (browser-leg echo sessions, SIP
@@ -143,6 +149,10 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
             config.sipIdleTimeoutSeconds = number(in: 30...86_400, "seconds")
         case "--ring-timeout":
             config.ringTimeoutSeconds = number(in: 5...3600, "seconds")
+        case "--sip-probe":
+            config.sipProbeSeconds = number(in: 0...3600, "seconds")
+        case "--drain-timeout":
+            config.drainTimeoutSeconds = number(in: 0...86_400, "seconds")
         case "--max-call-rate":
             config.maxCallRate = number(in: 1...100_000, "calls per second")
         case "--max-sessions":

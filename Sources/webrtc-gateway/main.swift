@@ -1,6 +1,9 @@
 import Foundation
 import Gateway
 import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
 
 let (config, mediaDemo) = parseOptions(Array(CommandLine.arguments.dropFirst()))
 if let seconds = mediaDemo {
@@ -17,7 +20,10 @@ LoggingSystem.bootstrap { label in
     handler.logLevel = .info
     return handler
 }
-let server = GatewayServer(config: config)
+let logger = Logger(label: "gateway")
+let server = GatewayServer(config: config, logger: logger)
+// What the libraries report through swift-metrics joins the gateway's own at GET /metrics.
+MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: server.metricsRegistry))
 do {
     let port = try server.start()
     // Written unbuffered: whoever started us (a script, a test) reads it at once.
@@ -25,7 +31,13 @@ do {
     let banner = "webrtc-gateway listening on \(scheme)://\(config.httpHost):\(port)/ (SIP on \(config.sipListenHost):\(server.sipPort), " +
         "media on \(config.mediaIP), ports \(config.rtpPorts.lowerBound)-\(config.rtpPorts.upperBound))\n"
     FileHandle.standardOutput.write(banner.data(using: .utf8)!)
-    try server.wait()
 } catch {
     fail("cannot start: \(error)")
+}
+let service = GatewayService(server: server, drainTimeout: .seconds(config.drainTimeoutSeconds), logger: logger)
+let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+do {
+    try await group.run()
+} catch {
+    fail("stopped by \(error)")
 }

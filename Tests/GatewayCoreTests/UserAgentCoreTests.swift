@@ -48,13 +48,28 @@ import Testing
             h.model.receive(.signIn(user: user, password: "secret"), from: session, now: now)
             let (register, key) = try #require(Self.sent(drain()).first)
             #expect(register.method == .register)
-            var ok = TransactionLayer.response(to: register, .ok, toTag: "r")
-            ok.headers.add("Contact", "<sip:\(user)@192.0.2.2:5070>;expires=600")
-            core.response(ok, key: key, now: now)
+            core.response(Self.registered(register, user), key: key, now: now)
             let out = drain()
             #expect(out.contains { if case .registration(user, .registered(600)?) = $0.0 { true } else { false } })
             #expect(Self.events(out, session).contains { if case .signedIn = $0 { true } else { false } })
             return session
+        }
+
+        /// `session`'s browser calls 2000 as `call`, and the far end answers at once.
+        func answeredCall(_ session: String, _ call: String) throws {
+            h.send(session, call, .place(to: "2000", sdp: H.browserOffer))
+            _ = drain()
+            h.model.browserLegOpened(call: call, answer: H.browserAnswer, now: now)
+            let (invite, key) = try #require(Self.sent(drain()).first)
+            core.response(H.response(200, to: invite, sdp: H.sipSDP()), key: key, now: now)
+            _ = drain()
+        }
+
+        /// The registrar's 200 to `register` of `user`, binding it for 600 s.
+        static func registered(_ register: SIPRequest, _ user: String) -> SIPResponse {
+            var ok = TransactionLayer.response(to: register, .ok, toTag: "r")
+            ok.headers.add("Contact", "<sip:\(user)@192.0.2.2:5070>;expires=600")
+            return ok
         }
 
         static func sent(_ out: [(UserAgentCore.Output, TransactionKey?)]) -> [(SIPRequest, TransactionKey)] {
@@ -184,5 +199,90 @@ import Testing
             fired = Agent.responses(a.drain()).map(\.statusCode)
         }
         #expect(fired == [480])
+    }
+
+    /// The drain: a call up goes on; new sessions, sign-ins, browser calls and INVITEs are refused.
+    @Test func aDrainRefusesWhatIsNewAndLeavesTheCallUp() throws {
+        let a = Agent()
+        let session = try a.signIn("1001")
+        let waiting = try a.h.model.open(source: "198.51.100.8").get()   // connected, not signed in yet
+        try a.answeredCall(session, "c1")
+
+        a.core.drain(now: a.now)
+        #expect(a.core.model?.isDraining == true)
+        #expect(throws: SessionTable.Refusal.draining) { try a.h.model.open(source: "198.51.100.9").get() }
+        a.h.model.receive(.signIn(user: "1002", password: "secret"), from: waiting, now: a.now)
+        a.h.send(session, "c2", .place(to: "2000", sdp: H.browserOffer))
+        let refused = a.drain()
+        #expect(Agent.events(refused, waiting).contains { if case .error(let e) = $0 { e.code == .draining } else { false } })
+        #expect(Agent.events(refused, session).contains { if case .error(let e) = $0 { e.code == .draining } else { false } })
+        #expect(Agent.sent(refused).isEmpty)
+        let (incoming, incomingKey) = try H.request("INVITE", callID: "in-2", sdp: H.sipSDP())
+        #expect(a.core.request(incoming, key: incomingKey, from: H.server, cancelling: nil, now: a.now))
+        let unavailable = try #require(Agent.responses(a.drain()).first)
+        #expect(unavailable.statusCode == 503 && unavailable.headers["Retry-After"] == "60")
+        #expect(a.h.model.call("c1")?.phase == .answered(Call.Hold()) && !a.core.isIdle)
+    }
+
+    /// The end of the drain: the call ends with a BYE, the session is signed out, and each user - the signed-in
+    /// one and the configuration's account - gets one un-REGISTER; answered, nothing is left.
+    @Test func theEndOfTheDrainHangsUpSignsOutAndUnregistersEveryUserOnce() throws {
+        let a = Agent()
+        a.core.started(contactPort: 5070, server: H.server, accounts: [(user: "gw", password: "pw")], now: a.now)
+        let (accountRegister, accountKey) = try #require(Agent.sent(a.drain()).first { $0.0.method == .register })
+        a.core.response(Agent.registered(accountRegister, "gw"), key: accountKey, now: a.now)
+        let session = try a.signIn("1001")
+        try a.answeredCall(session, "c1")
+
+        a.core.endAll(now: a.now)
+        let out = a.drain()
+        let sent = Agent.sent(out)
+        #expect(sent.filter { $0.0.method == .bye }.count == 1)
+        let unregisters = sent.filter { $0.0.method == .register }
+        #expect(unregisters.map { $0.0.headers["Expires"] ?? $0.0.headers["Contact"] ?? "" }.count == 2)
+        #expect(Set(unregisters.compactMap { $0.0.headers["To"] }).count == 2)   // one each
+        #expect(Agent.events(out, session).contains(.signedOut(reason: "the gateway is shutting down")))
+        #expect(Agent.events(out, session).contains { if case .ended(_, _, _, .shutdown) = $0 { true } else { false } })
+        #expect(!a.core.isIdle)
+        for (request, key) in sent {
+            a.core.response(TransactionLayer.response(to: request, .ok, toTag: "r"), key: key, now: a.now)
+        }
+        _ = a.drain()
+        #expect(a.core.isIdle)
+    }
+}
+
+/// Readiness: the SIP server answers the probe's OPTIONS, the configuration's accounts are registered, no drain.
+@Suite struct ServerProbeTests {
+    typealias H = CallModelHarness
+
+    @Test func readyOnceTheServerAnswersAndTheAccountIsRegisteredNotWhileDraining() throws {
+        let a = UserAgentCoreTests.Agent()
+        a.core.started(contactPort: 5070, server: H.server, accounts: [(user: "gw", password: "pw")], now: a.now)
+        let sent = UserAgentCoreTests.Agent.sent(a.drain())
+        let (options, probeKey) = try #require(sent.first { $0.0.method == .options })
+        let (register, registerKey) = try #require(sent.first { $0.0.method == .register })
+        #expect(options.uri.description == "sip:192.0.2.1:5060" && !a.core.isReady)
+        a.core.response(TransactionLayer.response(to: options, SIPStatus(405), toTag: "s"), key: probeKey, now: a.now)
+        #expect(a.core.probe.reachable == true && !a.core.isReady)   // the account is not registered yet
+        a.core.response(UserAgentCoreTests.Agent.registered(register, "gw"), key: registerKey, now: a.now)
+        _ = a.drain()
+        #expect(a.core.isReady)
+
+        // The next probe goes after the interval; unanswered, the server is unreachable.
+        let due = try #require(a.core.probe.nextTimeout)
+        #expect(due == a.now + 30 * H.second)
+        a.core.handleTimeout(now: due)
+        let (again, againKey) = try #require(UserAgentCoreTests.Agent.sent(a.drain()).first { $0.0.method == .options })
+        #expect(again.headers["CSeq"] == "2 OPTIONS")
+        a.core.timeout(againKey, now: due + 32 * H.second)
+        #expect(a.core.probe.reachable == false && !a.core.isReady)
+
+        a.core.handleTimeout(now: due + 62 * H.second)
+        let (third, thirdKey) = try #require(UserAgentCoreTests.Agent.sent(a.drain()).first { $0.0.method == .options })
+        a.core.response(TransactionLayer.response(to: third, .ok, toTag: "s"), key: thirdKey, now: due + 62 * H.second)
+        #expect(a.core.isReady)
+        a.core.drain(now: a.now)
+        #expect(!a.core.isReady)
     }
 }

@@ -45,6 +45,21 @@ class Tone(AudioStreamTrack):
         return frame
 
 
+def record(pc, received, rate):
+    """Keeps what `pc` hears: each frame's first channel appended to `received`, its sample rate in rate[0]."""
+    @pc.on("track")
+    def on_track(track):
+        async def read():
+            while True:
+                try:
+                    frame = await track.recv()
+                except Exception:
+                    return
+                received.append(frame.to_ndarray().reshape(-1)[::len(frame.layout.channels)])
+                rate[0] = frame.sample_rate
+        asyncio.ensure_future(read())
+
+
 def dominant(samples, rate):
     spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples))))
     peak = int(np.argmax(spectrum[5:])) + 5

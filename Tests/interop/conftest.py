@@ -145,7 +145,14 @@ class Gateway:
             return f.read()
 
     def stop(self):
-        self.proc.terminate()
+        # SIGTERM drains (calls up may go on); a second one ends them at once, still cleanly.
+        for _ in range(2):
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(2)
+                except subprocess.TimeoutExpired:
+                    pass
         try:
             self.proc.wait(5)
         except subprocess.TimeoutExpired:

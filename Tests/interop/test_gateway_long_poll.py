@@ -9,7 +9,7 @@ import aioice.ice
 import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
-from aiortc_peer import Tone, dominant
+from aiortc_peer import Tone, dominant, record
 from conftest import wait_until
 from long_poll import LongPoll, offer_and_answer
 from phone import Phone, caller_and_callee, hear_each_other, heard, nothing_open, status
@@ -39,17 +39,7 @@ async def genesys_call(gateway, chromium_b):
     pc.addTrack(Tone(GENESYS_TONE_HZ))
     received, rate = [], [48000]
 
-    @pc.on("track")
-    def on_track(track):
-        async def read():
-            while True:
-                try:
-                    frame = await track.recv()
-                except Exception:
-                    return
-                received.append(frame.to_ndarray().reshape(-1)[::len(frame.layout.channels)])
-                rate[0] = frame.sample_rate
-        asyncio.ensure_future(read())
+    record(pc, received, rate)
 
     # Outgoing: an RSMP OFFER to the peer `echo`.
     # The ANSWER comes once the far end has answered: it is the client's sign that the call is up.

@@ -390,7 +390,8 @@ def test_sdes_srtp_on_the_sip_leg(chromium, network, rtp_peer, start_gateway, tm
 def test_a_lost_registration_is_told_to_the_browser(chromium, start_gateway):
     port = free_port()
     registrar = run_sipp(None, "uas_register_then_refuse.xml", "-p", str(port), background=True)
-    gw = start_gateway("--sip-server", f"127.0.0.1:{port}", "--sip-domain", DOMAIN, "--register-expires", "20")
+    gw = start_gateway("--sip-probe", "0", "--sip-server", f"127.0.0.1:{port}", "--sip-domain", DOMAIN,
+                       "--register-expires", "20")
     a = Phone(chromium, gw)
     try:
         assert a.connect("1001", "x") == {"ok": True}

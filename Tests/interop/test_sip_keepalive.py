@@ -10,7 +10,7 @@ def test_registered_user_agent_pings_its_server(start_gateway):
     server.bind(("127.0.0.1", 0))
     server.settimeout(5)
     port = server.getsockname()[1]
-    start_gateway("--sip-server", f"127.0.0.1:{port}", "--sip-domain", "example.com", "--register", "1001:x",
+    start_gateway("--sip-probe", "0", "--sip-server", f"127.0.0.1:{port}", "--sip-domain", "example.com", "--register", "1001:x",
                   "--sip-keepalive", "1")
     register, source = server.recvfrom(65535)
     assert register.startswith(b"REGISTER ")

@@ -21,7 +21,7 @@ def test_registers_with_digest_authentication(start_gateway, transport):
     port = free_port()
     sipp = sipp_registrar(port, "u1" if transport == "udp" else "t1")
     try:
-        gw = start_gateway("--sip-server", f"{transport}:127.0.0.1:{port}", "--sip-domain", "example.com",
+        gw = start_gateway("--sip-probe", "0", "--sip-server", f"{transport}:127.0.0.1:{port}", "--sip-domain", "example.com",
                            "--register", "1001:secret")
         state = wait_until(lambda: gw.sip_status()["registrations"].get("1001", "").startswith(("registered", "failed"))
                            and gw.sip_status()["registrations"]["1001"], 15, what="registration")
@@ -36,7 +36,7 @@ def test_a_wrong_password_fails_cleanly(start_gateway):
     port = free_port()
     sipp = sipp_registrar(port)
     try:
-        gw = start_gateway("--sip-server", f"127.0.0.1:{port}", "--sip-domain", "example.com", "--register", "1001:wrong")
+        gw = start_gateway("--sip-probe", "0", "--sip-server", f"127.0.0.1:{port}", "--sip-domain", "example.com", "--register", "1001:wrong")
         state = wait_until(lambda: gw.sip_status()["registrations"].get("1001", "").startswith("failed")
                            and gw.sip_status()["registrations"]["1001"], 15, what="the registration to fail")
         assert state == "failed 403 Forbidden", state

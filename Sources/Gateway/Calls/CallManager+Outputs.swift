@@ -45,6 +45,8 @@ extension CallManager {
         case .closeMedia(let call):
             guard let callMedia = media.removeValue(forKey: call) else { break }
             if let leg = callMedia.leg { leg.close() } else if let sipMedia = callMedia.sip { sipMedia.loop.execute { sipMedia.detach() } }
+        case .callEnded(let record):
+            metrics?.callEnded(record)
         case .mediaSettled(let call):
             logMedia(call)
         case .reportStats(let call, let session):

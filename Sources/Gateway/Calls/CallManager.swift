@@ -28,6 +28,8 @@ final class CallManager: @unchecked Sendable {
     var clients: [String: ClientSession] = [:]
     /// The media of the live calls, by call id.
     var media: [String: CallMedia] = [:]
+    /// Where ended calls are counted (set once at start).
+    var metrics: GatewayMetrics?
 
     init(ua: UserAgent, factory: BrowserLegFactory, ports: MediaPortPool, group: EventLoopGroup, settings: CallModel.Settings,
          refusals: Refusals, logger: Logger) {

@@ -75,7 +75,7 @@ final class LongPollRoutes: @unchecked Sendable {
         switch manager.open(client, source: source) {
         case .success(let opened): session = opened
         case .failure(let refusal):
-            var busy = HTTPResponse.text("error=\(refusal.rawValue)\n", status: refusal == .serverFull ? .serviceUnavailable : .tooManyRequests)
+            var busy = HTTPResponse.text("error=\(refusal.rawValue)\n", status: refusal == .tooManyFromSource ? .tooManyRequests : .serviceUnavailable)
             busy.headers.append(("Retry-After", "30"))
             return promise.succeed(busy)
         }

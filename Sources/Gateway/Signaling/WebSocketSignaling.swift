@@ -32,7 +32,7 @@ final class WebSocketSignalingHandler: ChannelInboundHandler, SignalingTransport
             switch self.manager.open(self, source: source) {
             case .success(let session): self.session = session
             case .failure(let refusal):
-                _ = self.push(.error(SignalingError(refusal.code, "too many sessions")))
+                _ = self.push(.error(SignalingError(refusal.code, refusal == .draining ? "the gateway is shutting down" : "too many sessions")))
                 self.close()
             }
         }

@@ -21,7 +21,8 @@ final class UserAgent: SIPRole, @unchecked Sendable {
     /// The media of the calls the test routes place, and requests in dialogs of ours that no call owns.
     let testCalls: TestCallDialogs
 
-    init(service: SIPService) {
+    /// `probeSeconds`: how often the SIP server is asked whether it is there (OPTIONS); 0: never.
+    init(service: SIPService, probeSeconds: Int) {
         self.service = service
         testCalls = TestCallDialogs(service: service)
         let settings = service.settings
@@ -30,7 +31,7 @@ final class UserAgent: SIPRole, @unchecked Sendable {
             registrations: .init(domain: settings.domain, contactHost: settings.listenHost,
                                  contactPort: UInt16(clamping: settings.listenPort),
                                  transport: (settings.server?.transport ?? .udp).rawValue, expires: settings.registerExpires),
-            dialogs: service.calls, token: { Random.token(12) })
+            dialogs: service.calls, probeInterval: UInt64(max(probeSeconds, 0)) * 1_000_000, token: { Random.token(12) })
         service.role = self
     }
 

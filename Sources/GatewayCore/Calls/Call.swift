@@ -48,6 +48,8 @@ public final class Call {
     public let peer: String
     public internal(set) var phase: Phase
     public let startedAt: UInt64
+    /// When the call was answered (nil: it never was).
+    public internal(set) var answeredAt: UInt64?
     /// The shell has opened the browser leg (its answer went to the browser).
     var browserLegOpen = false
     /// The browser's offer the leg was opened from, and our latest answer to it (for its re-offers).

@@ -35,6 +35,8 @@ extension CallModel {
         case closeMedia(call: String)
         /// `call` is answered with both legs set: the shell may say whether it relays or transcodes.
         case mediaSettled(call: String)
+        /// A call ended: what it was, for the metrics.
+        case callEnded(CallRecord)
         /// The client asked for `call`'s media statistics: send them to `session` as a `stats` event.
         case reportStats(call: String, session: String)
 
@@ -51,6 +53,20 @@ extension CallModel {
         case sendInDialog(SIPRequest, to: SIPPeer, id: UInt64)
         /// An ACK of a 2xx to our re-INVITE: written as it is, no transaction.
         case write(SIPRequest, to: SIPPeer)
+    }
+
+    /// A call that ended, as the metrics count it.
+    public struct CallRecord: Sendable, Equatable {
+        public var direction: Call.Direction
+        public var cause: EndCause
+        /// The SIP final status that ended it (0 when the browser's side did).
+        public var sipCode: Int
+        public var startedAt: UInt64
+        public var answeredAt: UInt64?
+        public var endedAt: UInt64
+
+        /// From the call's start (the browser's request, or the INVITE) to its answer, in µs.
+        public var setup: UInt64? { answeredAt.map { $0 &- startedAt } }
     }
 
     /// Where a call's SIP-side media goes and how the bridge's leg B speaks.

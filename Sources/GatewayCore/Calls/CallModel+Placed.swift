@@ -9,6 +9,7 @@ import SIP
 /// DTLS run while the far end rings), and an INVITE goes to the SIP server.
 extension CallModel {
     func placeCall(_ session: String, id: String, to: String?, sdp: String?, data: [String: String], now: UInt64) {
+        guard !sessions.draining else { return error(session, .draining, "the gateway is shutting down", call: id) }
         guard callsOfSession[session]?[id] == nil, calls[id] == nil else {
             return error(session, .badMessage, "call id \(id) is in use", call: id)
         }
@@ -111,12 +112,9 @@ extension CallModel {
                     log("call \(call.id): the SIP answer is not usable, hanging up", .warning)
                     return hangUp(call, cause: .notAcceptable, reason: "the SIP peer's answer is not usable", now: now)
                 }
-                call.phase = .answered(Call.Hold())
                 ringDeadlines.set(call.id, at: nil)
                 if let id = placed.dialog?.id { sipCalls.add(call, dialogID: id) }
-                signal(call.session, .answered(call: call.id))
-                log("call \(call.id) answered")
-                outputs.append(.mediaSettled(call: call.id))
+                markAnswered(call, now: now, "call \(call.id) answered")
             }
         case .ended(let code, let reason):
             finish(call, code: code, reason: reason, cause: EndCause(sipStatus: code), now: now)

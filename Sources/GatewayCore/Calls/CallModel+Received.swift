@@ -12,6 +12,13 @@ import SIP
 extension CallModel {
     /// A new INVITE (no To tag); true when the call model took it (answered it or rings).
     public func incomingInvite(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
+        if sessions.draining {
+            // Shutting down: the SIP server tries another gateway (RFC 3261 §21.5.4).
+            var unavailable = TransactionLayer.response(to: r, .serviceUnavailable, toTag: Random.token(10))
+            unavailable.headers.add("Retry-After", "\(settings.drainRetryAfterSeconds)")
+            outputs.append(.respond(key, unavailable))
+            return true
+        }
         guard let user = r.uri.user, let account = sessions.session(ofUser: user), account.state == .signedIn,
               callsOfSession[account.id] != nil else { return false }
         let session = account.id
@@ -113,10 +120,7 @@ extension CallModel {
         }
         apply(agreed, to: call, local: .sendrecv)
         acceptInvite(call, sdp: call.sipMedia.answer(sipOffer, agreed: agreed), now: now)
-        call.phase = .answered(Call.Hold())
-        signal(call.session, .answered(call: call.id))
-        log("call \(call.id) answered by \(call.user)")
-        outputs.append(.mediaSettled(call: call.id))
+        markAnswered(call, now: now, "call \(call.id) answered by \(call.user)")
     }
 
     /// The ACK of our 2xx; for a delayed offer it carries the SIP peer's answer
@@ -128,9 +132,7 @@ extension CallModel {
             log("call \(call.id): the ACK has no usable SDP answer to our offer, hanging up", .warning)
             return hangUp(call, cause: .notAcceptable, reason: "the SIP peer's answer in its ACK is missing or not usable", now: now)
         }
-        signal(call.session, .answered(call: call.id))
-        log("call \(call.id) answered by \(call.user), the SIP answer in the ACK")
-        outputs.append(.mediaSettled(call: call.id))
+        markAnswered(call, now: now, "call \(call.id) answered by \(call.user), the SIP answer in the ACK")
     }
 
     func reject(_ call: Call, now: UInt64) {

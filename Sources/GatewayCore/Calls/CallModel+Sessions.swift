@@ -26,13 +26,29 @@ extension CallModel {
         close(session, reason: reason, closeTransport: false, now: now)
     }
 
-    func close(_ session: String, reason: String, closeTransport: Bool, now: UInt64) {
+    func close(_ session: String, reason: String, closeTransport: Bool, cause: EndCause = .signedOut, now: UInt64) {
         guard sessions[session] != nil else { return }
-        for call in callsOfSession[session]?.values ?? [:].values { hangUp(call, cause: .signedOut, reason: reason, now: now) }
+        for call in callsOfSession[session]?.values ?? [:].values { hangUp(call, cause: cause, reason: reason, now: now) }
         if let user = sessions.close(session)?.user { log("\(user) signed out: \(reason)") }
         callsOfSession[session] = nil
         outputs.append(.sessionEnded(session: session, closeTransport: closeTransport))
         drainSessions()
+    }
+
+    /// The gateway starts shutting down: no new session, sign-in or call (new
+    /// INVITEs are answered 503 with Retry-After); calls up go on.
+    public func drain() { sessions.draining = true }
+
+    public var isDraining: Bool { sessions.draining }
+
+    /// The drain is over: every call ends (BYE, CANCEL, or a final response),
+    /// every session is signed out and its user unregistered.
+    public func endAll(now: UInt64) {
+        sessions.draining = true
+        for session in Array(callsOfSession.keys) {
+            signal(session, .signedOut(reason: "the gateway is shutting down"))
+            close(session, reason: "the gateway is shutting down", closeTransport: true, cause: .shutdown, now: now)
+        }
     }
 
     /// A long-poll client without a password (GET /sign_in?ID); returns the outcome event.

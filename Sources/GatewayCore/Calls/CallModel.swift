@@ -27,6 +27,8 @@ public final class CallModel {
         public var ringTimeout: UInt64 = 120_000_000
         /// How long a call whose browser closed its media waits for the browser's hang-up message, in µs.
         public var hangUpGrace: UInt64 = 2_000_000
+        /// The Retry-After of the 503 that new INVITEs get while the gateway drains, in seconds.
+        public var drainRetryAfterSeconds = 60
         /// Sessions and sign-in: bounds, the gateway's own accounts, anonymous destinations.
         public var sessions = SessionTable.Settings()
         public var maxCallsPerSession = 4
@@ -91,6 +93,7 @@ public final class CallModel {
     }
 
     public var callCount: Int { calls.count }
+    public var allCalls: Dictionary<String, Call>.Values { calls.values }
     public func call(_ id: String) -> Call? { calls[id] }
     public func calls(of session: String) -> [Call] { callsOfSession[session].map { Array($0.values) } ?? [] }
 
@@ -188,6 +191,17 @@ public final class CallModel {
         let seconds = Double(now &- call.startedAt) / 1e6
         log("call \(call.id) of \(call.user) ended: \(code) \(reason) (\(cause.rawValue)), \((seconds * 10).rounded() / 10) s")
         signal(call.session, .ended(call: call.id, code: code, reason: reason, cause: cause))
+        outputs.append(.callEnded(CallRecord(direction: call.direction, cause: cause, sipCode: code, startedAt: call.startedAt,
+                                             answeredAt: call.answeredAt, endedAt: now)))
+    }
+
+    /// `call` is up: the page hears of it, and the shell may say how its media flows.
+    func markAnswered(_ call: Call, now: UInt64, _ line: String) {
+        call.phase = .answered(Call.Hold())
+        call.answeredAt = now
+        signal(call.session, .answered(call: call.id))
+        log(line)
+        outputs.append(.mediaSettled(call: call.id))
     }
 
     /// The browser's side ends the call: CANCEL or BYE (outgoing), decline or BYE (incoming).

@@ -53,9 +53,18 @@ public struct SessionTable: Sendable {
 
     /// Why a new session is refused.
     public enum Refusal: String, Error, Sendable {
-        case serverFull = "server-full", tooManyFromSource = "too-many-sessions"
-        public var code: SignalingError.Code { self == .serverFull ? .serverFull : .tooManySessions }
+        case serverFull = "server-full", tooManyFromSource = "too-many-sessions", draining
+        public var code: SignalingError.Code {
+            switch self {
+            case .serverFull: .serverFull
+            case .tooManyFromSource: .tooManySessions
+            case .draining: .draining
+            }
+        }
     }
+
+    /// The gateway is shutting down: no new session, no sign-in.
+    public var draining = false
 
     public let settings: Settings
     private var sessions: [String: Session] = [:]
@@ -83,7 +92,7 @@ public struct SessionTable: Sendable {
 
     /// A new client, its id chosen by the caller; refused beyond the bounds.
     public mutating func open(id: String, source: String) -> Refusal? {
-        let refusal: Refusal? = sessions.count >= settings.maxSessions ? .serverFull
+        let refusal: Refusal? = draining ? .draining : sessions.count >= settings.maxSessions ? .serverFull
             : countBySource[source, default: 0] >= settings.maxSessionsPerSource ? .tooManyFromSource : nil
         if let refusal {
             outputs.append(.refused(reason: refusal.rawValue))
@@ -101,6 +110,7 @@ public struct SessionTable: Sendable {
             outputs.append(.signal(session: id, .error(SignalingError(code, message, request: "sign-in"))))
         }
         guard s.state == .new else { return refuse(.badState, "already signed in or signing in") }
+        guard !draining else { return refuse(.draining, "the gateway is shutting down: sign in again (to another instance)") }
         guard let user, SignalingToken.isUser(user) else {
             return refuse(.badUser, "a user name is 1-64 letters, digits, '.', '_', '-' or '+'")
         }
@@ -138,6 +148,9 @@ public struct SessionTable: Sendable {
     /// configuration allows it: it may call the configured destinations as
     /// `user`, unregistered, so it cannot be called. Returns the outcome.
     public mutating func signInAnonymously(_ id: String, user: String) -> ServerEvent {
+        guard !draining else {
+            return .error(SignalingError(.draining, "the gateway is shutting down: sign in again (to another instance)", request: "sign-in"))
+        }
         guard !settings.anonymousDestinations.isEmpty else {
             outputs.append(.refused(reason: "anonymous-sign-in"))
             return .error(SignalingError(.anonymousDisabled, "sign in with ID:PASSWORD (POST /sign_in)", request: "sign-in"))

@@ -34,6 +34,8 @@ public final class Registrations {
 
     public var settings: Settings
     private let token: () -> String
+    /// Users whose un-REGISTER is out.
+    private var leaving = Set<String>()
     private var clients: [String: RegistrationClient] = [:]
     private var transactions = OwnerIndex<TransactionKey, String>()
     private var deadlines = DeadlineQueue<String>()
@@ -66,13 +68,15 @@ public final class Registrations {
         account.expires = settings.expires
         let client = RegistrationClient(account: account, token: token)
         clients[user] = client
+        leaving.remove(user)
         outputs.append(.send(client.start(now: now), user: user))
         reschedule(user)
     }
 
-    /// Removes `user`'s binding; the user is forgotten once the server answered.
+    /// Removes `user`'s binding; the user is forgotten once the server answered. Once is enough
+    /// (a signed-out user and the shutdown both ask).
     public func unregister(user: String, now: UInt64) {
-        guard let client = clients[user] else { return }
+        guard let client = clients[user], leaving.insert(user).inserted else { return }
         outputs.append(.send(client.unregister(now: now), user: user))
         reschedule(user)
     }
@@ -80,6 +84,7 @@ public final class Registrations {
     /// Stops keeping `user` registered, without a REGISTER (a sign-in that failed).
     public func forget(user: String) {
         clients[user] = nil
+        leaving.remove(user)
         transactions.removeAll(of: user)
         reschedule(user)
     }
@@ -93,7 +98,10 @@ public final class Registrations {
         guard response.statusCode >= 200, let user = transactions.remove(key), let client = clients[user] else { return true }
         if let next = client.handle(response, now: now) { outputs.append(.send(next, user: user)) }
         outputs.append(.changed(user: user, state: client.state))
-        if client.state == .unregistered { clients[user] = nil }
+        if client.state == .unregistered {
+            clients[user] = nil
+            leaving.remove(user)
+        }
         reschedule(user)
         return true
     }

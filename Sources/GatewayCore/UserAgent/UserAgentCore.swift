@@ -34,6 +34,8 @@ public final class UserAgentCore {
         case registration(user: String)
         /// A request of the call model in the dialog of a call it answered, by the model's request id.
         case dialogRequest(UInt64)
+        /// The OPTIONS that checks the SIP server is there.
+        case serverProbe
     }
 
     public private(set) var model: CallModel?
@@ -41,6 +43,10 @@ public final class UserAgentCore {
     public private(set) var server: SIPPeer
     public let placed: PlacedCalls
     public let registrations: Registrations
+    /// Whether the SIP server answers.
+    public private(set) var probe: ServerProbe
+    /// The users of the configuration, kept registered from the start.
+    private var accounts: Set<String> = []
     /// The dialogs answered (shared with the call model): requests in them are noted, failed ones forgotten.
     private let dialogs: InviteServerCore
     /// The call model's requests in its dialogs, by client transaction.
@@ -49,8 +55,14 @@ public final class UserAgentCore {
     /// The time of the latest input: what the parts' outputs are taken on.
     private var now: UInt64 = 0
 
-    public init(server: SIPPeer, registrations: Registrations.Settings, dialogs: InviteServerCore, token: @escaping () -> String) {
+    /// `probeInterval`: how often the SIP server is asked whether it is there (OPTIONS), in µs; 0: never.
+    public init(server: SIPPeer, registrations: Registrations.Settings, dialogs: InviteServerCore,
+                probeInterval: UInt64 = 30_000_000, token: @escaping () -> String) {
         self.server = server
+        var probeSettings = ServerProbe.Settings(domain: registrations.domain, contactHost: registrations.contactHost,
+                                                 contactPort: registrations.contactPort, transport: registrations.transport)
+        probeSettings.interval = probeInterval
+        probe = ServerProbe(settings: probeSettings, token: token)
         placed = PlacedCalls(server: server)
         self.registrations = Registrations(settings: registrations, token: token)
         self.dialogs = dialogs
@@ -70,6 +82,32 @@ public final class UserAgentCore {
         self.server = server
         placed.server = server
         for (user, password) in accounts { registrations.register(user: user, password: password, now: now) }
+        self.accounts = Set(accounts.map(\.user))
+        probe.settings.contactPort = contactPort
+        probe.start(now: now)
+        sendProbe(now: now)
+    }
+
+    /// Ready for calls: the SIP server answers, the configuration's accounts are registered, and no drain has begun.
+    public var isReady: Bool { notReady == nil }
+
+    /// Why the gateway is not ready for calls (nil: it is).
+    public var notReady: String? {
+        if model?.isDraining == true { return "draining" }
+        switch probe.reachable {
+        case nil where !probe.isOn: break
+        case nil: return "the SIP server has not answered yet"
+        case false?: return "the SIP server does not answer"
+        case true?: break
+        }
+        let unregistered = accounts.filter { if case .registered = registrations.state(of: $0) { false } else { true } }
+        return unregistered.isEmpty ? nil : "not registered: \(unregistered.sorted().joined(separator: ", "))"
+    }
+
+    private func sendProbe(now: UInt64) {
+        if let options = probe.poll(now: now, server: server) {
+            outputs.append(.send(options, to: server, cancelling: nil, owner: .serverProbe))
+        }
     }
 
     // MARK: calls placed for the shell (the test routes')
@@ -85,6 +123,25 @@ public final class UserAgentCore {
         self.now = now
         placed.send(request, for: callID, now: now)
     }
+
+    // MARK: shutting down
+
+    /// The gateway starts draining: the call model takes no new session, sign-in or call; calls up go on.
+    public func drain(now: UInt64) {
+        self.now = now
+        model?.drain()
+    }
+
+    /// The drain is over: every call ends, every session is signed out, and every user (the
+    /// configuration's accounts too) unregistered.
+    public func endAll(now: UInt64) {
+        self.now = now
+        model?.endAll(now: now)
+        for (user, _) in registrations.states { registrations.unregister(user: user, now: now) }
+    }
+
+    /// Nothing left to wait for: no call, no placed call, no registration (un-REGISTERs answered or given up).
+    public var isIdle: Bool { (model?.callCount ?? 0) == 0 && placed.activeCount == 0 && registrations.isEmpty }
 
     // MARK: requests
 
@@ -131,7 +188,7 @@ public final class UserAgentCore {
         if response.statusCode >= 200, let id = dialogRequests.removeValue(forKey: key) {
             return model?.requestAnswered(id, response: response, now: now) ?? ()
         }
-        if placed.response(response, key: key, now: now) { return }
+        if placed.response(response, key: key, now: now) || probe.response(response, key: key, now: now) { return }
         _ = registrations.response(response, key: key, now: now)
     }
 
@@ -139,7 +196,7 @@ public final class UserAgentCore {
     public func timeout(_ key: TransactionKey, now: UInt64) {
         self.now = now
         if let id = dialogRequests.removeValue(forKey: key) { return model?.requestAnswered(id, response: nil, now: now) ?? () }
-        if placed.timeout(key, now: now) { return }
+        if placed.timeout(key, now: now) || probe.timeout(key, now: now) { return }
         _ = registrations.timeout(key, now: now)
     }
 
@@ -167,18 +224,22 @@ public final class UserAgentCore {
         case .placedCall(let callID): placed.sent(key, for: callID)
         case .registration(let user): registrations.sent(key, for: user)
         case .dialogRequest(let id): dialogRequests[key] = id
+        case .serverProbe: probe.sent(key)
         }
     }
 
     // MARK: timers
 
-    public var nextTimeout: UInt64? { [model?.nextTimeout, placed.nextTimeout, registrations.nextTimeout].compactMap { $0 }.min() }
+    public var nextTimeout: UInt64? {
+        [model?.nextTimeout, placed.nextTimeout, registrations.nextTimeout, probe.nextTimeout].compactMap { $0 }.min()
+    }
 
     public func handleTimeout(now: UInt64) {
         self.now = now
         model?.handleTimeout(now: now)
         registrations.handleTimeout(now: now)
         placed.handleTimeout(now: now)
+        sendProbe(now: now)
     }
 
     // MARK: outputs

@@ -67,19 +67,13 @@ public final class OutgoingCall {
         invite = makeInvite(authorization: nil)
     }
 
-    private func via() -> String {
-        Via.local(transport: settings.via.transport, host: settings.via.host, port: settings.via.port,
-                  branchToken: token()).description
+    private func via() -> Via {
+        Via.local(transport: settings.via.transport, host: settings.via.host, port: settings.via.port, branchToken: token())
     }
 
     private func makeInvite(authorization: (String, String)?) -> SIPRequest {
-        var h = SIPHeaders()
-        h.add("Via", via())
-        h.add("Max-Forwards", "70")
-        h.add("From", "<\(settings.from)>;tag=\(fromTag)")
-        h.add("To", "<\(settings.to)>")
-        h.add("Call-ID", callID)
-        h.add("CSeq", "\(cseq) INVITE")
+        var h = SIPHeaders.newRequest(.invite, via: via(), from: "<\(settings.from)>;tag=\(fromTag)", to: "<\(settings.to)>",
+                                      callID: callID, cseq: cseq)
         h.add("Contact", "<\(settings.contact)>")
         h.add("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE")
         for (name, value) in SessionRefresh.requestHeaders(interval: sessionInterval) { h.add(name, value) }
@@ -118,7 +112,7 @@ public final class OutgoingCall {
             var a = d
             var request = a.request(.ack, contact: settings.contact)
             request.headers.set("CSeq", "\(cseq) ACK")
-            request.headers.prepend("Via", via())
+            request.headers.prepend("Via", via().description)
             ack = request
             return (nil, request)
         }
@@ -180,7 +174,7 @@ public final class OutgoingCall {
     public func bye() -> SIPRequest? {
         guard state == .confirmed, var d = dialog else { return nil }
         var request = d.request(.bye, contact: settings.contact)
-        request.headers.prepend("Via", via())
+        request.headers.prepend("Via", via().description)
         dialog = d
         state = .ended(code: 200, reason: "hung up")
         lastBye = request
@@ -196,7 +190,7 @@ public final class OutgoingCall {
                 .compactMap(DigestChallenge.init).first(where: \.isSupported) else { return nil }
         byeAuthTried = true
         var request = d.request(.bye, contact: settings.contact)
-        request.headers.prepend("Via", via())
+        request.headers.prepend("Via", via().description)
         request.headers.add(code == 401 ? "Authorization" : "Proxy-Authorization",
                             creds.authorization(for: challenge, method: .bye, uri: request.uri.description, nonceCount: 1,
                                                 cnonce: token()))
@@ -209,7 +203,7 @@ public final class OutgoingCall {
     public func request(_ method: SIPMethod, body: [UInt8] = [], contentType: String? = nil) -> SIPRequest? {
         guard state == .confirmed, var d = dialog else { return nil }
         var request = d.request(method, contact: settings.contact, body: body, contentType: contentType)
-        request.headers.prepend("Via", via())
+        request.headers.prepend("Via", via().description)
         dialog = d
         return request
     }
@@ -219,7 +213,7 @@ public final class OutgoingCall {
     public func reinvite(offer: [UInt8]) -> SIPRequest? {
         guard state == .confirmed, reinvite == nil, var d = dialog else { return nil }
         var request = d.request(.invite, contact: settings.contact, body: offer, contentType: "application/sdp")
-        request.headers.prepend("Via", via())
+        request.headers.prepend("Via", via().description)
         dialog = d
         reinvite = (request, d.localSeq)
         return request
@@ -240,7 +234,7 @@ public final class OutgoingCall {
         if let c = response.headers.values("Contact").first.flatMap({ try? NameAddress(parsing: $0) }) { d.remoteTarget = c.uri }
         var ackRequest = d.request(.ack, contact: settings.contact)
         ackRequest.headers.set("CSeq", "\(pending.cseq) ACK")
-        ackRequest.headers.prepend("Via", via())
+        ackRequest.headers.prepend("Via", via().description)
         dialog = d
         answerBody = response.body
         return ackRequest

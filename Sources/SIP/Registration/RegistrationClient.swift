@@ -138,14 +138,9 @@ public final class RegistrationClient {
 
     private func makeRequest(expires: Int) -> SIPRequest {
         cseq += 1
-        var h = SIPHeaders()
-        h.add("Via", Via.local(transport: account.via.transport, host: account.via.host, port: account.via.port,
-                               branchToken: token()).description)
-        h.add("Max-Forwards", "70")
-        h.add("From", "<\(account.aor)>;tag=\(fromTag)")
-        h.add("To", "<\(account.aor)>")
-        h.add("Call-ID", callID)
-        h.add("CSeq", "\(cseq) REGISTER")
+        var h = SIPHeaders.newRequest(.register, via: Via.local(transport: account.via.transport, host: account.via.host,
+                                                                port: account.via.port, branchToken: token()),
+                                      from: "<\(account.aor)>;tag=\(fromTag)", to: "<\(account.aor)>", callID: callID, cseq: cseq)
         h.add("Contact", "<\(account.contact)>")
         h.add("Expires", String(expires))
         h.add("User-Agent", "webrtc-gateway")

@@ -1,0 +1,27 @@
+import HTTPEdge
+import NIOCore
+import SIPEndpoint
+
+/// GET /healthz (alive: the user agent's event loop answers) and GET /readyz
+/// (ready for calls: the SIP server answers its probe, the configured
+/// accounts are registered, no drain has begun), for load balancers and
+/// Kubernetes probes. Not ready is 503 with the reason.
+struct HealthRoutes: Sendable {
+    let ua: UserAgent
+
+    func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
+        guard request.method == .GET || request.method == .HEAD else { return nil }
+        let ua = self.ua
+        switch request.path {
+        case "/healthz":
+            return ua.loop.submit { HTTPResponse.text("alive\n") }
+        case "/readyz":
+            return ua.loop.submit {
+                guard let why = ua.core.notReady else { return HTTPResponse.text("ready\n") }
+                return HTTPResponse.text("not ready: \(why)\n", status: .serviceUnavailable)
+            }
+        default:
+            return nil
+        }
+    }
+}

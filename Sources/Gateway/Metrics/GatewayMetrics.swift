@@ -1,0 +1,61 @@
+import GatewayCore
+import Prometheus
+import SIP
+import SignalingProtocol
+
+/// The gateway's Prometheus metrics (GET /metrics). Label values come from
+/// the gateway's own vocabularies (end causes, SIP methods it knows, reasons
+/// it refuses for), never from what a peer wrote, so the series stay few.
+/// Counters and histograms are fed as things happen; gauges are read from the
+/// cores when a scrape comes (`GatewayMetrics+Scrape`).
+final class GatewayMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    private let setup: DurationHistogram
+    private let talk: DurationHistogram
+    private let loopDelay: DurationHistogram
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        setup = registry.makeDurationHistogram(
+            name: "gateway_call_setup_seconds",
+            buckets: [.milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2),
+                      .seconds(5), .seconds(10), .seconds(30), .seconds(60)],
+            help: "From a call's start (the browser's request, or the INVITE) to its answer")
+        talk = registry.makeDurationHistogram(
+            name: "gateway_call_talk_seconds",
+            buckets: [.seconds(5), .seconds(30), .seconds(60), .seconds(180), .seconds(600), .seconds(1800), .seconds(3600)],
+            help: "From a call's answer to its end")
+        loopDelay = registry.makeDurationHistogram(
+            name: "gateway_event_loop_delay_seconds",
+            buckets: [.microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(100), .seconds(1)],
+            help: "How late the user agent's event loop ran a task scheduled for a given time (sampled every second)")
+    }
+
+    /// A call ended: counted by direction, cause and the SIP class that ended it.
+    func callEnded(_ record: CallModel.CallRecord) {
+        let sipClass = record.sipCode >= 100 && record.sipCode < 700 ? "\(record.sipCode / 100)xx" : "none"
+        registry.makeCounter(name: "gateway_calls_ended_total",
+                             labels: [("direction", record.direction.rawValue), ("cause", record.cause.rawValue), ("sip_class", sipClass)],
+                             help: "Calls ended, by direction, the cause the page saw and the class of the SIP status that ended them")
+            .increment()
+        if let setup = record.setup { self.setup.record(.microseconds(Int64(clamping: setup))) }
+        if let answered = record.answeredAt { talk.record(.microseconds(Int64(clamping: record.endedAt &- answered))) }
+    }
+
+    /// A SIP message the user agent sent or received, by method (requests) or status class (responses).
+    func sip(_ message: SIPMessage, received: Bool) {
+        let kind: (String, String) = switch message {
+        case .request(let r): ("method", Self.knownMethods.contains(r.method) ? r.method.name : "other")
+        case .response(let r): ("class", "\(min(max(r.statusCode / 100, 1), 6))xx")
+        }
+        let name = kind.0 == "method" ? "gateway_sip_requests_total" : "gateway_sip_responses_total"
+        registry.makeCounter(name: name, labels: [("direction", received ? "in" : "out"), kind],
+                             help: kind.0 == "method" ? "SIP requests of the gateway's user agent, by direction and method"
+                                 : "SIP responses of the gateway's user agent, by direction and status class")
+            .increment()
+    }
+
+    func eventLoopDelay(_ late: Duration) { loopDelay.record(late) }
+
+    private static let knownMethods: Set<SIPMethod> = [.invite, .ack, .bye, .cancel, .options, .info, .update, .register]
+}
