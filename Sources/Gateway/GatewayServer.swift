@@ -82,6 +82,13 @@ public final class GatewayServer: @unchecked Sendable {
         public var sipIdleTimeoutSeconds = 300
         /// How long a call may ring, either way, before it is given up.
         public var ringTimeoutSeconds = 120
+        /// The lowest level logged, and whether each line is a JSON object (else text).
+        public var logLevel = Logger.Level.info
+        public var logJSON = false
+        /// Every SIP message of the user agent in and out, with direction, transport and addresses, in the log.
+        public var sipTrace = false
+        /// Where to send every SIP message of the user agent as HEP3 (a Homer collector, sngrep), if anywhere.
+        public var hep: (host: String, port: UInt16)?
         /// How often the user agent asks its SIP server whether it is there (OPTIONS, for /readyz); 0: never.
         public var sipProbeSeconds = 30
         /// On SIGTERM or SIGINT, how long calls up may go on before they are ended.
@@ -144,8 +151,11 @@ public final class GatewayServer: @unchecked Sendable {
         let health = HealthRoutes(ua: ua)
         let metrics = GatewayMetrics(registry: metricsRegistry)
         manager.metrics = metrics
+        let hep = try config.hep.map { try SIPObserver.hepSocket(to: $0.host, port: $0.port, on: ua.loop) }
+        let trace = config.sipTrace, logger = self.logger
         try ua.loop.submit {
-            ua.service.observer = { message, _, received in metrics.sip(message, received: received) }
+            let observer = SIPObserver(service: ua.service, metrics: metrics, trace: trace, hep: hep, logger: logger)
+            ua.service.observer = { message, peer, received in observer.observe(message, peer: peer, received: received) }
             EventLoopDelaySampler(loop: ua.loop, metrics: metrics).start()
         }.wait()
         let metricsRoute = MetricsRoute(metrics: metrics, ua: ua, manager: manager, ports: ports, registry: registry)

@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import Logging
 
 let usage = """
 usage: webrtc-gateway [options]
@@ -56,6 +57,13 @@ usage: webrtc-gateway [options]
   --sip-idle-timeout SECONDS  close a SIP TCP/TLS connection a peer opened when it sends nothing for this
                           long (default 300; phones keep theirs with CRLF keep-alives)
   --ring-timeout SECONDS  a call that rings this long, either way, is given up (default 120)
+  --log-level LEVEL       trace, debug, info, notice, warning, error or critical (default info)
+  --log-format FORMAT     text, or json: one JSON object per line with the metadata as fields (a call's
+                          call, user and sip_call_id) (default text)
+  --sip-trace             log every SIP message of the user agent, in and out, with its direction,
+                          transport and addresses (at info)
+  --hep HOST:PORT         send every SIP message of the user agent as HEP3 over UDP to a Homer
+                          collector (or sngrep -L udp:HOST:PORT)
   --sip-probe SECONDS     ask the SIP server whether it is there (OPTIONS) at start and this often; /readyz
                           is ready only while it answers; 0 = never (default 30)
   --drain-timeout SECONDS on SIGTERM or SIGINT the gateway drains: /readyz answers 503, new sessions,
@@ -149,6 +157,18 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
             config.sipIdleTimeoutSeconds = number(in: 30...86_400, "seconds")
         case "--ring-timeout":
             config.ringTimeoutSeconds = number(in: 5...3600, "seconds")
+        case "--log-level":
+            let v = value()
+            guard let level = Logger.Level(rawValue: v) else { fail("--log-level wants trace, debug, info, notice, warning, error or critical") }
+            config.logLevel = level
+        case "--log-format":
+            let v = value()
+            guard v == "text" || v == "json" else { fail("--log-format wants text or json") }
+            config.logJSON = v == "json"
+        case "--sip-trace":
+            config.sipTrace = true
+        case "--hep":
+            config.hep = hostPort(value())
         case "--sip-probe":
             config.sipProbeSeconds = number(in: 0...3600, "seconds")
         case "--drain-timeout":

@@ -16,8 +16,8 @@ if let seconds = mediaDemo {
 }
 
 LoggingSystem.bootstrap { label in
-    var handler = StreamLogHandler.standardError(label: label)
-    handler.logLevel = .info
+    var handler: LogHandler = config.logJSON ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+    handler.logLevel = config.logLevel
     return handler
 }
 let logger = Logger(label: "gateway")

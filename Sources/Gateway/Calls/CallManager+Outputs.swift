@@ -1,4 +1,5 @@
 import GatewayCore
+import Logging
 import MediaCore
 import MediaTypes
 import NIOCore
@@ -28,10 +29,13 @@ extension CallManager {
             if closeTransport { session.transport.close() }
         case .refused(let reason):
             refusals.count(reason)
-        case .log(.info, let line):
-            logger.info("\(line)")
-        case .log(.warning, let line):
-            logger.warning("\(line)")
+        case .log(let level, let line, let about):
+            var metadata: Logger.Metadata = [:]
+            if let about {
+                metadata = ["call": "\(about.call)", "user": "\(about.user)"]
+                if let sipCallID = about.sipCallID { metadata["sip_call_id"] = "\(sipCallID)" }
+            }
+            logger.log(level: level == .warning ? .warning : .info, "\(line)", metadata: metadata)
         case .openSIPMedia(let call, let port):
             media[call, default: CallMedia()].sip = SIPMediaLeg(loop: group.next(), host: model.settings.mediaIP, port: port,
                                                                  ports: ports, logger: logger)

@@ -57,7 +57,7 @@ extension CallModel {
         }
         call.updateHold { $0.byBrowser = hold }
         signal(call.session, hold ? .held(call: call.id, by: .local) : .resumed(call: call.id, by: .local))
-        log("call \(call.id): \(hold ? "held" : "resumed") by the browser")
+        log(call, "call \(call.id): \(hold ? "held" : "resumed") by the browser")
     }
 
     /// Application data from the browser as SIP INFO (at most 4 KiB).
@@ -92,6 +92,6 @@ extension CallModel {
         for digit in digits where digit != "," {
             sendInfo(call, body: SIPInfoBody.dtmfRelay(digit), contentType: "application/dtmf-relay")
         }
-        log("call \(call.id): DTMF \(digits) sent as SIP INFO")
+        log(call, "call \(call.id): DTMF \(digits) sent as SIP INFO")
     }
 }

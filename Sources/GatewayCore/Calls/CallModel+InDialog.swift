@@ -53,7 +53,7 @@ extension CallModel {
         if let hold = call.hold, held != hold.byPeer {
             call.updateHold { $0.byPeer = held }
             signal(call.session, held ? .held(call: call.id, by: .remote) : .resumed(call: call.id, by: .remote))
-            log("call \(call.id): \(held ? "held" : "resumed") by the SIP side")
+            log(call, "call \(call.id): \(held ? "held" : "resumed") by the SIP side")
         }
     }
 

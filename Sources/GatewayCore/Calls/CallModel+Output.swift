@@ -22,7 +22,8 @@ extension CallModel {
         case forgetRegistration(user: String)
         /// A limit refused something: count it under `reason`.
         case refused(reason: String)
-        case log(LogLevel, String)
+        /// A line for the log; `about` names the call it is about (the log's metadata).
+        case log(LogLevel, String, about: CallContext?)
 
         /// Open the SIP leg's media sockets (RTP on `port`, RTCP on the next) for `call`.
         case openSIPMedia(call: String, port: UInt16)
@@ -53,6 +54,13 @@ extension CallModel {
         case sendInDialog(SIPRequest, to: SIPPeer, id: UInt64)
         /// An ACK of a 2xx to our re-INVITE: written as it is, no transaction.
         case write(SIPRequest, to: SIPPeer)
+    }
+
+    /// Which call a log line is about: the gateway's call id, the user, the SIP Call-ID.
+    public struct CallContext: Sendable, Equatable {
+        public var call: String
+        public var user: String
+        public var sipCallID: String?
     }
 
     /// A call that ended, as the metrics count it.

@@ -86,7 +86,7 @@ extension CallModel {
         call.placed = placed
         call.phase = .calling
         sipCalls.add(call, sipCallID: placed.callID)
-        log("call \(call.id): \(user) calls \(call.peer), SIP call \(placed.callID)")
+        log(call, "call \(call.id): \(user) calls \(call.peer), SIP call \(placed.callID)")
         outputs.append(.place(placed))
     }
 
@@ -109,7 +109,7 @@ extension CallModel {
                 }
             } else {
                 guard applySIPAnswer(call, placed.answerBody) else {
-                    log("call \(call.id): the SIP answer is not usable, hanging up", .warning)
+                    log(call, "call \(call.id): the SIP answer is not usable, hanging up", .warning)
                     return hangUp(call, cause: .notAcceptable, reason: "the SIP peer's answer is not usable", now: now)
                 }
                 ringDeadlines.set(call.id, at: nil)

@@ -60,7 +60,7 @@ extension CallModel {
         ringing.headers.add("Contact", "<\(contact(for: call))>")
         outputs.append(.respond(key, ringing))
         signal(session, .incoming(call: call.id, from: call.peer, fromName: from?.displayText))
-        log("call \(call.id): SIP call \(dialog.callID) from \(call.peer) rings \(user)")
+        log(call, "call \(call.id): SIP call \(dialog.callID) from \(call.peer) rings \(user)")
         ringDeadlines.set(call.id, at: now &+ settings.ringTimeout)
         return true
     }
@@ -129,7 +129,7 @@ extension CallModel {
         guard let call = sipCalls.call(for: ack), call.phase == .awaitingAnswerInACK else { return }
         call.phase = .answered(Call.Hold())
         guard applySIPAnswer(call, ack.body) else {
-            log("call \(call.id): the ACK has no usable SDP answer to our offer, hanging up", .warning)
+            log(call, "call \(call.id): the ACK has no usable SDP answer to our offer, hanging up", .warning)
             return hangUp(call, cause: .notAcceptable, reason: "the SIP peer's answer in its ACK is missing or not usable", now: now)
         }
         markAnswered(call, now: now, "call \(call.id) answered by \(call.user), the SIP answer in the ACK")

@@ -172,7 +172,13 @@ public final class CallModel {
         signal(session, .error(SignalingError(code, message, call: call, request: request)))
     }
 
-    func log(_ message: String, _ level: LogLevel = .info) { outputs.append(.log(level, message)) }
+    func log(_ message: String, _ level: LogLevel = .info) { outputs.append(.log(level, message, about: nil)) }
+
+    /// A line about `call`, with the call's identifiers as the log's metadata.
+    func log(_ call: Call, _ message: String, _ level: LogLevel = .info) {
+        let sipCallID = call.placed?.callID ?? call.dialog?.callID ?? call.invite?.headers["Call-ID"]
+        outputs.append(.log(level, message, about: CallContext(call: call.id, user: call.user, sipCallID: sipCallID)))
+    }
 
     // MARK: ending calls
 
@@ -189,7 +195,7 @@ public final class CallModel {
         if let key = call.inviteKey { ringingByInvite[key] = nil }
         if let id = call.dialog?.id { dialogs.close(id) }
         let seconds = Double(now &- call.startedAt) / 1e6
-        log("call \(call.id) of \(call.user) ended: \(code) \(reason) (\(cause.rawValue)), \((seconds * 10).rounded() / 10) s")
+        log(call, "call \(call.id) of \(call.user) ended: \(code) \(reason) (\(cause.rawValue)), \((seconds * 10).rounded() / 10) s")
         signal(call.session, .ended(call: call.id, code: code, reason: reason, cause: cause))
         outputs.append(.callEnded(CallRecord(direction: call.direction, cause: cause, sipCode: code, startedAt: call.startedAt,
                                              answeredAt: call.answeredAt, endedAt: now)))
@@ -200,7 +206,7 @@ public final class CallModel {
         call.phase = .answered(Call.Hold())
         call.answeredAt = now
         signal(call.session, .answered(call: call.id))
-        log(line)
+        log(call, line)
         outputs.append(.mediaSettled(call: call.id))
     }
 
@@ -232,10 +238,10 @@ public final class CallModel {
         call.browserLegOpen = false
         switch ending {
         case .closedByBrowser:
-            log("call \(call.id): the browser closed its media")
+            log(call, "call \(call.id): the browser closed its media")
             closingDeadlines.set(call.id, at: now &+ settings.hangUpGrace)
         case .lost(let reason):
-            log("call \(call.id): browser media ended (\(reason)), hanging up the SIP side", .warning)
+            log(call, "call \(call.id): browser media ended (\(reason)), hanging up the SIP side", .warning)
             hangUp(call, cause: .mediaLost, reason: reason, now: now)
         }
     }
