@@ -21,6 +21,8 @@ LoggingSystem.bootstrap { label in
     return handler
 }
 let logger = Logger(label: "gateway")
+let files = OpenFileLimit.raise()
+logger.notice("open files: \(files.now) (was \(files.was)): room for about \(OpenFileLimit.calls(files.now)) calls")
 let server = GatewayServer(config: config, logger: logger)
 // What the libraries report through swift-metrics joins the gateway's own at GET /metrics.
 MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: server.metricsRegistry))
