@@ -25,7 +25,7 @@ public final class EmbeddedServer: SIPRole, @unchecked Sendable {
     }
 
     public func started(port: UInt16) {
-        proxy = StatelessProxy(host: service.settings.listenHost, port: port, domain: service.settings.domain,
+        proxy = StatelessProxy(host: service.settings.advertisedHost, port: port, domain: service.settings.domain,
                                localUsers: Set(TestNumber.allCases.map(\.rawValue)))
     }
 

@@ -103,7 +103,7 @@ extension EmbeddedServer {
         guard let call = service.calls.calls[dialogID] else { return }
         var dialog = call.dialog
         var bye = dialog.request(.bye, contact: service.contactURI)
-        bye.headers.prepend("Via", Via.local(transport: call.peer.transport.rawValue, host: service.settings.listenHost,
+        bye.headers.prepend("Via", Via.local(transport: call.peer.transport.rawValue, host: service.settings.advertisedHost,
                                              port: UInt16(service.boundPort ?? service.settings.listenPort),
                                              branchToken: Random.token(12)).description)
         let target = SIPPeer(call.peer.transport, host: dialog.remoteTarget.host, port: dialog.remoteTarget.port ?? 5060)

@@ -23,6 +23,14 @@ public final class GatewayServer: @unchecked Sendable {
         public var httpsCertificate: String?
         public var httpsKey: String?
         public var mediaIP = "127.0.0.1"
+        /// The address the browser legs put in their SDP and ICE candidate, when a NAT maps a public one
+        /// to `mediaIP` (Janus' nat_1_1_mapping, FreeSWITCH's ext-rtp-ip); nil: `mediaIP` (or, when that
+        /// is unspecified, the machine's first address).
+        public var mediaAdvertise: String?
+        /// The same for the SIP legs' SDP: set when the SIP peers are across the NAT too.
+        public var sipMediaAdvertise: String?
+        /// The host put in SIP Contact and Via, likewise for `sipListenHost`.
+        public var sipAdvertise: String?
         public var rtpPorts: ClosedRange<UInt16> = 40000...40999
         public var sipListenHost = "127.0.0.1"
         public var sipListenPort = 5060
@@ -130,8 +138,9 @@ public final class GatewayServer: @unchecked Sendable {
         sessionSettings.anonymousDestinations = Set(config.anonymousDestinations)
         // The first password given for a user counts, as the SIP side registers it.
         sessionSettings.accounts = Dictionary(config.sipAccounts.map { ($0.user, $0.password) }, uniquingKeysWith: { first, _ in first })
-        var callSettings = CallModel.Settings(mediaIP: config.mediaIP, domain: ua.service.settings.domain,
-                                              contactHost: ua.service.settings.listenHost,
+        var callSettings = CallModel.Settings(mediaIP: try Self.advertised(config.sipMediaAdvertise, bound: config.mediaIP),
+                                              domain: ua.service.settings.domain,
+                                              contactHost: ua.service.settings.advertisedHost,
                                               contactPort: UInt16(clamping: ua.service.boundPort ?? ua.service.settings.listenPort),
                                               server: ua.serverPeer)
         callSettings.ringTimeout = UInt64(config.ringTimeoutSeconds) * 1_000_000
@@ -140,6 +149,7 @@ public final class GatewayServer: @unchecked Sendable {
         callSettings.dtmfInfo = config.dtmfInfo
         callSettings.attachedDataPrefix = config.attachedDataPrefix
         let manager = CallManager(ua: ua, factory: factory, ports: ports, group: group, settings: callSettings,
+                                  media: (bind: config.mediaIP, browserAdvertised: try Self.advertised(config.mediaAdvertise, bound: config.mediaIP)),
                                   refusals: refusals, logger: logger)
         try ua.loop.submit { ua.attach(manager) }.wait()
         self.manager = manager
@@ -189,7 +199,8 @@ public final class GatewayServer: @unchecked Sendable {
     /// embedded one it registers with (on --sip-listen; the user agent then
     /// takes a free port beside it).
     private func startSIP(ports: MediaPortPool) throws -> UserAgent {
-        let domain = config.sipDomain ?? config.sipListenHost
+        let advertisedHost = try Self.advertised(config.sipAdvertise, bound: config.sipListenHost)
+        let domain = config.sipDomain ?? advertisedHost
         let tlsListen = try Self.sipTLSListener(config)
         let tlsClient = try Self.sipTLS(config)
         // The TLS listener belongs to whoever listens on --sip-listen: the embedded server, or the user agent
@@ -201,7 +212,8 @@ public final class GatewayServer: @unchecked Sendable {
                   tlsListen: (server == nil) == embeddedHere ? tlsListen : nil, registerExpires: config.registerExpires,
                   keepAliveSeconds: config.sipKeepAliveSeconds,
                   trustedSources: server.map { Self.trustedSources(server: $0.host, peers: config.sipTrustedPeers) },
-                  refusals: refusals, maxCallRate: config.maxCallRate, streamIdleSeconds: config.sipIdleTimeoutSeconds)
+                  refusals: refusals, maxCallRate: config.maxCallRate, streamIdleSeconds: config.sipIdleTimeoutSeconds,
+                  advertisedHost: advertisedHost)
         }
         var server = config.sipServer.map {
             SIPPeer(SIPPeer.Transport(rawValue: config.sipServerTransport.uppercased()) ?? .udp, host: $0.host, port: $0.port)
@@ -220,7 +232,7 @@ public final class GatewayServer: @unchecked Sendable {
             let embedded = EmbeddedServer(service: service, authentication: authentication)
             try service.start().wait()
             self.embedded = embedded
-            server = SIPPeer(.udp, host: config.sipListenHost, port: UInt16(service.boundPort ?? config.sipListenPort))
+            server = SIPPeer(.udp, host: Self.reachable(config.sipListenHost), port: UInt16(service.boundPort ?? config.sipListenPort))
         }
         let service = SIPService(settings: settings(port: config.sipServer == nil ? 0 : config.sipListenPort, server: server,
                                                     accounts: config.sipAccounts),

@@ -15,6 +15,9 @@ public final class SIPService: @unchecked Sendable {
     public struct Settings {
         public var listenHost: String
         public var listenPort: Int
+        /// The host put in Contact and Via: `listenHost`, or the public address a NAT maps to it
+        /// (never 0.0.0.0: the gateway refuses to start with an unspecified one and nothing to advertise).
+        public var advertisedHost: String
         /// Registrar / outbound proxy; nil = this gateway's embedded registrar.
         public var server: SIPPeer?
         public var domain: String
@@ -43,8 +46,9 @@ public final class SIPService: @unchecked Sendable {
                     accounts: [(user: String, password: String)], mediaIP: String, mediaPorts: MediaPortPool,
                     tls: NIOSSLContext?, tlsListen: (port: Int, context: NIOSSLContext)?, registerExpires: Int = 3600,
                     keepAliveSeconds: Int = 30, trustedSources: Set<String>?, refusals: Refusals = Refusals(),
-                    maxCallRate: Int = 500, streamIdleSeconds: Int = 300) {
+                    maxCallRate: Int = 500, streamIdleSeconds: Int = 300, advertisedHost: String? = nil) {
             self.listenHost = listenHost
+            self.advertisedHost = advertisedHost ?? listenHost
             self.listenPort = listenPort
             self.server = server
             self.domain = domain
@@ -277,7 +281,7 @@ public final class SIPService: @unchecked Sendable {
         handle(transactions.respond(key, response, now: now), now: now)
     }
 
-    public var contactURI: SIPURI { SIPURI(host: settings.listenHost, port: UInt16(boundPort ?? settings.listenPort)) }
+    public var contactURI: SIPURI { SIPURI(host: settings.advertisedHost, port: UInt16(boundPort ?? settings.listenPort)) }
 
     // MARK: output and timers
 

@@ -10,6 +10,13 @@ usage: webrtc-gateway [options]
   --https-cert FILE       serve HTTPS and WSS there instead, with this PEM certificate chain (browsers
   --https-key FILE        allow the microphone only to secure pages, localhost aside) and this PEM key
   --media-ip ADDR         the address of the media ports, put in the SDP (default 127.0.0.1)
+  --media-advertise ADDR  the address the browser legs put in their SDP and ICE candidate when a NAT maps
+                          a public address to --media-ip (default: --media-ip; bound to 0.0.0.0, the
+                          machine's first address)
+  --sip-media-advertise ADDR  the same for the SIP legs' SDP, when the SIP peers are across that NAT too
+  --sip-advertise HOST    the host put in SIP Contact and Via when a NAT maps it to --sip-listen's address
+                          (default: that address; bound to 0.0.0.0, the machine's first address)
+  --public-ip ADDR        all three of the above
   --rtp-ports LOW-HIGH    the UDP ports for media, one per call leg (default 40000-40999)
   --sip-listen HOST:PORT  where the SIP stack listens, UDP and TCP (default 127.0.0.1:5060); without
                           --sip-server the embedded SIP server listens here, on loopback only unless it
@@ -220,6 +227,15 @@ func parseOptions(_ given: [String]) -> (config: GatewayServer.Config, mediaDemo
             config.embeddedAccounts.append(account(value()))
         case "--media-ip":
             config.mediaIP = value()
+        case "--media-advertise":
+            config.mediaAdvertise = value()
+        case "--sip-media-advertise":
+            config.sipMediaAdvertise = value()
+        case "--sip-advertise":
+            config.sipAdvertise = value()
+        case "--public-ip":
+            let v = value()
+            (config.mediaAdvertise, config.sipMediaAdvertise, config.sipAdvertise) = (v, v, v)
         case "--rtp-ports":
             let v = value()
             let parts = v.split(separator: "-")

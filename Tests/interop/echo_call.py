@@ -36,7 +36,9 @@ class EchoCall:
             if sum(len(r) for r in self.received) >= self.rate[0]:
                 break
             await asyncio.sleep(0.1)
-        samples = np.concatenate(self.received) if self.received else np.zeros(1)
+        samples = np.concatenate(self.received) if self.received else np.zeros(0)
+        if len(samples) < self.rate[0] // 10:
+            return False, ("nothing heard", len(samples))
         hz, level = dominant(samples, self.rate[0])
         return abs(hz - TONE_HZ) < 20 and level > -40, (hz, level)
 

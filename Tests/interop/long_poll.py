@@ -12,11 +12,12 @@ class LongPoll:
 
     def __init__(self, gateway, origin=None):
         self.port = gateway.port
+        self.host = getattr(gateway, "host", "127.0.0.1")
         self.origin = origin
         self.json_dialect = False
 
     def request(self, method, path, body=None, timeout=30):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        c = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         c.request(method, path, body=body, headers={"Origin": self.origin} if self.origin else {})
         r = c.getresponse()
         out = (r.status, dict(r.getheaders()), r.read().decode())

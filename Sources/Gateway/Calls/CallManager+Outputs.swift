@@ -37,7 +37,7 @@ extension CallManager {
             }
             logger.log(level: level == .warning ? .warning : .info, "\(line)", metadata: metadata)
         case .openSIPMedia(let call, let port):
-            media[call, default: CallMedia()].sip = SIPMediaLeg(loop: group.next(), host: model.settings.mediaIP, port: port,
+            media[call, default: CallMedia()].sip = SIPMediaLeg(loop: group.next(), host: mediaBindIP, port: port,
                                                                  ports: ports, logger: logger)
         case .openBrowserLeg(let call, let offer, let sipSide, let direction):
             openBrowserLeg(call, offer: offer, sipSide: sipSide, direction: direction)
@@ -64,7 +64,7 @@ extension CallManager {
     private func openBrowserLeg(_ call: String, offer: SessionDescription, sipSide: MediaBridge.LegSettings,
                                 direction: MediaDirection) {
         guard let sipMedia = media[call]?.sip else { return }
-        var legSettings = BrowserLegFactory.Settings(mediaIP: model.settings.mediaIP)
+        var legSettings = BrowserLegFactory.Settings(mediaIP: mediaBindIP, advertisedIP: browserMediaIP)
         legSettings.codecs = model.settings.browserCodecs
         let loop = self.loop
         let manager = NIOLoopBound(self, eventLoop: loop)

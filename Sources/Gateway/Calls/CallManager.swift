@@ -28,11 +28,17 @@ final class CallManager: @unchecked Sendable {
     var clients: [String: ClientSession] = [:]
     /// The media of the live calls, by call id.
     var media: [String: CallMedia] = [:]
+    /// Where the media sockets are bound, and the address the browser legs advertise (the model's
+    /// `mediaIP` is what the SIP legs advertise).
+    let mediaBindIP: String
+    let browserMediaIP: String
     /// Where ended calls are counted (set once at start).
     var metrics: GatewayMetrics?
 
     init(ua: UserAgent, factory: BrowserLegFactory, ports: MediaPortPool, group: EventLoopGroup, settings: CallModel.Settings,
-         refusals: Refusals, logger: Logger) {
+         media: (bind: String, browserAdvertised: String), refusals: Refusals, logger: Logger) {
+        mediaBindIP = media.bind
+        browserMediaIP = media.browserAdvertised
         self.refusals = refusals
         self.ua = ua
         self.factory = factory

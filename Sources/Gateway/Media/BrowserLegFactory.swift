@@ -12,11 +12,17 @@ import WebRTC
 /// audio, binds a media port, starts the session and returns the answer.
 public final class BrowserLegFactory: Sendable {
     public struct Settings: Sendable {
+        /// Where the leg's socket is bound.
         public var mediaIP: String
+        /// The address in the SDP and the ICE candidate: the bound one, or the public one a NAT maps to it.
+        public var advertisedIP: String
         public var codecs: [AudioCodec] = [.opus, .pcmu, .pcma]
         /// Our DTLS role when the browser offers actpass.
         public var preferredSetup: DTLSSetup = .passive
-        public init(mediaIP: String) { self.mediaIP = mediaIP }
+        public init(mediaIP: String, advertisedIP: String? = nil) {
+            self.mediaIP = mediaIP
+            self.advertisedIP = advertisedIP ?? mediaIP
+        }
     }
 
     /// A browser that does not complete ICE and DTLS within this (microseconds)
@@ -66,11 +72,11 @@ public final class BrowserLegFactory: Sendable {
         guard let port = ports.acquire() else { return loop.makeFailedFuture(Failure.noMediaPort) }
         let id = Random.token(12)
         let ice = ICECredentials(ufrag: Random.token(8), pwd: Random.token(24))
-        var local = LocalAudioParameters(address: settings.mediaIP, port: port, codecs: settings.codecs,
+        var local = LocalAudioParameters(address: settings.advertisedIP, port: port, codecs: settings.codecs,
                                          ssrc: Random.ssrc(), cname: Random.token(16), sessionID: Random.digits(18))
         local.ice = (ice.ufrag, ice.pwd)
         local.candidates = [Candidate(foundation: "1", component: 1, transport: "udp", priority: 2_130_706_431,
-                                      address: settings.mediaIP, port: port, type: "host")]
+                                      address: settings.advertisedIP, port: port, type: "host")]
 
         let dtlsRole: DTLSEndpoint.Role?
         let sdesKeys: SDESKeys?

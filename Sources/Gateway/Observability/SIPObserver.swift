@@ -26,7 +26,7 @@ final class SIPObserver {
         self.trace = trace
         self.hep = hep
         self.logger = logger
-        localAddress = Self.addressBytes(service.settings.listenHost) ?? [0, 0, 0, 0]
+        localAddress = Self.addressBytes(service.settings.advertisedHost) ?? [0, 0, 0, 0]
     }
 
     /// A UDP socket on `loop` toward the HEP collector at `host:port` (an IP address).
@@ -40,7 +40,7 @@ final class SIPObserver {
     func observe(_ message: SIPMessage, peer: SIPPeer, received: Bool) {
         metrics.sip(message, received: received)
         guard trace || hep != nil else { return }
-        let ours = "\(service.settings.listenHost):\(service.boundPort ?? service.settings.listenPort)"
+        let ours = "\(service.settings.advertisedHost):\(service.boundPort ?? service.settings.listenPort)"
         if trace {
             let arrow = received ? "\(peer.host):\(peer.port) -> \(ours)" : "\(ours) -> \(peer.host):\(peer.port)"
             logger.info("SIP \(received ? "in" : "out") \(peer.transport.rawValue) \(arrow)\n\(String(decoding: message.bytes, as: UTF8.self))")

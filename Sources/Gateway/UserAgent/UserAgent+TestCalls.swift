@@ -25,9 +25,9 @@ extension UserAgent {
                               port: to.port ?? 5060)
             let call = OutgoingCall(
                 settings: .init(from: SIPURI(user: user, host: self.service.settings.domain), to: to,
-                                contact: SIPURI(user: user, host: self.service.settings.listenHost, port: boundPort),
+                                contact: SIPURI(user: user, host: self.service.settings.advertisedHost, port: boundPort),
                                 credentials: password.map { DigestCredentials(username: user, password: $0) },
-                                via: (hop.transport.rawValue, self.service.settings.listenHost, boundPort)),
+                                via: (hop.transport.rawValue, self.service.settings.advertisedHost, boundPort)),
                 offer: Array(offer.text.utf8), token: { Random.token(12) })
             let callID = call.callID
             RTPEchoSocket.open(on: self.loop, host: self.service.settings.mediaIP, port: port).whenComplete { result in

@@ -28,7 +28,7 @@ final class UserAgent: SIPRole, @unchecked Sendable {
         let settings = service.settings
         core = UserAgentCore(
             server: settings.server ?? SIPPeer(.udp, host: settings.listenHost, port: UInt16(clamping: settings.listenPort)),
-            registrations: .init(domain: settings.domain, contactHost: settings.listenHost,
+            registrations: .init(domain: settings.domain, contactHost: settings.advertisedHost,
                                  contactPort: UInt16(clamping: settings.listenPort),
                                  transport: (settings.server?.transport ?? .udp).rawValue, expires: settings.registerExpires),
             dialogs: service.calls, probeInterval: UInt64(max(probeSeconds, 0)) * 1_000_000, token: { Random.token(12) })
