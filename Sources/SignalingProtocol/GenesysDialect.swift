@@ -69,7 +69,7 @@ public struct GenesysDialect: Sendable {
             return [(peer, LongPollMessage(.infoPeer, content))]   // the client reads INFO-PEER only
         case .stats(_, let statistics):
             return [(peer, LongPollMessage(.putStats, statistics))]
-        case .ended(let call, let code, let reason, let cause):
+        case .ended(let call, let code, let reason, let cause, _):
             let words = calls.removeValue(forKey: call)
             callByPeer = callByPeer.filter { $0.value != call }
             if words?.closedByBrowser == true { return [] }     // its own BYE: a BYE back would end its next call

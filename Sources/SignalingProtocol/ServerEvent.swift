@@ -16,7 +16,8 @@ public enum ServerEvent: Equatable, Sendable {
     /// The gateway's media statistics of a call, asked for by `stats`.
     case stats(call: String, statistics: [String: JSONValue])
     /// `code` is the SIP status (0 when the browser's side ended the call).
-    case ended(call: String, code: Int, reason: String, cause: EndCause)
+    /// `quality`: how the media arrived on each leg (loss, jitter, round trip, MOS), when there was any.
+    case ended(call: String, code: Int, reason: String, cause: EndCause, quality: [String: JSONValue]? = nil)
     /// A refresh REGISTER failed; the gateway keeps trying.
     case registrationLost(code: Int, reason: String)
     case error(SignalingError)
@@ -30,7 +31,7 @@ public enum ServerEvent: Equatable, Sendable {
         switch self {
         case .sdp(let call, _), .incoming(let call, _, _), .progress(let call, _, _, _), .answered(let call),
              .held(let call, _), .resumed(let call, _), .dtmf(let call, _), .info(let call, _, _), .stats(let call, _),
-             .ended(let call, _, _, _):
+             .ended(let call, _, _, _, _):
             call
         case .error(let error): error.call
         case .signedIn, .signedOut, .registrationLost, .pong: nil
@@ -65,9 +66,11 @@ public enum ServerEvent: Equatable, Sendable {
             return ["type": "info", "call": .string(call), "content": .object(content), "map": .bool(map)]
         case .stats(let call, let statistics):
             return ["type": "stats", "call": .string(call), "statistics": .object(statistics)]
-        case .ended(let call, let code, let reason, let cause):
-            return ["type": "ended", "call": .string(call), "code": .integer(code), "reason": .string(reason),
-                    "cause": .string(cause.rawValue)]
+        case .ended(let call, let code, let reason, let cause, let quality):
+            var object: [String: JSONValue] = ["type": "ended", "call": .string(call), "code": .integer(code),
+                                               "reason": .string(reason), "cause": .string(cause.rawValue)]
+            if let quality { object["quality"] = .object(quality) }
+            return object
         case .registrationLost(let code, let reason):
             return ["type": "registration", "state": "lost", "code": .integer(code), "reason": .string(reason)]
         case .error(let error):

@@ -114,7 +114,7 @@ import Testing
         #expect(a.core.request(cancel, key: cancelKey, from: H.server, cancelling: inviteKey, now: a.now))
         let out = a.drain()
         #expect(Agent.responses(out).map(\.statusCode) == [200, 487])
-        #expect(Agent.events(out, session).contains { if case .ended(_, _, _, .cancelled) = $0 { true } else { false } })
+        #expect(Agent.events(out, session).contains { if case .ended(_, _, _, .cancelled, _) = $0 { true } else { false } })
     }
 
     /// The model's re-INVITE in the dialog of a call it answered (the browser holds): its answer reaches the
@@ -242,7 +242,7 @@ import Testing
         #expect(unregisters.map { $0.0.headers["Expires"] ?? $0.0.headers["Contact"] ?? "" }.count == 2)
         #expect(Set(unregisters.compactMap { $0.0.headers["To"] }).count == 2)   // one each
         #expect(Agent.events(out, session).contains(.signedOut(reason: "the gateway is shutting down")))
-        #expect(Agent.events(out, session).contains { if case .ended(_, _, _, .shutdown) = $0 { true } else { false } })
+        #expect(Agent.events(out, session).contains { if case .ended(_, _, _, .shutdown, _) = $0 { true } else { false } })
         #expect(!a.core.isIdle)
         for (request, key) in sent {
             a.core.response(TransactionLayer.response(to: request, .ok, toTag: "r"), key: key, now: a.now)

@@ -8,9 +8,9 @@ import re
 import subprocess
 import urllib.request
 
-from aiortc import RTCConfiguration, RTCPeerConnection
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
-from aiortc_peer import Tone
+from aiortc_peer import Tone, record
 from conftest import wait_until
 from echo_call import EchoCall
 from long_poll import LongPoll
@@ -85,3 +85,48 @@ def test_the_exposition_passes_promtool_and_counts_what_happened(start_gateway):
     assert value(text, 'gateway_refusals_total{reason="anonymous-sign-in"}') == 1, text
     assert value(text, "gateway_browser_leg_packets_total") > 50
     assert value(text, "gateway_ready") == 1 and value(text, "gateway_event_loop_delay_seconds_count") >= 1
+
+
+async def json_dialect_echo(gw):
+    """A call to echo by this gateway's own protocol over long-poll: its `ended` event, as the page gets it."""
+    loop = asyncio.get_running_loop()
+    lp = LongPoll(gw)
+    await loop.run_in_executor(None, lambda: lp.sign_in("1005", "any", json_dialect=True))
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTrack(Tone(660))
+    received, rate = [], [48000]
+    record(pc, received, rate)
+    await pc.setLocalDescription(await pc.createOffer())
+    request = {"type": "call", "call": "q1", "to": "echo", "sdp": pc.localDescription.sdp}
+    await loop.run_in_executor(None, lp.send, "", "JSON " + json.dumps(request))
+
+    async def next_event(kind):
+        while True:
+            _, word, body, _ = await loop.run_in_executor(None, lp.wait)
+            if word == "JSON" and body.get("type") == kind:
+                return body
+    answer = await next_event("sdp")
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
+    await next_event("answered")
+    for _ in range(100):      # two seconds of our own tone back, at least
+        if sum(len(r) for r in received) > 2 * rate[0]:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.6)   # a leg publishes what it measured every half second
+    await loop.run_in_executor(None, lp.send, "", 'JSON {"type":"hangup","call":"q1"}')
+    ended = await next_event("ended")
+    await pc.close()
+    return ended
+
+
+def test_the_ended_event_the_log_and_the_metrics_carry_the_calls_quality(start_gateway):
+    gw = start_gateway()
+    ended = asyncio.run(json_dialect_echo(gw))
+    quality = ended.get("quality", {})
+    for leg in ("browser", "sip"):
+        assert quality.get(leg, {}).get("mos", 0) > 4.0, ended      # a clean loopback call
+        assert quality[leg]["packetsReceived"] > 50 and quality[leg]["lossPercent"] < 1, ended
+    assert re.search(r"call \S+ quality: browser leg MOS 4\.\d+, loss 0\.0 %, jitter [\d.]+ ms", gw.logs()), gw.logs()[-1500:]
+    text = scrape(gw)
+    assert value(text, 'gateway_call_mos_count{leg="browser"}') == 1 and value(text, 'gateway_call_mos_count{leg="sip"}') == 1
+    assert value(text, 'gateway_media_packets_received_total{leg="browser"}') > 50

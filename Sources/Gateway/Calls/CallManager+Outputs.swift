@@ -21,6 +21,9 @@ extension CallManager {
     /// user agent's core has consumed those for SIP).
     func carryOut(_ output: CallModel.Output) {
         switch output {
+        case .signal(let session, .ended(let call, let code, let reason, let cause, nil)):
+            let quality = endedQuality[call].map(\.object)
+            clients[session]?.send(.ended(call: call, code: code, reason: reason, cause: cause, quality: quality))
         case .signal(let session, let event):
             clients[session]?.send(event)
         case .sessionEnded(let id, let closeTransport):
@@ -48,9 +51,17 @@ extension CallManager {
             if let keys = side.sdes { callMedia.leg?.setOtherLegSRTP(keys) }
         case .closeMedia(let call):
             guard let callMedia = media.removeValue(forKey: call) else { break }
+            if let leg = callMedia.leg, let status = factory.registry.status(leg.id) {
+                endedQuality[call] = CallQualityReport(browser: status.browserQuality, sip: status.sipQuality)
+            }
             if let leg = callMedia.leg { leg.close() } else if let sipMedia = callMedia.sip { sipMedia.loop.execute { sipMedia.detach() } }
-        case .callEnded(let record):
+        case .callEnded(let record, let about):
             metrics?.callEnded(record)
+            if let quality = endedQuality.removeValue(forKey: about.call) {
+                metrics?.callQuality(quality)
+                logger.info("call \(about.call) quality: \(quality.line)",
+                            metadata: ["call": "\(about.call)", "user": "\(about.user)"])
+            }
         case .mediaSettled(let call):
             logMedia(call)
         case .reportStats(let call, let session):
@@ -95,10 +106,15 @@ extension CallManager {
 
     /// A call's media statistics, from its browser leg's bridge, to the session that asked.
     private func reportStats(_ call: String, to session: String) {
+        let quality = media[call]?.leg.flatMap { factory.registry.status($0.id) }
+            .map { CallQualityReport(browser: $0.browserQuality, sip: $0.sipQuality).object }
         let stats: EventLoopFuture<[String: JSONValue]> = media[call]?.leg?.mediaSummary().map { m in
-            ["relaying": .bool(m.relaying), "packetsFromBrowser": .integer(Int(clamping: m.fromBrowser)),
-             "packetsToBrowser": .integer(Int(clamping: m.toBrowser)), "packetsFromSIP": .integer(Int(clamping: m.fromSIP)),
-             "packetsToSIP": .integer(Int(clamping: m.toSIP))]
+            var statistics: [String: JSONValue] = [
+                "relaying": .bool(m.relaying), "packetsFromBrowser": .integer(Int(clamping: m.fromBrowser)),
+                "packetsToBrowser": .integer(Int(clamping: m.toBrowser)), "packetsFromSIP": .integer(Int(clamping: m.fromSIP)),
+                "packetsToSIP": .integer(Int(clamping: m.toSIP))]
+            if let quality { statistics["quality"] = .object(quality) }
+            return statistics
         } ?? loop.makeSucceededFuture([:])
         stats.hop(to: loop).whenSuccess { [weak self] statistics in
             self?.clients[session]?.send(.stats(call: call, statistics: statistics))

@@ -32,6 +32,9 @@ final class CallManager: @unchecked Sendable {
     /// `mediaIP` is what the SIP legs advertise).
     let mediaBindIP: String
     let browserMediaIP: String
+    /// The media quality of calls whose media closed, until their end is reported (the page's
+    /// `ended`, the log line, the metrics).
+    var endedQuality: [String: CallQualityReport] = [:]
     /// Where ended calls are counted (set once at start).
     var metrics: GatewayMetrics?
 

@@ -205,11 +205,13 @@ final class BrowserLegHandler: ChannelInboundHandler {
     }
 
     private func publishStats() {
-        let counts = session.bridge.counts(.browser)
+        let browser = session.bridge.quality(.browser), sip = session.bridge.quality(.other)
         registry.update(id) {
-            $0.packetsFromBrowser = counts.received
-            $0.packetsToBrowser = counts.sent
-            $0.authFailures = counts.srtpAuthFailures
+            $0.packetsFromBrowser = browser.packetsReceived
+            $0.packetsToBrowser = browser.packetsSent
+            $0.authFailures = browser.srtpAuthFailures
+            $0.browserQuality = browser
+            $0.sipQuality = sip
         }
     }
 

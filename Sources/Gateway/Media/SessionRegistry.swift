@@ -1,3 +1,4 @@
+import MediaCore
 import NIOConcurrencyHelpers
 import ShellSupport
 
@@ -15,6 +16,9 @@ public struct SessionStatus: Sendable, Codable {
     public var packetsFromBrowser: UInt64 = 0
     public var packetsToBrowser: UInt64 = 0
     public var authFailures: UInt64 = 0
+    /// How the media arrived from the browser and from the SIP side (as last published).
+    public var browserQuality: LegQuality?
+    public var sipQuality: LegQuality?
 }
 
 /// Live sessions by id. Thread-safe.

@@ -57,5 +57,27 @@ final class GatewayMetrics: Sendable {
 
     func eventLoopDelay(_ late: Duration) { loopDelay.record(late) }
 
+    /// A call's media quality at its end, by leg kind: its MOS, and what arrived, was lost or concealed.
+    func callQuality(_ report: CallQualityReport) {
+        for (kind, leg) in [("browser", report.browser), ("sip", report.sip)] {
+            guard let leg else { continue }
+            let labels = [("leg", kind)]
+            if let mos = leg.mos {
+                registry.makeValueHistogram(name: "gateway_call_mos", labels: labels, buckets: [1, 2, 3, 3.5, 4, 4.2, 4.4, 4.5],
+                                            help: "Each call's estimated MOS (simplified E-model) of the stream from each leg, at its end")
+                    .record(mos)
+            }
+            for (name, value, help) in [
+                ("gateway_media_packets_received_total", leg.packetsReceived, "RTP packets taken from each leg kind, of ended calls"),
+                ("gateway_media_packets_sent_total", leg.packetsSent, "RTP packets sent to each leg kind, of ended calls"),
+                ("gateway_media_packets_lost_total", leg.lost, "RTP packets of each leg kind's streams that never came, of ended calls"),
+                ("gateway_media_concealed_frames_total", leg.concealedFrames, "Audio frames concealed (PLC) in each leg kind's streams"),
+                ("gateway_srtp_auth_failures_total", leg.srtpAuthFailures, "Packets that failed SRTP authentication, by leg kind"),
+            ] {
+                registry.makeCounter(name: name, labels: labels, help: help).increment(by: Int64(clamping: value))
+            }
+        }
+    }
+
     private static let knownMethods: Set<SIPMethod> = [.invite, .ack, .bye, .cancel, .options, .info, .update, .register]
 }

@@ -36,8 +36,8 @@ extension CallModel {
         case closeMedia(call: String)
         /// `call` is answered with both legs set: the shell may say whether it relays or transcodes.
         case mediaSettled(call: String)
-        /// A call ended: what it was, for the metrics.
-        case callEnded(CallRecord)
+        /// A call ended: what it was, for the metrics (the last output about the call).
+        case callEnded(CallRecord, about: CallContext)
         /// The client asked for `call`'s media statistics: send them to `session` as a `stats` event.
         case reportStats(call: String, session: String)
 

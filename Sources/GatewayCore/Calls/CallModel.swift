@@ -176,8 +176,11 @@ public final class CallModel {
 
     /// A line about `call`, with the call's identifiers as the log's metadata.
     func log(_ call: Call, _ message: String, _ level: LogLevel = .info) {
-        let sipCallID = call.placed?.callID ?? call.dialog?.callID ?? call.invite?.headers["Call-ID"]
-        outputs.append(.log(level, message, about: CallContext(call: call.id, user: call.user, sipCallID: sipCallID)))
+        outputs.append(.log(level, message, about: context(of: call)))
+    }
+
+    func context(of call: Call) -> CallContext {
+        CallContext(call: call.id, user: call.user, sipCallID: call.placed?.callID ?? call.dialog?.callID ?? call.invite?.headers["Call-ID"])
     }
 
     // MARK: ending calls
@@ -198,7 +201,7 @@ public final class CallModel {
         log(call, "call \(call.id) of \(call.user) ended: \(code) \(reason) (\(cause.rawValue)), \((seconds * 10).rounded() / 10) s")
         signal(call.session, .ended(call: call.id, code: code, reason: reason, cause: cause))
         outputs.append(.callEnded(CallRecord(direction: call.direction, cause: cause, sipCode: code, startedAt: call.startedAt,
-                                             answeredAt: call.answeredAt, endedAt: now)))
+                                             answeredAt: call.answeredAt, endedAt: now), about: context(of: call)))
     }
 
     /// `call` is up: the page hears of it, and the shell may say how its media flows.

@@ -117,7 +117,7 @@ final class CallModelHarness {
     }
 
     func ended(_ outputs: [CallModel.Output], _ session: String) -> (code: Int, cause: EndCause)? {
-        events(outputs, session).lazy.compactMap { if case .ended(_, let code, _, let cause) = $0 { (code, cause) } else { nil } }.first
+        events(outputs, session).lazy.compactMap { if case .ended(_, let code, _, let cause, _) = $0 { (code, cause) } else { nil } }.first
     }
 
     func closedMedia(_ outputs: [CallModel.Output]) -> Bool {

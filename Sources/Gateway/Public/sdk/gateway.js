@@ -150,7 +150,7 @@ class LongPollTransport extends EventTarget {
 
 /**
  * One call. Events: "progress" (detail: code, reason, earlyMedia), "answered",
- * "ended" (event.reason, event.code, event.cause), "held" / "resumed"
+ * "ended" (event.reason, event.code, event.cause, event.quality: per leg, browser and sip, its mos, lossPercent, jitterMs, rttMs), "held" / "resumed"
  * (event.by: "local" or "remote"), "dtmf" (event.digit), "info" (event.content, event.map: a SIP INFO
  * of the far end's, JSON or form-encoded), "statechange", "track"
  * (the far end's audio track arrived in remoteStream).
@@ -316,12 +316,12 @@ export class Call extends EventTarget {
         break;
       case "error":
         if (this._settle(null, m)) break;
-        if (["bad-sdp", "bad-number", "no-media-port", "too-many-calls", "no-such-call"].includes(m.code)) {
+        if (["bad-sdp", "bad-number", "no-media-port", "too-many-calls", "no-such-call", "draining"].includes(m.code)) {
           this._end(0, m.message, m.code);   // the gateway has no such call (any more): it is over here too
         }
         break;
       case "ended":
-        this._end(m.code, m.reason, m.cause);
+        this._end(m.code, m.reason, m.cause, m.quality);
         break;
     }
   }
@@ -335,14 +335,14 @@ export class Call extends EventTarget {
     return true;
   }
 
-  _end(code, reason, cause) {
+  _end(code, reason, cause, quality) {
     if (this.state === "ended") return;
     this._setState("ended");
     this.pc?.close();
     this.client.calls.delete(this.id);
     this._answered.reject(new GatewayError(cause || "failed", reason || `call ended (${code})`));
     for (const w of this._waiters.splice(0)) w.reject(new GatewayError("ended", "the call ended"));
-    this.dispatchEvent(Object.assign(new Event("ended"), { code, reason, cause }));
+    this.dispatchEvent(Object.assign(new Event("ended"), { code, reason, cause, quality }));
   }
 }
 
