@@ -46,6 +46,6 @@ def test_the_installed_gateway_runs_from_its_prefix_and_raises_its_file_limit(tm
 
 def test_the_example_configuration_parses():
     run = subprocess.run([os.path.join(ROOT, ".build", "release", "webrtc-gateway"), "--config",
-                          os.path.join(ROOT, "deploy", "gateway.conf"), "--help"], capture_output=True, text=True,
+                          os.path.join(ROOT, "deploy", "gateway.yaml"), "--print-config"], capture_output=True, text=True,
                          timeout=30)
-    assert run.returncode == 0 and "usage: webrtc-gateway" in run.stdout, run.stdout[-1000:] + run.stderr[-1000:]
+    assert run.returncode == 0 and 'public-ip: "203.0.113.10"' in run.stdout, run.stdout[-1000:] + run.stderr[-1000:]

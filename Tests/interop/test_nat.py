@@ -7,11 +7,13 @@ REGISTER's Contact and Via carry the public address, and a request sent there fr
 the gateway through the NAT; bound to 0.0.0.0 without it, they carry the machine's own address, never
 0.0.0.0."""
 import asyncio
+import itertools
 import os
 import re
 import signal
 import socket
 import subprocess
+import urllib.request
 
 import aioice.ice
 import pytest
@@ -20,6 +22,7 @@ import echo_call
 from conftest import BINARY, wait_until
 
 PUBLIC, CLIENT, PRIVATE, ROUTER_PRIVATE = "203.0.113.1", "203.0.113.2", "10.77.0.2", "10.77.0.1"
+_namespaces = itertools.count()
 
 
 def sh(*args):
@@ -29,7 +32,8 @@ def sh(*args):
 @pytest.fixture
 def nat():
     """The router and the gateway's namespaces; yields the gateway's namespace name."""
-    router, private = f"gwr{os.getpid()}", f"gwg{os.getpid()}"
+    n = next(_namespaces)
+    router, private = f"gwr{os.getpid()}-{n}", f"gwg{os.getpid()}-{n}"
     sh("ip", "netns", "add", router)
     sh("ip", "netns", "add", private)
     try:
@@ -69,6 +73,14 @@ class NattedGateway:
                                      stdout=self.log, stderr=subprocess.STDOUT)
         wait_until(lambda: "listening on" in self.logs() or self.proc.poll() is not None, 30, what="the gateway's banner")
         assert self.proc.poll() is None, self.logs()
+        wait_until(self.answers, 15, what="the gateway to answer through the NAT")
+
+    def answers(self):
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            return False
 
     @property
     def url(self):
