@@ -130,3 +130,5 @@ def test_the_ended_event_the_log_and_the_metrics_carry_the_calls_quality(start_g
     text = scrape(gw)
     assert value(text, 'gateway_call_mos_count{leg="browser"}') == 1 and value(text, 'gateway_call_mos_count{leg="sip"}') == 1
     assert value(text, 'gateway_media_packets_received_total{leg="browser"}') > 50
+    assert value(text, 'gateway_calls_media_total{mode="relay"}') == 1     # aiortc offers PCMU too: relayed
+    assert value(text, "gateway_sip_retransmissions_total") is not None

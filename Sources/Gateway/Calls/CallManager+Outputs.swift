@@ -92,6 +92,7 @@ extension CallManager {
                     self.logger.info("call \(call): browser leg \(leg.id) \(leg.agreed.codec.encodingName)")
                     self.model.browserLegOpened(call: call, answer: leg.answer.text, now: now)
                 case .failure(let error):
+                    self.metrics?.browserLegFailed(opening: true)
                     self.model.browserLegFailed(call: call, reason: "\(error)", now: now)
                 }
                 self.drive()
@@ -100,6 +101,7 @@ extension CallManager {
 
     private func browserLegEnded(_ call: String, _ ending: BrowserLegEnding) {
         media[call]?.leg = nil    // it is closed already: only the SIP leg's sockets are left to close
+        if case .lost = ending { metrics?.browserLegFailed(opening: false) }
         model.browserLegEnded(call: call, ending, now: SIPService.now())
         drive()
     }
@@ -124,8 +126,9 @@ extension CallManager {
     /// Says in the log whether the bridge relays or transcodes the call (once the legs are set).
     private func logMedia(_ call: String) {
         guard let leg = media[call]?.leg else { return }
-        let logger = self.logger, codec = leg.agreed.codec.encodingName
+        let logger = self.logger, codec = leg.agreed.codec.encodingName, metrics = self.metrics
         leg.mediaSummary().whenSuccess { media in
+            metrics?.mediaSettled(relaying: media.relaying)
             logger.info("call \(call) media: \(media.relaying ? "relay" : "transcode"), browser leg \(codec)")
         }
     }

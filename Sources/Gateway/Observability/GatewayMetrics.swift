@@ -57,6 +57,19 @@ final class GatewayMetrics: Sendable {
 
     func eventLoopDelay(_ late: Duration) { loopDelay.record(late) }
 
+    /// A call's media settled: relayed (both legs share a codec) or transcoded.
+    func mediaSettled(relaying: Bool) {
+        registry.makeCounter(name: "gateway_calls_media_total", labels: [("mode", relaying ? "relay" : "transcode")],
+                             help: "Calls whose media settled, relayed or transcoded").increment()
+    }
+
+    /// A browser leg that failed: it could not open (a bad offer, no port), or it was lost after (ICE or DTLS
+    /// not done by the setup deadline, ICE consent expired, DTLS failed).
+    func browserLegFailed(opening: Bool) {
+        registry.makeCounter(name: "gateway_browser_leg_failures_total", labels: [("stage", opening ? "open" : "lost")],
+                             help: "Browser legs that could not open, or were lost after (ICE, DTLS, consent)").increment()
+    }
+
     /// A call's media quality at its end, by leg kind: its MOS, and what arrived, was lost or concealed.
     func callQuality(_ report: CallQualityReport) {
         for (kind, leg) in [("browser", report.browser), ("sip", report.sip)] {

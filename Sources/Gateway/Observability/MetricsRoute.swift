@@ -69,6 +69,9 @@ struct MetricsRoute: Sendable {
         var series: [(key: String, name: String, labels: [(String, String)], help: String, total: Int)] = [
             ("packets", "gateway_browser_leg_packets_total", [], "Packets the browser legs took (SRTP and STUN)",
              Int(clamping: registry.browserPackets)),
+            ("retransmissions", "gateway_sip_retransmissions_total", [],
+             "SIP requests and responses the user agent sent again (RFC 3261 timers A, E, G)",
+             Int(clamping: ua.service.transactions.retransmissions)),
         ]
         for (reason, count) in manager.refusals.snapshot {
             series.append(("refused " + reason, "gateway_refusals_total", [("reason", reason)],

@@ -77,6 +77,8 @@ public final class TransactionLayer {
     }
 
     public var count: Int { transactions.count }
+    /// Requests and responses sent again by the timers (A, E, G) so far.
+    public private(set) var retransmissions: UInt64 = 0
     public var isFull: Bool { transactions.count >= maxTransactions }
 
     // MARK: client transactions (§17.1)
@@ -348,6 +350,12 @@ public final class TransactionLayer {
     }
 
     private func retransmit(_ t: Transaction, now: UInt64) -> [Output] {
+        let out = resend(t, now: now)
+        retransmissions &+= UInt64(out.count)
+        return out
+    }
+
+    private func resend(_ t: Transaction, now: UInt64) -> [Output] {
         switch (t.key.isServer, t.state) {
         case (false, .calling):                                                     // timer A doubles
             t.retransmitInterval *= 2
