@@ -60,7 +60,10 @@ public final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHa
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)
         headers.add(name: "Content-Length", value: String(response.body.count))
-        headers.add(name: "Cache-Control", value: "no-store")
+        // Signaling answers are never cached; a response may say otherwise (the static files revalidate).
+        if !response.headers.contains(where: { $0.0.lowercased() == "cache-control" }) {
+            headers.add(name: "Cache-Control", value: "no-store")
+        }
         for (name, value) in response.headers { headers.add(name: name, value: value) }
         let keepAlive = head.isKeepAlive
         headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")

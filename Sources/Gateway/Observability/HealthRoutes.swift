@@ -10,7 +10,7 @@ struct HealthRoutes: Sendable {
     let ua: UserAgent
 
     func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
-        guard request.method == .GET || request.method == .HEAD else { return nil }
+        guard request.method == .GET else { return nil }
         let ua = self.ua
         switch request.path {
         case "/healthz":
