@@ -1,3 +1,4 @@
+import GatewayCore
 import NIOCore
 import SIPEndpoint
 
@@ -15,19 +16,16 @@ extension GatewayServer {
 
     /// The gateway stops taking sessions, sign-ins and calls (new INVITEs get 503 with
     /// Retry-After) and says it is not ready; calls up go on.
-    public func beginDrain() async {
-        guard let ua else { return }
-        try? await ua.loop.submit {
-            ua.core.drain(now: SIPService.now())
-            ua.drive()
-        }.get()
-    }
+    public func beginDrain() async { await onUserAgent { $0.drain(now: $1) } }
 
     /// Ends every call (BYE), signs every session out and unregisters every user.
-    public func endAll() async {
+    public func endAll() async { await onUserAgent { $0.endAll(now: $1) } }
+
+    /// `step` given to the user agent's core on its loop, and what it decided carried out.
+    private func onUserAgent(_ step: @escaping @Sendable (UserAgentCore, UInt64) -> Void) async {
         guard let ua else { return }
         try? await ua.loop.submit {
-            ua.core.endAll(now: SIPService.now())
+            step(ua.core, SIPService.now())
             ua.drive()
         }.get()
     }

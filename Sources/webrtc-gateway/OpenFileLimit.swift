@@ -13,15 +13,15 @@ enum OpenFileLimit {
     /// Raises the soft limit to the hard one; returns both the limit it had and the one it has.
     static func raise() -> (was: UInt64, now: UInt64) {
         var limit = rlimit()
-        guard getrlimit(RLIMIT_NOFILE_CONSTANT, &limit) == 0 else { return (0, 0) }
+        guard getrlimit(openFiles, &limit) == 0 else { return (0, 0) }
         let was = UInt64(limit.rlim_cur)
         limit.rlim_cur = limit.rlim_max
-        guard setrlimit(RLIMIT_NOFILE_CONSTANT, &limit) == 0 else { return (was, was) }
+        guard setrlimit(openFiles, &limit) == 0 else { return (was, was) }
         return (was, UInt64(limit.rlim_cur))
     }
 
     /// How many calls the open files leave room for.
     static func calls(_ files: UInt64) -> UInt64 { files > UInt64(reserved) ? (files - UInt64(reserved)) / UInt64(socketsPerCall) : 0 }
 
-    private static var RLIMIT_NOFILE_CONSTANT: __rlimit_resource_t { __rlimit_resource_t(RLIMIT_NOFILE.rawValue) }
+    private static var openFiles: __rlimit_resource_t { __rlimit_resource_t(RLIMIT_NOFILE.rawValue) }
 }

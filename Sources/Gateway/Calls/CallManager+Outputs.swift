@@ -33,12 +33,7 @@ extension CallManager {
         case .refused(let reason):
             refusals.count(reason)
         case .log(let level, let line, let about):
-            var metadata: Logger.Metadata = [:]
-            if let about {
-                metadata = ["call": "\(about.call)", "user": "\(about.user)"]
-                if let sipCallID = about.sipCallID { metadata["sip_call_id"] = "\(sipCallID)" }
-            }
-            logger.log(level: level == .warning ? .warning : .info, "\(line)", metadata: metadata)
+            logger.log(level: level == .warning ? .warning : .info, "\(line)", metadata: about?.metadata ?? [:])
         case .openSIPMedia(let call, let port):
             media[call, default: CallMedia()].sip = SIPMediaLeg(loop: group.next(), host: mediaBindIP, port: port,
                                                                  ports: ports, logger: logger)
@@ -52,15 +47,14 @@ extension CallManager {
         case .closeMedia(let call):
             guard let callMedia = media.removeValue(forKey: call) else { break }
             if let leg = callMedia.leg, let status = factory.registry.status(leg.id) {
-                endedQuality[call] = CallQualityReport(browser: status.browserQuality, sip: status.sipQuality)
+                endedQuality[call] = CallQualityReport(status)
             }
             if let leg = callMedia.leg { leg.close() } else if let sipMedia = callMedia.sip { sipMedia.loop.execute { sipMedia.detach() } }
         case .callEnded(let record, let about):
             metrics?.callEnded(record)
             if let quality = endedQuality.removeValue(forKey: about.call) {
                 metrics?.callQuality(quality)
-                logger.info("call \(about.call) quality: \(quality.line)",
-                            metadata: ["call": "\(about.call)", "user": "\(about.user)"])
+                logger.info("call \(about.call) quality: \(quality.line)", metadata: about.metadata)
             }
         case .mediaSettled(let call):
             logMedia(call)
@@ -109,7 +103,7 @@ extension CallManager {
     /// A call's media statistics, from its browser leg's bridge, to the session that asked.
     private func reportStats(_ call: String, to session: String) {
         let quality = media[call]?.leg.flatMap { factory.registry.status($0.id) }
-            .map { CallQualityReport(browser: $0.browserQuality, sip: $0.sipQuality).object }
+            .map { CallQualityReport($0).object }
         let stats: EventLoopFuture<[String: JSONValue]> = media[call]?.leg?.mediaSummary().map { m in
             var statistics: [String: JSONValue] = [
                 "relaying": .bool(m.relaying), "packetsFromBrowser": .integer(Int(clamping: m.fromBrowser)),
@@ -135,3 +129,12 @@ extension CallManager {
 }
 
 extension MediaPortPool: MediaPortAllocator {}
+
+extension CallModel.CallContext {
+    /// The log's metadata for a line about the call.
+    var metadata: Logger.Metadata {
+        var metadata: Logger.Metadata = ["call": "\(call)", "user": "\(user)"]
+        if let sipCallID { metadata["sip_call_id"] = "\(sipCallID)" }
+        return metadata
+    }
+}

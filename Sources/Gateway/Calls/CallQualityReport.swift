@@ -8,6 +8,12 @@ struct CallQualityReport {
     var browser: LegQuality?
     var sip: LegQuality?
 
+    /// As the browser leg last published it.
+    init(_ status: SessionStatus) {
+        browser = status.browserQuality
+        sip = status.sipQuality
+    }
+
     var object: [String: JSONValue] {
         var out: [String: JSONValue] = [:]
         if let browser { out["browser"] = .object(Self.object(browser)) }

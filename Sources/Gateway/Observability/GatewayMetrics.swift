@@ -16,17 +16,17 @@ final class GatewayMetrics: Sendable {
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
-        setup = registry.makeDurationHistogram(
-            name: "gateway_call_setup_seconds",
+        setup = registry.durationHistogram(
+            "gateway_call_setup_seconds",
             buckets: [.milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2),
                       .seconds(5), .seconds(10), .seconds(30), .seconds(60)],
             help: "From a call's start (the browser's request, or the INVITE) to its answer")
-        talk = registry.makeDurationHistogram(
-            name: "gateway_call_talk_seconds",
+        talk = registry.durationHistogram(
+            "gateway_call_talk_seconds",
             buckets: [.seconds(5), .seconds(30), .seconds(60), .seconds(180), .seconds(600), .seconds(1800), .seconds(3600)],
             help: "From a call's answer to its end")
-        loopDelay = registry.makeDurationHistogram(
-            name: "gateway_event_loop_delay_seconds",
+        loopDelay = registry.durationHistogram(
+            "gateway_event_loop_delay_seconds",
             buckets: [.microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(100), .seconds(1)],
             help: "How late the user agent's event loop ran a task scheduled for a given time (sampled every second)")
     }
@@ -34,7 +34,7 @@ final class GatewayMetrics: Sendable {
     /// A call ended: counted by direction, cause and the SIP class that ended it.
     func callEnded(_ record: CallModel.CallRecord) {
         let sipClass = record.sipCode >= 100 && record.sipCode < 700 ? "\(record.sipCode / 100)xx" : "none"
-        registry.makeCounter(name: "gateway_calls_ended_total",
+        registry.counter("gateway_calls_ended_total",
                              labels: [("direction", record.direction.rawValue), ("cause", record.cause.rawValue), ("sip_class", sipClass)],
                              help: "Calls ended, by direction, the cause the page saw and the class of the SIP status that ended them")
             .increment()
@@ -49,7 +49,7 @@ final class GatewayMetrics: Sendable {
         case .response(let r): ("class", "\(min(max(r.statusCode / 100, 1), 6))xx")
         }
         let name = kind.0 == "method" ? "gateway_sip_requests_total" : "gateway_sip_responses_total"
-        registry.makeCounter(name: name, labels: [("direction", received ? "in" : "out"), kind],
+        registry.counter(name, labels: [("direction", received ? "in" : "out"), kind],
                              help: kind.0 == "method" ? "SIP requests of the gateway's user agent, by direction and method"
                                  : "SIP responses of the gateway's user agent, by direction and status class")
             .increment()
@@ -59,14 +59,14 @@ final class GatewayMetrics: Sendable {
 
     /// A call's media settled: relayed (both legs share a codec) or transcoded.
     func mediaSettled(relaying: Bool) {
-        registry.makeCounter(name: "gateway_calls_media_total", labels: [("mode", relaying ? "relay" : "transcode")],
+        registry.counter("gateway_calls_media_total", labels: [("mode", relaying ? "relay" : "transcode")],
                              help: "Calls whose media settled, relayed or transcoded").increment()
     }
 
     /// A browser leg that failed: it could not open (a bad offer, no port), or it was lost after (ICE or DTLS
     /// not done by the setup deadline, ICE consent expired, DTLS failed).
     func browserLegFailed(opening: Bool) {
-        registry.makeCounter(name: "gateway_browser_leg_failures_total", labels: [("stage", opening ? "open" : "lost")],
+        registry.counter("gateway_browser_leg_failures_total", labels: [("stage", opening ? "open" : "lost")],
                              help: "Browser legs that could not open, or were lost after (ICE, DTLS, consent)").increment()
     }
 
@@ -76,7 +76,7 @@ final class GatewayMetrics: Sendable {
             guard let leg else { continue }
             let labels = [("leg", kind)]
             if let mos = leg.mos {
-                registry.makeValueHistogram(name: "gateway_call_mos", labels: labels, buckets: [1, 2, 3, 3.5, 4, 4.2, 4.4, 4.5],
+                registry.valueHistogram("gateway_call_mos", labels: labels, buckets: [1, 2, 3, 3.5, 4, 4.2, 4.4, 4.5],
                                             help: "Each call's estimated MOS (simplified E-model) of the stream from each leg, at its end")
                     .record(mos)
             }
@@ -87,10 +87,33 @@ final class GatewayMetrics: Sendable {
                 ("gateway_media_concealed_frames_total", leg.concealedFrames, "Audio frames concealed (PLC) in each leg kind's streams"),
                 ("gateway_srtp_auth_failures_total", leg.srtpAuthFailures, "Packets that failed SRTP authentication, by leg kind"),
             ] {
-                registry.makeCounter(name: name, labels: labels, help: help).increment(by: Int64(clamping: value))
+                registry.counter(name, labels: labels, help: help).increment(by: Int64(clamping: value))
             }
         }
     }
 
     private static let knownMethods: Set<SIPMethod> = [.invite, .ack, .bye, .cancel, .options, .info, .update, .register]
+}
+
+/// The registry's metrics by their whole name and help (its descriptor form, without splitting off the unit).
+extension PrometheusCollectorRegistry {
+    func counter(_ name: String, labels: [(String, String)] = [], help: String) -> Counter {
+        makeCounter(descriptor: Self.descriptor(name, help), labels: labels)
+    }
+
+    func gauge(_ name: String, labels: [(String, String)] = [], help: String) -> Gauge {
+        makeGauge(descriptor: Self.descriptor(name, help), labels: labels)
+    }
+
+    func durationHistogram(_ name: String, buckets: [Duration], help: String) -> DurationHistogram {
+        makeDurationHistogram(descriptor: Self.descriptor(name, help), buckets: buckets)
+    }
+
+    func valueHistogram(_ name: String, labels: [(String, String)], buckets: [Double], help: String) -> ValueHistogram {
+        makeValueHistogram(descriptor: Self.descriptor(name, help), labels: labels, buckets: buckets)
+    }
+
+    private static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
 }

@@ -38,7 +38,7 @@ struct MetricsRoute: Sendable {
     }
 
     private func gauge(_ name: String, _ labels: [(String, String)] = [], help: String, _ value: Int) {
-        metrics.registry.makeGauge(name: name, labels: labels, help: help).set(Double(value))
+        metrics.registry.gauge(name, labels: labels, help: help).set(Double(value))
     }
 
     private func gauges(ua: UserAgent, model: CallModel) {
@@ -80,7 +80,7 @@ struct MetricsRoute: Sendable {
         counted.withLockedValue { counted in
             for s in series {
                 let grown = s.total - counted[s.key, default: 0]
-                let counter = metrics.registry.makeCounter(name: s.name, labels: s.labels, help: s.help)
+                let counter = metrics.registry.counter(s.name, labels: s.labels, help: s.help)
                 if grown > 0 { counter.increment(by: Int64(grown)) }
                 counted[s.key] = s.total
             }

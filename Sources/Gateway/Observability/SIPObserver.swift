@@ -39,9 +39,8 @@ final class SIPObserver {
 
     func observe(_ message: SIPMessage, peer: SIPPeer, received: Bool) {
         metrics.sip(message, received: received)
-        guard trace || hep != nil else { return }
-        let ours = "\(service.settings.advertisedHost):\(service.boundPort ?? service.settings.listenPort)"
         if trace {
+            let ours = "\(service.settings.advertisedHost):\(service.boundPort ?? service.settings.listenPort)"
             let arrow = received ? "\(peer.host):\(peer.port) -> \(ours)" : "\(ours) -> \(peer.host):\(peer.port)"
             logger.info("SIP \(received ? "in" : "out") \(peer.transport.rawValue) \(arrow)\n\(String(decoding: message.bytes, as: UTF8.self))")
         }

@@ -146,7 +146,12 @@
       : await this.request("/sign_in?" + encodeURIComponent(this.publicId));
     const text = await response.text();
     if (!response.ok) throw new Grtc.Error(Grtc.CONNECTION_ERROR, text.trim());
-    this.registeredSSID = text.split("\n")[0].split("=")[1];
+    // The first line is key=SSID; an answer without one is no sign-in (polling "undefined" would end it anyway).
+    const first = text.split("\n")[0], equals = first.indexOf("=");
+    if (equals < 0 || equals === first.length - 1) {
+      throw new Grtc.Error(Grtc.CONNECTION_ERROR, "the gateway's sign-in answer has no key=SSID line");
+    }
+    this.registeredSSID = first.slice(equals + 1).trim();
     logger.log("Server-Side ID: " + this.registeredSSID);
     this.poll(this.registeredSSID);
   };
