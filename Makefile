@@ -54,8 +54,13 @@ sanitized-test:
 FUZZ_OPT ?= -O1
 FUZZ_FLAGS := -g $(FUZZ_OPT) -fuse-ld=lld -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -std=c11 -D_DEFAULT_SOURCE -Iinclude $(PKG_CFLAGS)
-FUZZ_TARGETS := fuzz_rtp fuzz_bridge
+FUZZ_TARGETS := fuzz_rtp fuzz_bridge fuzz_dns
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+
+# The DNS shim of the Swift side, with the C library's resolver.
+$(BUILD)/fuzz/fuzz_dns: Tests/fuzz/fuzz_dns.c CShims/dns/src/dns.c CShims/dns/include/gwm_dns.h
+	@mkdir -p $(BUILD)/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -ICShims/dns/include -o $@ $< CShims/dns/src/dns.c -lresolv
 
 $(BUILD)/fuzz/%: Tests/fuzz/%.c $(SRC) $(HDR)
 	@mkdir -p $(BUILD)/fuzz

@@ -43,6 +43,9 @@ let package = Package(
         // OpenSSL shim of the Swift side: sans-IO DTLS endpoint, HMAC-SHA1.
         .target(name: "CGatewayTLS", dependencies: ["COpenSSL"], path: "CShims/tls", sources: ["src"],
                 publicHeadersPath: "include", cSettings: [.define("_DEFAULT_SOURCE")]),
+        // The C library's resolver for the SIP server's DNS names (RFC 3263).
+        .target(name: "CGatewayDNS", path: "CShims/dns", sources: ["src"], publicHeadersPath: "include",
+                cSettings: [.define("_DEFAULT_SOURCE")], linkerSettings: [.linkedLibrary("resolv")]),
         // The media vocabulary shared by SDP negotiation and the media core's Swift face.
         .target(name: "MediaTypes"),
         .target(name: "MediaCore", dependencies: ["CGatewayMedia", "MediaTypes"]),
@@ -73,7 +76,7 @@ let package = Package(
         .target(
             name: "SIPEndpoint",
             dependencies: [
-                "SIP", "SDP", "ShellSupport",
+                "SIP", "SDP", "ShellSupport", "CGatewayDNS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -37,6 +37,8 @@ public final class GatewayServer: @unchecked Sendable {
         /// The SIP server / outbound proxy; nil starts the embedded registrar.
         public var sipServer: (host: String, port: UInt16)?
         public var sipServerTransport = "udp"   // "tcp" or "tls"
+        /// Whether --sip-server named its port; a name without one is looked up by SRV (RFC 3263).
+        public var sipServerPortGiven = true
         /// A TLS listener for SIP (on the --sip-listen host) with this certificate chain and key (PEM files).
         public var sipTLSPort: Int?
         public var sipTLSCertificate: String?
@@ -211,9 +213,9 @@ public final class GatewayServer: @unchecked Sendable {
                   mediaIP: config.mediaIP, mediaPorts: ports, tls: tlsClient,
                   tlsListen: (server == nil) == embeddedHere ? tlsListen : nil, registerExpires: config.registerExpires,
                   keepAliveSeconds: config.sipKeepAliveSeconds,
-                  trustedSources: server.map { Self.trustedSources(server: $0.host, peers: config.sipTrustedPeers) },
+                  trustedSources: server.map { Set(config.sipTrustedPeers + [$0.host]) },
                   refusals: refusals, maxCallRate: config.maxCallRate, streamIdleSeconds: config.sipIdleTimeoutSeconds,
-                  advertisedHost: advertisedHost)
+                  advertisedHost: advertisedHost, serverPortGiven: config.sipServerPortGiven)
         }
         var server = config.sipServer.map {
             SIPPeer(SIPPeer.Transport(rawValue: config.sipServerTransport.uppercased()) ?? .udp, host: $0.host, port: $0.port)
@@ -258,16 +260,6 @@ public final class GatewayServer: @unchecked Sendable {
 
     static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
-    }
-
-    /// The SIP server's addresses (its name resolved once, at start) and the trusted peers'.
-    static func trustedSources(server: String, peers: [String]) -> Set<String> {
-        var sources = Set(peers)
-        sources.insert(server)
-        if let resolved = try? SocketAddress.makeAddressResolvingHost(server, port: 0), let ip = resolved.ipAddress {
-            sources.insert(ip)
-        }
-        return sources
     }
 
     static func sipTLS(_ config: Config) throws -> NIOSSLContext? {

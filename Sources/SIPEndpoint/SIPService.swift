@@ -12,60 +12,6 @@ import SIP
 /// timer. What the endpoint is for is its `role`'s: the gateway's user agent
 /// (`UserAgent`), or the embedded SIP server (`EmbeddedServer`).
 public final class SIPService: @unchecked Sendable {
-    public struct Settings {
-        public var listenHost: String
-        public var listenPort: Int
-        /// The host put in Contact and Via: `listenHost`, or the public address a NAT maps to it
-        /// (never 0.0.0.0: the gateway refuses to start with an unspecified one and nothing to advertise).
-        public var advertisedHost: String
-        /// Registrar / outbound proxy; nil = this gateway's embedded registrar.
-        public var server: SIPPeer?
-        public var domain: String
-        public var accounts: [(user: String, password: String)]
-        public var mediaIP: String
-        public var mediaPorts: MediaPortPool
-        /// Client TLS for `tls:` SIP servers (trust roots and verification).
-        public var tls: NIOSSLContext?
-        /// A TLS listener for incoming connections: its port (on listenHost) and server certificate.
-        public var tlsListen: (port: Int, context: NIOSSLContext)?
-        /// The registration interval asked for (the registrar may grant another).
-        public var registerExpires = 3600
-        /// How often the user agent pings the SIP server while it has registrations; 0 = never.
-        public var keepAliveSeconds = 30
-        /// The IP addresses SIP is taken from (the SIP server's, trusted peers');
-        /// nil = any (the embedded server: on loopback, or asking for Digest when it has accounts).
-        public var trustedSources: Set<String>?
-        public var refusals = Refusals()
-        /// New calls (out-of-dialog INVITEs) taken on per second; more get 503 + Retry-After.
-        public var maxCallRate = 500
-        /// A connection a peer opened on which nothing arrives for this long is closed
-        /// (phones keep theirs open with CRLF keep-alives, RFC 5626 §4.4.1).
-        public var streamIdleSeconds = 300
-
-        public init(listenHost: String, listenPort: Int, server: SIPPeer?, domain: String,
-                    accounts: [(user: String, password: String)], mediaIP: String, mediaPorts: MediaPortPool,
-                    tls: NIOSSLContext?, tlsListen: (port: Int, context: NIOSSLContext)?, registerExpires: Int = 3600,
-                    keepAliveSeconds: Int = 30, trustedSources: Set<String>?, refusals: Refusals = Refusals(),
-                    maxCallRate: Int = 500, streamIdleSeconds: Int = 300, advertisedHost: String? = nil) {
-            self.listenHost = listenHost
-            self.advertisedHost = advertisedHost ?? listenHost
-            self.listenPort = listenPort
-            self.server = server
-            self.domain = domain
-            self.accounts = accounts
-            self.mediaIP = mediaIP
-            self.mediaPorts = mediaPorts
-            self.tls = tls
-            self.tlsListen = tlsListen
-            self.registerExpires = registerExpires
-            self.keepAliveSeconds = keepAliveSeconds
-            self.trustedSources = trustedSources
-            self.refusals = refusals
-            self.maxCallRate = maxCallRate
-            self.streamIdleSeconds = streamIdleSeconds
-        }
-    }
-
     public let settings: Settings
     public let loop: EventLoop
     public let logger: Logger
@@ -92,6 +38,14 @@ public final class SIPService: @unchecked Sendable {
     /// peer and whether it was received (metrics, traces). On the service's loop.
     public var observer: ((SIPMessage, SIPPeer, _ received: Bool) -> Void)?
     private var timer: Scheduled<Void>?
+    /// Where requests for the SIP server go (its DNS name's targets).
+    var locator: SIPServerLocator?
+    var firstLookup: EventLoopPromise<Void>?
+    /// Requests other than INVITE sent to one of the server's targets, by transaction: tried again
+    /// at the next target when theirs fails (RFC 3263 §4.3); bounded by `maxRetryable`.
+    var retryable: [TransactionKey: (request: SIPRequest, target: SIPPeer)] = [:]
+    /// A retry's transaction → the transaction the role knows.
+    var retriedAs: [TransactionKey: TransactionKey] = [:]
 
     /// `registrar`: the embedded server's; the user agent has none.
     public init(settings: Settings, loop: EventLoop, logger: Logger, registrar: Registrar? = nil) {
@@ -101,14 +55,20 @@ public final class SIPService: @unchecked Sendable {
         transactions = TransactionLayer(callAdmission: CallAdmission(perSecond: settings.maxCallRate))
         inboundLimiter = ConnectionLimiter(total: 1024, perSource: 64, reason: "sip-connections", refusals: settings.refusals)
         endpoint = EndpointCore(registrar: registrar, makeTag: { Random.token(10) })
+        locator = settings.server.map {
+            SIPServerLocator(.init(server: $0, portGiven: settings.serverPortGiven, family: settings.listenHost.contains(":") ? .aaaa : .a),
+                             now: Self.now())
+        }
     }
 
     public static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds / 1000 }
 
     public func start() -> EventLoopFuture<Void> {
-        bindUDPAndTCP(attempts: settings.listenPort == 0 ? 20 : 1).map { channel, listener in
+        bindUDPAndTCP(attempts: settings.listenPort == 0 ? 20 : 1).flatMap { channel, listener in
             self.channel = channel
             self.tcpListener = listener
+            return self.locateFirst().map { (channel, listener) }
+        }.map { channel, _ in
             let port = channel.localAddress?.port ?? self.settings.listenPort
             let upstream = self.settings.server.map { "server \($0)" } ?? "embedded registrar"
             self.logger.info("SIP listening on udp and tcp \(self.settings.listenHost):\(port), \(upstream)")
@@ -197,7 +157,7 @@ public final class SIPService: @unchecked Sendable {
     /// SIP from other addresses than the configured ones is not answered: a
     /// stranger learns nothing (who is signed in), and nothing is reflected.
     private func isTrusted(_ source: SIPPeer) -> Bool {
-        guard let trusted = settings.trustedSources, !trusted.contains(source.host) else { return true }
+        guard let trusted = settings.trustedSources, !trusted.contains(source.host), !isServerAddress(source.host) else { return true }
         settings.refusals.count("sip-untrusted-source")
         return false
     }
@@ -262,9 +222,18 @@ public final class SIPService: @unchecked Sendable {
                     handle(transactions.respond(key, response, now: now), now: now)
                 }
             case .response(let response, let key):
-                role?.response(response, key: key, now: now)
-            case .timeout(let key):
-                role?.timeout(key, now: now)
+                // A 503 from the target, or made here when its connection could not be opened.
+                if response.statusCode >= 200, let (request, target) = retryable.removeValue(forKey: key),
+                   response.status == .serviceUnavailable {
+                    serverTargetFailed(target, now: now, why: "503")
+                    if retryAtNextTarget(request, after: target, as: key, now: now) { continue }
+                }
+                role?.response(response, key: roleKey(key, final: response.statusCode >= 200), now: now)
+            case .timeout(let key, let peer):
+                let sent = retryable.removeValue(forKey: key)
+                serverTargetFailed(sent?.target ?? peer, now: now, why: "no answer")
+                if let (request, target) = sent, retryAtNextTarget(request, after: target, as: key, now: now) { continue }
+                role?.timeout(roleKey(key, final: true), now: now)
             case .stray(.request(let ack), _) where ack.method == .ack:
                 if calls.ack(ack) { role?.acknowledged(ack) }
             case .stray(.response(let response), _):
@@ -299,12 +268,26 @@ public final class SIPService: @unchecked Sendable {
     /// a CANCEL the way of the INVITE it cancels.
     public func startTransaction(_ request: SIPRequest, to peer: SIPPeer, cancelling invite: SIPRequest? = nil)
         -> (TransactionKey, [TransactionLayer.Output]) {
-        let (fitted, hop) = TransportChoice.fitting(request, to: peer, cancelling: invite)
-        return transactions.send(fitted, to: hop, udpFallback: hop == peer ? nil : (request, peer), now: Self.now())
+        let now = Self.now()
+        // A CANCEL goes where its INVITE went, whichever target the server's name leads to now.
+        let inviteKey = invite.flatMap { $0.headers.values("Via").first }.flatMap { try? Via(parsing: $0) }
+            .map { TransactionKey.client(branch: $0.branch ?? "", method: .invite) }
+        let inviteTarget = inviteKey.flatMap { transactions.peer(of: $0) }.map { SIPPeer(peer.transport, host: $0.host, port: $0.port) }
+        guard let target = inviteTarget ?? hop(peer) else {
+            let (key, _) = transactions.send(request, to: peer, now: now)
+            return (key, transactions.transportFailed(request, now: now))
+        }
+        let (fitted, next) = TransportChoice.fitting(request, to: target, cancelling: invite)
+        let (key, outputs) = transactions.send(fitted, to: next, udpFallback: next == target ? nil : (request, target), now: now)
+        if locator != nil, peer == settings.server, ![.invite, .ack, .cancel].contains(request.method), retryable.count < Self.maxRetryable {
+            retryable[key] = (request, target)
+        }
+        return (key, outputs)
     }
 
     /// A double CRLF to `peer` (RFC 5626 §4.4.1): over UDP from our port, over TCP or TLS on its open connection.
-    public func ping(_ peer: SIPPeer) {
+    public func ping(_ server: SIPPeer) {
+        guard let peer = hop(server) else { return }
         let ping: [UInt8] = [13, 10, 13, 10]
         if peer.transport == .udp {
             guard let channel, let address = try? SocketAddress(ipAddress: peer.host, port: Int(peer.port)) else { return }
@@ -319,7 +302,8 @@ public final class SIPService: @unchecked Sendable {
     public func writeRequest(_ request: SIPRequest, to peer: SIPPeer) { write(.request(request), to: peer) }
 
     /// Sends to `peer` itself, whatever the message's Via says (stateless replies).
-    private func writeDirect(_ message: SIPMessage, to peer: SIPPeer) {
+    private func writeDirect(_ message: SIPMessage, to destination: SIPPeer) {
+        guard let peer = hop(destination) else { return }
         observer?(message, peer, false)
         if peer.transport != .udp {
             writeStream(message, to: peer)
@@ -337,7 +321,7 @@ public final class SIPService: @unchecked Sendable {
     /// Re-arms the one timer at the earliest deadline of the transactions, the dialogs and the role.
     public func afterWork() {
         timer?.cancel()
-        let due = [transactions.nextTimeout, calls.nextTimeout, role?.nextTimeout].compactMap { $0 }.min()
+        let due = [transactions.nextTimeout, calls.nextTimeout, role?.nextTimeout, locator?.nextTimeout].compactMap { $0 }.min()
         guard let due else { return }
         let now = Self.now()
         timer = loop.scheduleTask(in: .microseconds(Int64(clamping: due > now ? due - now : 0))) { [weak self] in
@@ -355,6 +339,7 @@ public final class SIPService: @unchecked Sendable {
                 }
             }
             self.role?.poll(now: now)
+            self.locate(now: now)
             self.afterWork()
         }
     }

@@ -41,8 +41,15 @@ extension GatewayOptions {
                 config.sipServerTransport = String(scheme.dropLast())
                 server = String(server.dropFirst(scheme.count))
             }
-            let (host, port) = try Self.hostPort(server, "--sip-server")
-            config.sipServer = (host, port)
+            if server.contains(":") && !server.hasSuffix("]") {
+                let (host, port) = try Self.hostPort(server, "--sip-server")
+                config.sipServer = (host, port)
+            } else {
+                // No port: a name is looked up by SRV (RFC 3263 §4.2); an address takes the transport's default port.
+                config.sipServer = (server.trimmingCharacters(in: CharacterSet(charactersIn: "[]")),
+                                    config.sipServerTransport == "tls" ? 5061 : 5060)
+                config.sipServerPortGiven = false
+            }
         }
         config.sipTLSPort = try sipTlsPort.map { try Self.within($0, 0...65535, "--sip-tls-port") }
         config.sipTLSCertificate = sipTlsCert

@@ -51,7 +51,7 @@ struct GatewayOptions: ParsableArguments {
     var sipListen = "127.0.0.1:5060"
     @Option(help: ArgumentHelp("The host put in SIP Contact and Via when a NAT maps it to --sip-listen's address.", valueName: "host"))
     var sipAdvertise: String?
-    @Option(help: ArgumentHelp("The SIP server / outbound proxy ([tcp:|tls:]host:port, an IP address); without it the embedded registrar/proxy runs, with echo, tone, busy and ring.", valueName: "server"))
+    @Option(help: ArgumentHelp("The SIP server / outbound proxy ([tcp:|tls:]host[:port]; a DNS name without a port is looked up by SRV, then A/AAAA, RFC 3263, with failover between its targets); without it the embedded registrar/proxy runs, with echo, tone, busy and ring.", valueName: "server"))
     var sipServer: String?
     @Option(help: ArgumentHelp("Also listen for SIP over TLS on this port (the --sip-listen host).", valueName: "port"))
     var sipTlsPort: Int?

@@ -58,7 +58,7 @@ private func sends(_ outs: [(UInt64, TransactionLayer.Output)]) -> [UInt64] {
         #expect(first.count == 1)
         let outs = run(layer, until: 40_000_000)
         #expect(sends(outs) == [500_000, 1_500_000, 3_500_000, 7_500_000, 15_500_000, 31_500_000])
-        #expect(outs.last.map { $0.1 == .timeout(key: key) && $0.0 == 32_000_000 } == true)
+        #expect(outs.last.map { $0.1 == .timeout(key: key, peer: udp) && $0.0 == 32_000_000 } == true)
         #expect(layer.count == 0)
     }
 
@@ -96,7 +96,7 @@ private func sends(_ outs: [(UInt64, TransactionLayer.Output)]) -> [UInt64] {
         let outs = run(layer, until: 40_000_000)
         #expect(sends(outs) == [500_000, 1_500_000, 3_500_000, 7_500_000, 11_500_000, 15_500_000, 19_500_000,
                                 23_500_000, 27_500_000, 31_500_000])
-        #expect(outs.last.map { $0.1 == .timeout(key: key) } == true)
+        #expect(outs.last.map { $0.1 == .timeout(key: key, peer: udp) } == true)
     }
 
     @Test func reliableTransportsDoNotRetransmit() {
@@ -130,7 +130,7 @@ private func sends(_ outs: [(UInt64, TransactionLayer.Output)]) -> [UInt64] {
         let invite = request("INVITE")
         guard case .request(_, _, let key) = layer.receive(.request(invite), from: udp, now: 0).last else { return }
         _ = layer.respond(key, response(603, to: invite), now: 0)
-        #expect(run(layer, until: 40_000_000).last.map { $0.1 == .timeout(key: key) && $0.0 == 32_000_000 } == true)
+        #expect(run(layer, until: 40_000_000).last.map { $0.1 == .timeout(key: key, peer: udp) && $0.0 == 32_000_000 } == true)
     }
 
     @Test func nonInviteServerAnswersRetransmissionsUntilTimerJ() {

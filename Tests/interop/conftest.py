@@ -80,7 +80,7 @@ def rtp_block():
 
 
 class Gateway:
-    def __init__(self, tmp, *extra, count_allocations=False, test_routes=True, binary=None):
+    def __init__(self, tmp, *extra, count_allocations=False, test_routes=True, binary=None, wrapper=()):
         low = rtp_block()
         self.log_path = os.path.join(tmp, "gateway.log")
         self.log = open(self.log_path, "w")
@@ -94,7 +94,7 @@ class Gateway:
         # The gateway binds port 0 for HTTP and SIP and says which ports it got: no race for a port
         # between asking the OS for a free one and binding it.
         self.proc = subprocess.Popen(
-            [binary or BINARY, "--http", "127.0.0.1:0", "--media-ip", "127.0.0.1", "--rtp-ports", f"{low}-{low + 99}",
+            [*wrapper, binary or BINARY, "--http", "127.0.0.1:0", "--media-ip", "127.0.0.1", "--rtp-ports", f"{low}-{low + 99}",
              "--sip-listen", "127.0.0.1:0", *(["--test-routes"] if test_routes else []), *extra],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
         self.port, self.sip_port = wait_until(self._up, 30, what="the gateway's banner")

@@ -14,8 +14,8 @@ public final class TransactionLayer {
         case response(SIPResponse, key: TransactionKey)
         /// An ACK to a 2xx, or a stray response or request: the UA core handles these (§17.1.1.2, §13.3.1.4).
         case stray(SIPMessage, from: SIPPeer)
-        /// The transaction timed out (timer B, F) or its transport failed: a 408 for the TU.
-        case timeout(key: TransactionKey)
+        /// The transaction timed out (timer B, F, H): a 408 for the TU; `peer`, where its request went.
+        case timeout(key: TransactionKey, peer: SIPPeer)
         /// A new request was refused at a limit (answered statelessly with a 503
         /// and Retry-After, also in the outputs): `reason` for the operator's counts.
         case refused(reason: String)
@@ -99,6 +99,9 @@ public final class TransactionLayer {
         transactions[key] = t
         return (key, [.send(.request(request), to: peer)])
     }
+
+    /// Where the request of a transaction under way went.
+    public func peer(of key: TransactionKey) -> SIPPeer? { transactions[key]?.peer }
 
     /// The transport could not carry the request of a client transaction (a
     /// TCP or TLS connection that could not be opened). A request moved to TCP
@@ -333,7 +336,7 @@ public final class TransactionLayer {
             if let at = t.timeoutAt, now >= at {
                 let unanswered = !key.isServer && [.calling, .trying, .proceeding].contains(t.state)  // timer B / F
                 let unacknowledged = key.isServer && t.isInvite && t.state == .completed             // timer H
-                if unanswered || unacknowledged { out.append(.timeout(key: key)) }
+                if unanswered || unacknowledged { out.append(.timeout(key: key, peer: t.peer)) }
                 t.state = .terminated
                 transactions[key] = nil
             }
