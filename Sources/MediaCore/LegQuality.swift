@@ -6,6 +6,9 @@ import CGatewayMedia
 public struct LegQuality: Sendable, Equatable, Codable {
     public var packetsReceived: UInt64
     public var packetsSent: UInt64
+    /// RTP payload bytes taken from and sent to this leg.
+    public var bytesReceived: UInt64 = 0
+    public var bytesSent: UInt64 = 0
     /// Packets of the stream from this leg that never came.
     public var lost: UInt64
     public var concealedFrames: UInt64
@@ -29,6 +32,8 @@ public struct LegQuality: Sendable, Equatable, Codable {
         self.init(packetsReceived: s.packets_received, packetsSent: s.packets_sent, lost: UInt64(max(s.cumulative_lost, 0)),
                   concealedFrames: s.concealed, srtpAuthFailures: s.srtp_auth_failures, jitterMicros: s.jitter_us,
                   roundTripMicros: s.round_trip_us == 0 ? nil : s.round_trip_us)
+        bytesReceived = s.bytes_received
+        bytesSent = s.bytes_sent
     }
 
     /// Lost packets in percent of those expected.

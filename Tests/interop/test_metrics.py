@@ -129,6 +129,13 @@ def test_the_ended_event_the_log_and_the_metrics_carry_the_calls_quality(start_g
     assert re.search(r"call \S+ quality: browser leg MOS 4\.\d+, loss 0\.0 %, jitter [\d.]+ ms", gw.logs()), gw.logs()[-1500:]
     text = scrape(gw)
     assert value(text, 'gateway_call_mos_count{leg="browser"}') == 1 and value(text, 'gateway_call_mos_count{leg="sip"}') == 1
-    assert value(text, 'gateway_media_packets_received_total{leg="browser"}') > 50
+    packets = value(text, 'gateway_media_packets_received_total{leg="browser"}')
+    assert packets > 50
+    # PCMU: 160 payload bytes each 20 ms packet.
+    assert value(text, 'gateway_media_bytes_received_total{leg="browser"}') == 160 * packets, text
+    assert value(text, 'gateway_media_bytes_sent_total{leg="sip"}') > 0
+    assert value(text, 'gateway_call_jitter_seconds_count{leg="browser"}') == 1
+    assert value(text, "gateway_time_to_first_audio_seconds_count") == 1
+    assert 0 < value(text, "gateway_time_to_first_audio_seconds_sum") < 5
     assert value(text, 'gateway_calls_media_total{mode="relay"}') == 1     # aiortc offers PCMU too: relayed
     assert value(text, "gateway_sip_retransmissions_total") is not None

@@ -86,7 +86,7 @@ extension CallManager {
                     self.logger.info("call \(call): browser leg \(leg.id) \(leg.agreed.codec.encodingName)")
                     self.model.browserLegOpened(call: call, answer: leg.answer.text, now: now)
                 case .failure(let error):
-                    self.metrics?.browserLegFailed(opening: true)
+                    self.metrics?.browserLegFailed(stage: "open", cause: "offer")
                     self.model.browserLegFailed(call: call, reason: "\(error)", now: now)
                 }
                 self.drive()
@@ -95,7 +95,7 @@ extension CallManager {
 
     private func browserLegEnded(_ call: String, _ ending: BrowserLegEnding) {
         media[call]?.leg = nil    // it is closed already: only the SIP leg's sockets are left to close
-        if case .lost = ending { metrics?.browserLegFailed(opening: false) }
+        if case .lost(let loss, _) = ending { metrics?.browserLegFailed(stage: "lost", cause: loss.rawValue) }
         model.browserLegEnded(call: call, ending, now: SIPService.now())
         drive()
     }

@@ -7,11 +7,14 @@ import SignalingProtocol
 struct CallQualityReport {
     var browser: LegQuality?
     var sip: LegQuality?
+    /// Microseconds from the browser leg's offer to the first audio sent to the browser; nil when none was.
+    var timeToFirstAudio: UInt64?
 
     /// As the browser leg last published it.
     init(_ status: SessionStatus) {
         browser = status.browserQuality
         sip = status.sipQuality
+        timeToFirstAudio = status.offerToFirstSRTPUs
     }
 
     var object: [String: JSONValue] {

@@ -224,24 +224,25 @@ final class BrowserLegHandler: ChannelInboundHandler {
         case .connected(let profile):
             logger.info("DTLS connected, SRTP profile \(profile)", metadata: meta)
             registry.update(id) { $0.state = "connected"; $0.srtpProfile = profile }
-        case .failed(let reason):
+        case .failed(let failure, let reason):
             logger.warning("call leg failed: \(reason)", metadata: meta)
-            end(state: "failed", reason: reason)
+            end(state: "failed", reason: reason, loss: failure == .ice ? .ice : .dtls)
         case .consentExpired:
             logger.warning("ICE consent expired: the browser is gone", metadata: meta)
-            end(state: "closed", reason: "ICE consent expired")
+            end(state: "closed", reason: "ICE consent expired", loss: .consent)
         case .closed:
             logger.info("DTLS closed by the browser", metadata: meta)
-            end(state: "closed", reason: "DTLS close_notify", orderly: true)
+            end(state: "closed", reason: "DTLS close_notify", loss: nil)
         case .refused(let why):
             logger.warning("\(why)", metadata: meta)
             registry.update(id) { $0.refusals.append(why) }
         }
     }
 
-    private func end(state: String, reason: String, orderly: Bool = false) {
+    /// `loss`: what lost the leg; nil when the browser closed it.
+    private func end(state: String, reason: String, loss: BrowserLegLoss?) {
         registry.update(id) { $0.state = state; $0.reason = reason }
-        onEnd?(orderly ? .closedByBrowser : .lost(reason))
+        onEnd?(loss.map { .lost($0, reason) } ?? .closedByBrowser)
         context?.close(promise: nil)
     }
 
@@ -250,7 +251,7 @@ final class BrowserLegHandler: ChannelInboundHandler {
         timer?.cancel()
         let now = Self.now()
         if now > offerAt + maxLifetime {
-            end(state: "closed", reason: "maximum call length")
+            end(state: "closed", reason: "maximum call length", loss: .maxLength)
             return
         }
         timerDue = nil

@@ -13,6 +13,7 @@ final class GatewayMetrics: Sendable {
     private let setup: DurationHistogram
     private let talk: DurationHistogram
     private let loopDelay: DurationHistogram
+    private let firstAudio: DurationHistogram
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
@@ -25,6 +26,11 @@ final class GatewayMetrics: Sendable {
             "gateway_call_talk_seconds",
             buckets: [.seconds(5), .seconds(30), .seconds(60), .seconds(180), .seconds(600), .seconds(1800), .seconds(3600)],
             help: "From a call's answer to its end")
+        firstAudio = registry.durationHistogram(
+            "gateway_time_to_first_audio_seconds",
+            buckets: [.milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5),
+                      .seconds(10), .seconds(30)],
+            help: "From a browser leg's offer to the first audio the gateway sent to the browser")
         loopDelay = registry.durationHistogram(
             "gateway_event_loop_delay_seconds",
             buckets: [.microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(100), .seconds(1)],
@@ -63,15 +69,17 @@ final class GatewayMetrics: Sendable {
                              help: "Calls whose media settled, relayed or transcoded").increment()
     }
 
-    /// A browser leg that failed: it could not open (a bad offer, no port), or it was lost after (ICE or DTLS
-    /// not done by the setup deadline, ICE consent expired, DTLS failed).
-    func browserLegFailed(opening: Bool) {
-        registry.counter("gateway_browser_leg_failures_total", labels: [("stage", opening ? "open" : "lost")],
-                             help: "Browser legs that could not open, or were lost after (ICE, DTLS, consent)").increment()
+    /// A browser leg that failed: it could not open (`open`, cause `offer`: a bad offer, no port), or it was
+    /// lost after (`lost`, cause ice, dtls, consent or max-length).
+    func browserLegFailed(stage: String, cause: String) {
+        registry.counter("gateway_browser_leg_failures_total", labels: [("stage", stage), ("cause", cause)],
+                             help: "Browser legs that could not open (offer), or were lost after (ice, dtls, consent, max-length)")
+            .increment()
     }
 
     /// A call's media quality at its end, by leg kind: its MOS, and what arrived, was lost or concealed.
     func callQuality(_ report: CallQualityReport) {
+        if let micros = report.timeToFirstAudio { firstAudio.record(.microseconds(Int64(clamping: micros))) }
         for (kind, leg) in [("browser", report.browser), ("sip", report.sip)] {
             guard let leg else { continue }
             let labels = [("leg", kind)]
@@ -79,10 +87,20 @@ final class GatewayMetrics: Sendable {
                 registry.valueHistogram("gateway_call_mos", labels: labels, buckets: [1, 2, 3, 3.5, 4, 4.2, 4.4, 4.5],
                                             help: "Each call's estimated MOS (simplified E-model) of the stream from each leg, at its end")
                     .record(mos)
+                registry.valueHistogram("gateway_call_jitter_seconds", labels: labels, buckets: Self.delayBuckets,
+                                        help: "Each call's interarrival jitter (RFC 3550) of the stream from each leg, at its end")
+                    .record(Double(leg.jitterMicros) / 1e6)
+            }
+            if let roundTrip = leg.roundTripMicros {
+                registry.valueHistogram("gateway_call_round_trip_seconds", labels: labels, buckets: Self.delayBuckets,
+                                        help: "Each call's round trip to each leg (from RTCP), at its end")
+                    .record(Double(roundTrip) / 1e6)
             }
             for (name, value, help) in [
                 ("gateway_media_packets_received_total", leg.packetsReceived, "RTP packets taken from each leg kind, of ended calls"),
                 ("gateway_media_packets_sent_total", leg.packetsSent, "RTP packets sent to each leg kind, of ended calls"),
+                ("gateway_media_bytes_received_total", leg.bytesReceived, "RTP payload bytes taken from each leg kind, of ended calls"),
+                ("gateway_media_bytes_sent_total", leg.bytesSent, "RTP payload bytes sent to each leg kind, of ended calls"),
                 ("gateway_media_packets_lost_total", leg.lost, "RTP packets of each leg kind's streams that never came, of ended calls"),
                 ("gateway_media_concealed_frames_total", leg.concealedFrames, "Audio frames concealed (PLC) in each leg kind's streams"),
                 ("gateway_srtp_auth_failures_total", leg.srtpAuthFailures, "Packets that failed SRTP authentication, by leg kind"),
@@ -92,6 +110,7 @@ final class GatewayMetrics: Sendable {
         }
     }
 
+    private static let delayBuckets = [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1]
     private static let knownMethods: Set<SIPMethod> = [.invite, .ack, .bye, .cancel, .options, .info, .update, .register]
 }
 

@@ -243,7 +243,7 @@ public final class CallModel {
         case .closedByBrowser:
             log(call, "call \(call.id): the browser closed its media")
             closingDeadlines.set(call.id, at: now &+ settings.hangUpGrace)
-        case .lost(let reason):
+        case .lost(_, let reason):
             log(call, "call \(call.id): browser media ended (\(reason)), hanging up the SIP side", .warning)
             hangUp(call, cause: .mediaLost, reason: reason, now: now)
         }
@@ -255,5 +255,17 @@ public enum BrowserLegEnding: Sendable, Equatable {
     /// The browser closed it (DTLS close_notify): it hung up.
     case closedByBrowser
     /// It was lost: ICE consent expired, DTLS failed, setup timed out.
-    case lost(String)
+    case lost(BrowserLegLoss, String)
+}
+
+/// What lost a browser leg (the operator's counts).
+public enum BrowserLegLoss: String, Sendable, Equatable {
+    /// ICE did not nominate a path by the setup deadline.
+    case ice
+    /// DTLS failed or did not complete, or its SRTP keys were refused.
+    case dtls
+    /// ICE consent expired (RFC 7675): the browser went away.
+    case consent
+    /// The call reached its maximum length.
+    case maxLength = "max-length"
 }

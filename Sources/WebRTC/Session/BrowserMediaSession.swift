@@ -14,10 +14,18 @@ public final class BrowserMediaSession {
         case toOtherLeg([UInt8], isRTCP: Bool)
     }
 
+    /// Which part of the media setup failed.
+    public enum Failure: String, Equatable, Sendable {
+        /// No candidate pair was nominated in time.
+        case ice
+        /// The handshake failed, did not end in time, or its SRTP keys were refused.
+        case dtls
+    }
+
     public enum Event: Equatable, Sendable {
         case selected(TransportAddress)
         case connected(profile: Int32)
-        case failed(String)
+        case failed(Failure, String)
         case consentExpired
         case closed
         /// Something refused on the way, worth a log line.
@@ -137,7 +145,11 @@ public final class BrowserMediaSession {
             if isSetUp {
                 setupDeadline = nil
             } else if now >= deadline {
-                fail("media setup (ICE, DTLS) did not complete in time")
+                if ice.selected == nil {
+                    fail(.ice, "media setup did not complete in time: no ICE check nominated a path")
+                } else {
+                    fail(.dtls, "media setup did not complete in time: ICE done, DTLS not")
+                }
                 return []
             }
         }
@@ -186,10 +198,10 @@ public final class BrowserMediaSession {
                                    sendKey: keys.sendKey, receiveKey: keys.receiveKey)
                 events.append(.connected(profile: keys.profile))
             } catch {
-                fail("SRTP keys from DTLS were refused: \(error)")
+                fail(.dtls, "SRTP keys from DTLS were refused: \(error)")
             }
         case .failed(let reason):
-            fail("DTLS failed: \(reason)")
+            fail(.dtls, "DTLS failed: \(reason)")
         case .closed where isConnected:
             isConnected = false
             events.append(.closed)
@@ -199,10 +211,10 @@ public final class BrowserMediaSession {
         return []
     }
 
-    private func fail(_ reason: String) {
+    private func fail(_ failure: Failure, _ reason: String) {
         guard !failed else { return }
         failed = true
-        events.append(.failed(reason))
+        events.append(.failed(failure, reason))
     }
 
     private func drainBridge(now: UInt64) -> [Output] {

@@ -203,7 +203,7 @@ import Testing
         let (session, placed) = try calling(h)
         h.answerPlaced(placed, 200, sdp: H.sipSDP())
         h.take()
-        h.model.browserLegEnded(call: "c1", .lost("ICE consent expired"), now: h.now)
+        h.model.browserLegEnded(call: "c1", .lost(.consent, "ICE consent expired"), now: h.now)
         let out = h.take()
         #expect(h.placedRequests(out).map(\.method) == [.bye] && h.ended(out, session)?.cause == .mediaLost)
     }
