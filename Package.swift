@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
     targets: [
         // System C libraries, resolved through pkg-config.
@@ -71,7 +73,9 @@ let package = Package(
         // The HTTP layer without sockets: request handler, request and response values, Host/Origin/CORS policies.
         .target(name: "HTTPEdge", dependencies: ["SignalingProtocol", "ShellSupport",
                                                  .product(name: "NIOCore", package: "swift-nio"),
-                                                 .product(name: "NIOHTTP1", package: "swift-nio")]),
+                                                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                                                 .product(name: "Hummingbird", package: "hummingbird"),
+                                                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")]),
         // The NIO shell of a SIP endpoint (sockets, transactions, answered dialogs) and the role it serves.
         .target(
             name: "SIPEndpoint",
@@ -102,11 +106,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Public")]
         ),
@@ -118,6 +125,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // libFuzzer targets of the Swift parsers (built with -DFUZZING by scripts/test).
         .target(name: "FuzzSupport", path: "Tests/fuzz/support"),
@@ -134,7 +142,8 @@ let package = Package(
         .executableTarget(name: "fuzz-http", dependencies: ["HTTPEdge", "SignalingProtocol", "FuzzSupport",
                                                             .product(name: "NIOCore", package: "swift-nio"),
                                                             .product(name: "NIOEmbedded", package: "swift-nio"),
-                                                            .product(name: "NIOHTTP1", package: "swift-nio")],
+                                                            .product(name: "Logging", package: "swift-log"),
+                                                            .product(name: "Hummingbird", package: "hummingbird")],
                           path: "Tests/fuzz/http", swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "sip-bench", dependencies: ["SIP"], path: "Benchmarks/sip",
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),

@@ -37,9 +37,8 @@ extension GatewayServer {
         }.get()) ?? DrainState(calls: 0, idle: true)
     }
 
-    /// Closes every listener and connection and stops the event loops.
+    /// Stops the event loops (once the HTTP server has stopped).
     public func stop() async {
-        try? await channel?.close().get()
         try? await group.shutdownGracefully()
     }
 }

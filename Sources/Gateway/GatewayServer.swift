@@ -6,9 +6,11 @@ import NIOCore
 import Prometheus
 import NIOPosix
 import NIOSSL
+import ServiceLifecycle
 import ShellSupport
 import SIP
 import SIPEndpoint
+import SignalingProtocol
 import WebRTC
 
 /// The gateway process: configuration, the shared DTLS identity, the HTTP
@@ -88,6 +90,8 @@ public final class GatewayServer: @unchecked Sendable {
         /// An HTTP or WebSocket connection that sends nothing for this long is closed (a
         /// long-poll /wait is answered within 25 s; the library pings its WebSocket every 25 s).
         public var idleTimeoutSeconds = 75
+        /// How often each WebSocket peer is pinged; one that has not answered the last ping by the next is closed.
+        public var webSocketPingSeconds = 30
         /// The same for SIP connections peers open to the gateway (TCP, TLS).
         public var sipIdleTimeoutSeconds = 300
         /// How long a call may ring, either way, before it is given up.
@@ -110,7 +114,6 @@ public final class GatewayServer: @unchecked Sendable {
     public let registry = SessionRegistry()
     let group: MultiThreadedEventLoopGroup
     let logger: Logger
-    var channel: Channel?
     var ua: UserAgent?
     private var embedded: EmbeddedServer?
     private var manager: CallManager?
@@ -125,8 +128,9 @@ public final class GatewayServer: @unchecked Sendable {
     /// Where the gateway's metrics are kept (GET /metrics); the executable bootstraps swift-metrics with it too.
     public let metricsRegistry = PrometheusCollectorRegistry()
 
-    /// Starts listening; returns the bound HTTP port.
-    public func start() throws -> Int {
+    /// Starts SIP, media and the call manager; returns the HTTP server to run, which tells `onHTTPRunning`
+    /// its bound port once it listens.
+    public func start(onHTTPRunning: @escaping @Sendable (Int) async -> Void) throws -> any Service {
         try Self.checkExposure(config)
         let identity = try DTLSIdentity()
         logger.info("DTLS certificate fingerprint sha-256 \(identity.fingerprint.value)")
@@ -172,29 +176,21 @@ public final class GatewayServer: @unchecked Sendable {
         }.wait()
         let metricsRoute = MetricsRoute(metrics: metrics, ua: ua, manager: manager, ports: ports, registry: registry)
         let origins = OriginPolicy(allowed: config.allowedOrigins)
-        let cors = CORSPolicy(origins: origins)
         let hosts = HostPolicy(names: config.httpNames)
-        let https = try Self.httpsContext(config)
+        let https = try Self.httpsConfiguration(config)
         let longPoll = LongPollRoutes(manager: manager, origins: origins, expiry: .seconds(Int64(config.pollExpirySeconds)),
                                       hold: .seconds(Int64(config.pollHoldSeconds)), https: https != nil)
         // Long-poll takes two connections per session: room for the sessions one address may hold.
         let connections = ConnectionLimiter(total: 8 * config.maxSessions, perSource: 2 * config.maxSessionsPerSource + 16,
                                             reason: "http-connections", refusals: refusals)
-        let channel = try HTTPServer.start(group: group, host: config.httpHost, port: config.httpPort, tls: https,
-                                           connections: connections, idleTimeout: .seconds(Int64(config.idleTimeoutSeconds)),
-                                           router: { request, loop in
-            if let preflight = cors.preflight(request) { return loop.makeSucceededFuture(preflight) }
-            let response = longPoll.handle(request, on: loop) ?? status.handle(request, on: loop)
-                ?? health.handle(request, on: loop) ?? metricsRoute.handle(request, on: loop)
-                ?? testRoutes?.handle(request, on: loop)
-                ?? files.handle(request, on: loop)
-                ?? loop.makeSucceededFuture(.text("not found\n", status: .notFound))
-            return response.map { cors.decorate($0, for: request) }
-        }, webSocketPath: WebSocketSignalingHandler.path, maxFrame: WebSocketSignalingHandler.maxMessage, origins: origins,
-           hosts: hosts,
-           webSocket: { WebSocketSignalingHandler(manager: manager) }).wait()
-        self.channel = channel
-        return channel.localAddress?.port ?? config.httpPort
+        let routes = GatewayRoutes(longPoll: longPoll, status: status, health: health, metrics: metricsRoute, test: testRoutes,
+                                   files: files)
+        let router = routes.router(hosts: hosts, origins: origins, manager: manager)
+        return HTTPServer.application(
+            router: router, group: group, host: config.httpHost, port: config.httpPort, tls: https, connections: connections,
+            idleTimeout: .seconds(Int64(config.idleTimeoutSeconds)), webSocketPing: .seconds(config.webSocketPingSeconds),
+            maxFrame: WebSocketSignaling.maxMessage, logger: logger,
+            onRunning: onHTTPRunning)
     }
 
     /// The gateway's SIP user agent, and with no SIP server configured the
@@ -275,10 +271,10 @@ public final class GatewayServer: @unchecked Sendable {
         guard let cert = config.sipTLSCertificate, let key = config.sipTLSKey else {
             throw GatewayError.configuration("--sip-tls-port needs --sip-tls-cert and --sip-tls-key")
         }
-        return (port, try serverTLS(certificate: cert, key: key))
+        return (port, try NIOSSLContext(configuration: serverTLS(certificate: cert, key: key)))
     }
 
-    static func httpsContext(_ config: Config) throws -> NIOSSLContext? {
+    static func httpsConfiguration(_ config: Config) throws -> TLSConfiguration? {
         switch (config.httpsCertificate, config.httpsKey) {
         case (nil, nil): return nil
         case (let cert?, let key?): return try serverTLS(certificate: cert, key: key)
@@ -287,12 +283,12 @@ public final class GatewayServer: @unchecked Sendable {
     }
 
     /// A TLS server (TLS 1.2 at least) with a PEM certificate chain and private key.
-    static func serverTLS(certificate: String, key: String) throws -> NIOSSLContext {
+    static func serverTLS(certificate: String, key: String) throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
         tls.minimumTLSVersion = .tlsv12
-        return try NIOSSLContext(configuration: tls)
+        return tls
     }
 
     /// The port SIP is taken on (--sip-listen; the one bound when it asked for 0).

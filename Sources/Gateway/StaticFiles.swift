@@ -21,7 +21,7 @@ struct StaticFiles: Sendable {
 
     init() { root = Bundle.module.resourceURL?.appendingPathComponent("Public") }
 
-    func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
+    func handle(_ request: RouteRequest, on loop: EventLoop) -> EventLoopFuture<RouteResponse>? {
         guard request.method == .GET, let root else { return nil }
         let path = request.path == "/" ? "/index.html" : request.path
         // Only plain names: no "..", no hidden files.
@@ -30,8 +30,8 @@ struct StaticFiles: Sendable {
         guard let data = try? Data(contentsOf: url) else { return nil }
         let etag = Self.etag(of: data)
         var response = request.headers["If-None-Match"].contains(where: { $0.contains(etag) })
-            ? HTTPResponse(status: .notModified, contentType: Self.type(of: path), body: [])
-            : HTTPResponse(contentType: Self.type(of: path), body: Array(data))
+            ? RouteResponse(status: .notModified, contentType: Self.type(of: path), body: [])
+            : RouteResponse(contentType: Self.type(of: path), body: Array(data))
         response.headers = [("ETag", etag), ("Cache-Control", "no-cache"), ("X-Content-Type-Options", "nosniff")]
         if path.hasSuffix(".html") { response.headers += Self.pageHeaders }
         return loop.makeSucceededFuture(response)

@@ -13,7 +13,7 @@ public struct CORSPolicy: Sendable {
     private func covers(_ path: String) -> Bool { LongPollRequest.paths.contains(path) || path.hasPrefix("/sdk/") }
 
     /// The origin a cross-origin request comes from, when it is one of the configured ones.
-    private func allowedOrigin(_ request: HTTPRequest) -> String? {
+    private func allowedOrigin(_ request: RouteRequest) -> String? {
         guard covers(request.path), let origin = request.headers.first(name: "Origin"),
               origins.allowed.contains(origin.lowercased()) else { return nil }
         return origin
@@ -21,11 +21,11 @@ public struct CORSPolicy: Sendable {
 
     /// The answer to a CORS preflight (OPTIONS with Access-Control-Request-Method) on a covered path;
     /// nil for any other request.
-    public func preflight(_ request: HTTPRequest) -> HTTPResponse? {
+    public func preflight(_ request: RouteRequest) -> RouteResponse? {
         guard request.method == .OPTIONS, covers(request.path),
               request.headers.first(name: "Access-Control-Request-Method") != nil else { return nil }
         guard let origin = allowedOrigin(request) else { return .text("origin not allowed\n", status: .forbidden) }
-        var response = HTTPResponse(status: .noContent, body: [])
+        var response = RouteResponse(status: .noContent, body: [])
         response.headers = Self.headers(origin) + [
             ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
             ("Access-Control-Allow-Headers", request.headers.first(name: "Access-Control-Request-Headers") ?? "Content-Type"),
@@ -35,7 +35,7 @@ public struct CORSPolicy: Sendable {
     }
 
     /// `response` with the CORS headers its request's origin is due.
-    public func decorate(_ response: HTTPResponse, for request: HTTPRequest) -> HTTPResponse {
+    public func decorate(_ response: RouteResponse, for request: RouteRequest) -> RouteResponse {
         guard let origin = allowedOrigin(request) else { return response }
         var decorated = response
         decorated.headers += Self.headers(origin) + [("Access-Control-Expose-Headers", "X-Seq")]

@@ -62,13 +62,13 @@ public struct LongPollMessage: Equatable, Sendable {
         } else if Self.needsObject.contains(word) {
             throw .badJSON(word.rawValue)
         } else if Self.formEncoded.contains(word) {
-            object = RequestTarget.formFields(rest).mapValues(JSONValue.string)
+            object = FormEncoding.fields(rest).mapValues(JSONValue.string)
         } else {
             object = ["text": .string(rest)]     // ERROR and GET-STATS may carry plain text
         }
         if Self.formEncoded.contains(word), let pairs = object {
             // Form data is text pairs, written as they would be (a JSON object too): what parses is what is sent.
-            let normal = RequestTarget.formFields(RequestTarget.formEncoded(pairs)).mapValues(JSONValue.string)
+            let normal = FormEncoding.fields(FormEncoding.encoded(pairs)).mapValues(JSONValue.string)
             object = normal.isEmpty ? nil : normal
         }
     }
@@ -81,7 +81,7 @@ public struct LongPollMessage: Equatable, Sendable {
     public var text: String {
         guard let object else { return word.rawValue }
         if Self.formEncoded.contains(word) {
-            let pairs = RequestTarget.formEncoded(object)
+            let pairs = FormEncoding.encoded(object)
             return pairs.isEmpty ? word.rawValue : word.rawValue + " " + pairs
         }
         return word.rawValue + " " + JSONValue.object(object).jsonText

@@ -51,14 +51,21 @@ struct GatewayCommand: AsyncParsableCommand {
         let server = GatewayServer(config: config, logger: logger)
         // What the libraries report through swift-metrics joins the gateway's own at GET /metrics.
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: server.metricsRegistry))
-        let port: Int
-        do { port = try server.start() } catch { throw ValidationError("cannot start: \(error)") }
-        // Written unbuffered: whoever started us (a script, a test) reads it at once.
-        let scheme = config.httpsCertificate == nil ? "http" : "https"
-        let banner = "webrtc-gateway listening on \(scheme)://\(config.httpHost):\(port)/ (SIP on \(config.sipListenHost):\(server.sipPort), " +
-            "media on \(config.mediaIP), ports \(config.rtpPorts.lowerBound)-\(config.rtpPorts.upperBound))\n"
-        FileHandle.standardOutput.write(Data(banner.utf8))
+        let http: any Service
+        do {
+            http = try server.start { port in
+                // Written unbuffered: whoever started us (a script, a test) reads it at once.
+                let scheme = config.httpsCertificate == nil ? "http" : "https"
+                let banner = "webrtc-gateway listening on \(scheme)://\(config.httpHost):\(port)/ (SIP on \(config.sipListenHost):"
+                    + "\(server.sipPort), media on \(config.mediaIP), ports \(config.rtpPorts.lowerBound)-\(config.rtpPorts.upperBound))\n"
+                FileHandle.standardOutput.write(Data(banner.utf8))
+            }
+        } catch {
+            throw ValidationError("cannot start: \(error)")
+        }
         let service = GatewayService(server: server, drainTimeout: .seconds(config.drainTimeoutSeconds), logger: logger)
-        try await ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+        // Shut down in reverse order: the drain first, while HTTP still serves the sessions it signs out; then HTTP.
+        try await ServiceGroup(services: [http, service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+        await server.stop()
     }
 }

@@ -19,6 +19,7 @@ extension GatewayOptions {
         config.maxSessions = try Self.within(maxSessions, 1...1_000_000, "--max-sessions")
         config.maxSessionsPerSource = try Self.within(maxSessionsPerSource, 1...100_000, "--max-sessions-per-source")
         config.idleTimeoutSeconds = try Self.within(idleTimeout, 30...3600, "--idle-timeout")
+        config.webSocketPingSeconds = try Self.within(wsPing, 1...3600, "--ws-ping")
         guard attachedDataPrefix.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }) else {
             throw ValidationError("--attached-data-prefix takes the start of a header name")
         }
@@ -119,7 +120,7 @@ extension GatewayOptions {
             ("http", .text(http)), ("https-cert", text(httpsCert)), ("https-key", text(httpsKey)), ("http-name", .list(httpName)),
             ("allowed-origin", .list(allowedOrigin)), ("poll-expiry", .number(pollExpiry)), ("poll-hold", .number(pollHold)),
             ("anonymous-calls-to", .list(anonymousCallsTo)), ("max-sessions", .number(maxSessions)),
-            ("max-sessions-per-source", .number(maxSessionsPerSource)), ("idle-timeout", .number(idleTimeout)),
+            ("max-sessions-per-source", .number(maxSessionsPerSource)), ("idle-timeout", .number(idleTimeout)), ("ws-ping", .number(wsPing)),
             ("attached-data-prefix", .text(attachedDataPrefix)), ("media-ip", .text(mediaIp)),
             ("media-advertise", text(mediaAdvertise)), ("sip-media-advertise", text(sipMediaAdvertise)),
             ("public-ip", text(publicIp)), ("rtp-ports", .text(rtpPorts)), ("sip-listen", .text(sipListen)),

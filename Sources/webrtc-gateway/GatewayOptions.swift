@@ -31,6 +31,8 @@ struct GatewayOptions: ParsableArguments {
     @Option(help: "Signaling sessions from one IP address.") var maxSessionsPerSource = 200
     @Option(help: ArgumentHelp("Close an HTTP or WebSocket connection that sends nothing for this long.", valueName: "seconds"))
     var idleTimeout = 75
+    @Option(help: ArgumentHelp("Ping each WebSocket peer this often; one that has not answered the last ping by the next is closed, and its session ends.", valueName: "seconds"))
+    var wsPing = 30
     @Option(help: ArgumentHelp("The header name prefix of the data a browser attaches to its call (Genesys attacheddata), on the INVITE.", valueName: "prefix"))
     var attachedDataPrefix = "X-Genesys-"
 

@@ -30,7 +30,6 @@ struct GatewayService: Service {
         await waitUntil(ContinuousClock.now + Self.farewell, orUntil: nil) { await server.drainState().idle }
         secondSignal.cancel()
         logger.notice("stopped")
-        await server.stop()
     }
 
     /// Returns when `done` holds, at `deadline`, or when `interrupt` ends (checked every 100 ms).

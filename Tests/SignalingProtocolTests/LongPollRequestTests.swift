@@ -3,8 +3,9 @@ import Testing
 
 @Suite struct LongPollRequestTests {
     private func parse(_ method: String, _ uri: String, _ body: String = "") -> Result<LongPollRequest, LongPollRequest.Refusal>? {
-        let target = RequestTarget(parsing: uri)
-        return LongPollRequest.parse(method: method, path: target.path, query: target.query, body: Array(body.utf8))
+        let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let query = parts.count > 1 ? FormEncoding.fields(parts[1]) : [:]
+        return LongPollRequest.parse(method: method, path: String(parts[0]), query: query, body: Array(body.utf8))
     }
 
     @Test func signInAnonymouslyOrWithAPassword() {

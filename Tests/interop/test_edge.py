@@ -1,10 +1,13 @@
 """The edge: inputs that once ended the process, and what the gateway refuses to trust by default."""
 import http.client
 import json
+import os
 import socket
 import subprocess
 import time
 import urllib.request
+
+import pytest
 
 from conftest import BINARY, wait_until
 from sip_probe import code_of, exchange, options, request
@@ -204,3 +207,72 @@ def test_unfinished_legs_and_idle_connections_are_let_go(start_gateway):
         assert connection.recv(1) == b""                            # closed by the gateway, not by our timeout
         assert 29 <= time.monotonic() - opened <= 40
         connection.close()
+
+
+class RawWebSocket:
+    """A WebSocket client on a bare socket, so that the test decides whether pings are answered."""
+
+    def __init__(self, gw):
+        self.s = socket.create_connection(("127.0.0.1", gw.port), timeout=10)
+        self.s.sendall((f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{gw.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += self.s.recv(1)
+        assert head.startswith(b"HTTP/1.1 101"), head
+        self.pings = 0
+
+    def send(self, opcode, payload):
+        mask = os.urandom(4)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        length = len(payload)
+        header = bytes([0x80 | opcode]) + (bytes([0x80 | length]) if length < 126 else bytes([0x80 | 126]) + length.to_bytes(2, "big"))
+        self.s.sendall(header + mask + masked)
+
+    def read(self, answer_pings):
+        """The next text frame's JSON; pings on the way answered or not. None when the gateway closed."""
+        while True:
+            first = self.s.recv(2)
+            if len(first) < 2:
+                return None
+            length = first[1] & 0x7F
+            if length == 126:
+                length = int.from_bytes(self.s.recv(2), "big")
+            payload = b""
+            while len(payload) < length:
+                payload += self.s.recv(length - len(payload))
+            opcode = first[0] & 0x0F
+            if opcode == 0x9:
+                self.pings += 1
+                if answer_pings:
+                    self.send(0xA, payload)
+            elif opcode == 0x8:
+                return None
+            elif opcode == 0x1:
+                return json.loads(payload)
+
+
+@pytest.mark.parametrize("answers", [True, False])
+def test_a_websocket_peer_that_stops_answering_pings_is_let_go(start_gateway, answers):
+    """A vanished tab (its connection open, nothing answering) loses its session after two ping periods;
+    a peer that answers the pings (the control) stays signed in."""
+    gw = start_gateway("--ws-ping", "1")
+    ws = RawWebSocket(gw)
+    ws.send(0x1, json.dumps({"type": "sign-in", "user": "1020", "password": "x"}).encode())
+    assert ws.read(answers)["type"] == "signed-in"
+    assert status(gw)["gateway"]["signedIn"] == 1
+    started = time.monotonic()
+    if answers:
+        while time.monotonic() - started < 4:
+            ws.s.settimeout(0.5)
+            try:
+                assert ws.read(True) is not None, "closed although it answered every ping"
+            except socket.timeout:
+                pass
+        assert ws.pings >= 3 and status(gw)["gateway"]["signedIn"] == 1
+    else:
+        ws.s.settimeout(10)
+        assert ws.read(False) is None                                  # closed by the gateway
+        assert time.monotonic() - started < 5
+        wait_until(lambda: status(gw)["gateway"]["signedIn"] == 0, 5, what="the session to end")
+    ws.s.close()

@@ -14,7 +14,7 @@ struct StatusRoute: Sendable {
     let ports: MediaPortPool
     let registry: SessionRegistry
 
-    func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
+    func handle(_ request: RouteRequest, on loop: EventLoop) -> EventLoopFuture<RouteResponse>? {
         guard request.method == .GET, request.path == "/status" else { return nil }
         let ua = manager.ua
         let gateway = manager.loop.submit { () -> [String: Int] in
@@ -30,7 +30,7 @@ struct StatusRoute: Sendable {
                                        "browserPackets": registry.browserPackets, "refused": manager.refusals.snapshot]
             if embedded != nil { body["embeddedServer"] = server }
             let json = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
-            return HTTPResponse(contentType: "application/json", body: Array(json))
+            return RouteResponse(contentType: "application/json", body: Array(json))
         }
     }
 }

@@ -13,7 +13,7 @@ struct EchoTestRoutes: Sendable {
     let registry: SessionRegistry
     let mediaIP: String
 
-    func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
+    func handle(_ request: RouteRequest, on loop: EventLoop) -> EventLoopFuture<RouteResponse>? {
         switch (request.method, request.path) {
         case (.POST, "/test/echo"): return echo(request, loop)
         case (.GET, "/test/session"):
@@ -21,12 +21,12 @@ struct EchoTestRoutes: Sendable {
                   let json = try? JSONEncoder().encode(status) else {
                 return loop.makeSucceededFuture(.text("no such session\n", status: .notFound))
             }
-            return loop.makeSucceededFuture(HTTPResponse(contentType: "application/json", body: Array(json)))
+            return loop.makeSucceededFuture(RouteResponse(contentType: "application/json", body: Array(json)))
         default: return nil
         }
     }
 
-    private func echo(_ request: HTTPRequest, _ loop: EventLoop) -> EventLoopFuture<HTTPResponse> {
+    private func echo(_ request: RouteRequest, _ loop: EventLoop) -> EventLoopFuture<RouteResponse> {
         let offer: SessionDescription
         do { offer = try SDPParser.parse(String(decoding: request.body, as: UTF8.self)) } catch {
             return loop.makeSucceededFuture(.text("bad SDP offer: \(error)\n", status: .badRequest))
@@ -43,7 +43,7 @@ struct EchoTestRoutes: Sendable {
             .map { opened in
                 let body = ["id": opened.id, "type": "answer", "sdp": opened.answer.text]
                 let json = (try? JSONSerialization.data(withJSONObject: body)) ?? Data()
-                return HTTPResponse(contentType: "application/json", body: Array(json))
+                return RouteResponse(contentType: "application/json", body: Array(json))
             }
             .recover { error in .text("\(error)\n", status: .notAcceptable) }
     }

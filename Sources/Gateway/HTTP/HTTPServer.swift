@@ -1,58 +1,61 @@
 import HTTPEdge
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import HummingbirdWebSocket
+import Logging
 import NIOCore
-import NIOHTTP1
-import NIOPosix
 import NIOSSL
-import NIOWebSocket
 import ShellSupport
-import SignalingProtocol
 
-/// The HTTP/1.1 server of the gateway (signaling and static files).
-public enum HTTPServer {
-    /// `webSocket` makes the handler of a connection upgraded at `webSocketPath`;
-    /// with `tls`, every connection is HTTPS (and WSS), none in clear.
-    /// `idleTimeout`: a connection that sends nothing for this long is closed.
-    static func start(group: EventLoopGroup, host: String, port: Int, tls: NIOSSLContext? = nil,
-                      connections: ConnectionLimiter, idleTimeout: TimeAmount, router: @escaping HTTPRouter,
-                      webSocketPath: String, maxFrame: Int, origins: OriginPolicy, hosts: HostPolicy,
-                      webSocket: @escaping @Sendable () -> ChannelHandler) -> EventLoopFuture<Channel> {
-        ServerBootstrap(group: group)
-            .serverChannelOption(ChannelOptions.backlog, value: 256)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                guard connections.admit(channel) else { return channel.close() }
-                do {
-                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
-                    try channel.pipeline.syncOperations.addHandler(IdleCloser())
-                } catch {
-                    return channel.eventLoop.makeFailedFuture(error)
-                }
-                let http = NIOLoopBound(HTTPRequestHandler(router: router, hosts: hosts), eventLoop: channel.eventLoop)
-                let upgrader = NIOWebSocketServerUpgrader(
-                    maxFrameSize: maxFrame,
-                    shouldUpgrade: { channel, head in
-                        let path = RequestTarget(parsing: head.uri).path
-                        let permitted = path == webSocketPath && hosts.permits(head.headers) && origins.permits(head.headers)
-                        return channel.eventLoop.makeSucceededFuture(permitted ? HTTPHeaders() : nil)
-                    },
-                    upgradePipelineHandler: { channel, _ in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandlers([
-                                NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 64,
-                                                            maxAccumulatedFrameSize: maxFrame),
-                                webSocket(),
-                            ])
-                        }
-                    })
-                return channel.pipeline.configureHTTPServerPipeline(
-                    withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
-                        context.pipeline.syncOperations.removeHandler(http.value, promise: nil)
-                    }),
-                    withErrorHandling: true
-                ).flatMapThrowing { try channel.pipeline.syncOperations.addHandler(http.value) }
-            }
-            .childChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: host, port: port)
+/// The gateway's HTTP/1.1 and WebSocket server: Hummingbird's, on the
+/// gateway's event loops. Connections are bounded in all and per source
+/// (refused as they are accepted), closed when idle; WebSocket peers are
+/// pinged every `webSocketPing` and dropped when they stop answering (a
+/// vanished tab's session ends).
+enum HTTPServer {
+    /// With `tls`, every connection is HTTPS (and WSS), none in clear. `onRunning` gets the bound port.
+    static func application(router: Router<GatewayRequestContext>, group: EventLoopGroup, host: String, port: Int,
+                            tls: TLSConfiguration?, connections: ConnectionLimiter, idleTimeout: TimeAmount, webSocketPing: Duration, maxFrame: Int,
+                            logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
+        let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
+            http1: .init(),
+            ws: .init(maxFrameSize: maxFrame, autoPing: .enabled(timePeriod: webSocketPing)))
+        let webSocketResponder = router.buildResponder()
+        let server = HTTPServerBuilder { responder in
+            let http = HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder,
+                                                    configuration: configuration)
+            if let tls { return AdmittedChannel(try TLSChannel(http, tlsConfiguration: tls), connections, idleTimeout) }
+            return AdmittedChannel(http, connections, idleTimeout)
+        }
+        return Application(router: router, server: server, configuration: .init(address: .hostname(host, port: port), backlog: 256),
+                           onServerRunning: { await onRunning($0.localAddress?.port ?? port) },
+                           eventLoopGroupProvider: .shared(group), logger: logger)
     }
+}
+
+/// A child channel that is closed at once when it would pass the listener's bounds, and
+/// whenever nothing has come on it for `idleTimeout` (before its first request too, TLS or not).
+struct AdmittedChannel<Base: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Base.Value
+    let base: Base
+    let limiter: ConnectionLimiter
+    let idleTimeout: TimeAmount
+
+    init(_ base: Base, _ limiter: ConnectionLimiter, _ idleTimeout: TimeAmount) {
+        self.base = base
+        self.limiter = limiter
+        self.idleTimeout = idleTimeout
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        guard limiter.admit(channel) else {
+            return channel.close().flatMapThrowing { throw ChannelError.ioOnClosedChannel }
+        }
+        return channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandlers([IdleStateHandler(readTimeout: idleTimeout), IdleCloser()])
+        }.flatMap { base.setup(channel: channel, logger: logger) }
+    }
+
+    func handle(value: Value, logger: Logger) async { await base.handle(value: value, logger: logger) }
 }

@@ -8,7 +8,7 @@ struct TestRoutes: Sendable {
     let sipStatus: SIPStatusRoute
     let calls: OutgoingCallRoutes
 
-    func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
+    func handle(_ request: RouteRequest, on loop: EventLoop) -> EventLoopFuture<RouteResponse>? {
         guard request.path.hasPrefix("/test/") else { return nil }
         return echo.handle(request, on: loop) ?? sipStatus.handle(request, on: loop) ?? calls.handle(request, on: loop)
     }

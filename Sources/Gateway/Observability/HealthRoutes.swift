@@ -9,16 +9,16 @@ import SIPEndpoint
 struct HealthRoutes: Sendable {
     let ua: UserAgent
 
-    func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
+    func handle(_ request: RouteRequest, on loop: EventLoop) -> EventLoopFuture<RouteResponse>? {
         guard request.method == .GET else { return nil }
         let ua = self.ua
         switch request.path {
         case "/healthz":
-            return ua.loop.submit { HTTPResponse.text("alive\n") }
+            return ua.loop.submit { RouteResponse.text("alive\n") }
         case "/readyz":
             return ua.loop.submit {
-                guard let why = ua.core.notReady else { return HTTPResponse.text("ready\n") }
-                return HTTPResponse.text("not ready: \(why)\n", status: .serviceUnavailable)
+                guard let why = ua.core.notReady else { return RouteResponse.text("ready\n") }
+                return RouteResponse.text("not ready: \(why)\n", status: .serviceUnavailable)
             }
         default:
             return nil

@@ -27,13 +27,13 @@ struct MetricsRoute: Sendable {
         self.registry = registry
     }
 
-    func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
+    func handle(_ request: RouteRequest, on loop: EventLoop) -> EventLoopFuture<RouteResponse>? {
         guard request.method == .GET, request.path == "/metrics" else { return nil }
         let ua = self.ua, manager = self.manager
-        return ua.loop.submit { () -> HTTPResponse in
+        return ua.loop.submit { () -> RouteResponse in
             self.gauges(ua: ua, model: manager.model)
             self.totals()
-            return HTTPResponse(contentType: "text/plain; version=0.0.4; charset=utf-8", body: self.metrics.registry.emitToBuffer())
+            return RouteResponse(contentType: "text/plain; version=0.0.4; charset=utf-8", body: self.metrics.registry.emitToBuffer())
         }
     }
 

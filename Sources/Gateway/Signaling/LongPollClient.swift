@@ -18,9 +18,9 @@ final class LongPollClient: SignalingTransport, @unchecked Sendable {
     var session: ClientSession!
     private(set) var closed = false
     private(set) var queue: LongPollQueue
-    private var waiter: EventLoopPromise<HTTPResponse>?
+    private var waiter: EventLoopPromise<RouteResponse>?
     /// The sign-in POST waiting for the registration's outcome.
-    var signIn: EventLoopPromise<HTTPResponse>?
+    var signIn: EventLoopPromise<RouteResponse>?
     /// The Genesys words' names of the calls (by peer).
     var genesys = GenesysDialect()
 
@@ -48,7 +48,7 @@ final class LongPollClient: SignalingTransport, @unchecked Sendable {
     func close() {
         guard !closed else { return }
         closed = true
-        waiter?.succeed(HTTPResponse(status: .noContent, body: []))
+        waiter?.succeed(RouteResponse(status: .noContent, body: []))
         waiter = nil
         signIn?.succeed(.text("error=closed\n", status: .gone))
         signIn = nil
@@ -59,13 +59,13 @@ final class LongPollClient: SignalingTransport, @unchecked Sendable {
     /// The answer to a /wait with nothing to send. The Genesys client takes
     /// any status but 200 as the end of its session (it signs out): it gets
     /// an empty 200, which it reads as no message. This gateway's library gets 204.
-    private var nothing: HTTPResponse {
-        HTTPResponse(status: dialect == .genesys ? .ok : .noContent, body: [])
+    private var nothing: RouteResponse {
+        RouteResponse(status: dialect == .genesys ? .ok : .noContent, body: [])
     }
 
     /// A new /wait: it replaces an older one (answered empty), and takes the
     /// next message if there is one.
-    func wait(_ promise: EventLoopPromise<HTTPResponse>, ack: UInt64?, timeout: TimeAmount) {
+    func wait(_ promise: EventLoopPromise<RouteResponse>, ack: UInt64?, timeout: TimeAmount) {
         waiter?.succeed(nothing)
         waiter = promise
         queue.wait(ack: ack, now: SIPService.now())
@@ -81,7 +81,7 @@ final class LongPollClient: SignalingTransport, @unchecked Sendable {
     private func deliver() {
         guard let waiter, let item = queue.take(now: SIPService.now()) else { return }
         self.waiter = nil
-        var response = HTTPResponse(body: Array(item.message.text.utf8))
+        var response = RouteResponse(body: Array(item.message.text.utf8))
         response.headers = [("Pragma", item.peer), ("X-Seq", String(item.seq))]
         if !queue.acknowledgesReceipt {
             let this = NIOLoopBound(self, eventLoop: loop), loop = self.loop
@@ -96,10 +96,10 @@ final class LongPollClient: SignalingTransport, @unchecked Sendable {
     }
 
     /// The answer to the sign-in POST, when `event` is the outcome of the sign-in.
-    static func signInResponse(_ event: ServerEvent, ssid: String) -> HTTPResponse? {
+    static func signInResponse(_ event: ServerEvent, ssid: String) -> RouteResponse? {
         switch event {
         case .signedIn(let user, _):
-            var ok = HTTPResponse.text("id=\(ssid)\nuser=\(user)\n")
+            var ok = RouteResponse.text("id=\(ssid)\nuser=\(user)\n")
             ok.headers = [("Pragma", ssid)]
             return ok
         case .error(let error) where error.request == "sign-in":

@@ -32,13 +32,13 @@ final class LongPollRoutes: @unchecked Sendable {
         manager.loop.scheduleRepeatedTask(initialDelay: check, delay: check) { [weak self] _ in self?.expire() }
     }
 
-    func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
+    func handle(_ request: RouteRequest, on loop: EventLoop) -> EventLoopFuture<RouteResponse>? {
         guard let parsed = LongPollRequest.parse(method: request.method.rawValue, path: request.path, query: request.query,
                                                  body: request.body) else { return nil }
         guard origins.permits(request.headers) else {
             return loop.makeSucceededFuture(.text("error=forbidden-origin\n", status: .forbidden))
         }
-        let promise = manager.loop.makePromise(of: HTTPResponse.self)
+        let promise = manager.loop.makePromise(of: RouteResponse.self)
         switch parsed {
         case .success(let asked):
             let source = request.source
@@ -50,7 +50,7 @@ final class LongPollRoutes: @unchecked Sendable {
         return promise.futureResult
     }
 
-    private func route(_ request: LongPollRequest, source: String, _ promise: EventLoopPromise<HTTPResponse>) {
+    private func route(_ request: LongPollRequest, source: String, _ promise: EventLoopPromise<RouteResponse>) {
         switch request {
         case .signIn(let user, let password, let json): signIn(user: user, password: password, json: json, source: source, promise)
         case .wait(let id, let ack): wait(id, ack: ack, promise)
@@ -64,18 +64,18 @@ final class LongPollRoutes: @unchecked Sendable {
         return client
     }
 
-    private static func gone() -> HTTPResponse { .text("error=no-session\n", status: .notFound) }
+    private static func gone() -> RouteResponse { .text("error=no-session\n", status: .notFound) }
 
     /// Without a password the user signs in anonymously (calls out only); with one, it is registered
     /// on the SIP server first and the answer waits for that.
     private func signIn(user: String, password: String?, json: Bool, source: String,
-                        _ promise: EventLoopPromise<HTTPResponse>) {
+                        _ promise: EventLoopPromise<RouteResponse>) {
         let client = LongPollClient(dialect: json ? .json : .genesys, loop: manager.loop, expiry: expiry)
         let session: ClientSession
         switch manager.open(client, source: source) {
         case .success(let opened): session = opened
         case .failure(let refusal):
-            var busy = HTTPResponse.text("error=\(refusal.rawValue)\n", status: refusal == .tooManyFromSource ? .tooManyRequests : .serviceUnavailable)
+            var busy = RouteResponse.text("error=\(refusal.rawValue)\n", status: refusal == .tooManyFromSource ? .tooManyRequests : .serviceUnavailable)
             busy.headers.append(("Retry-After", "30"))
             return promise.succeed(busy)
         }
@@ -85,8 +85,8 @@ final class LongPollRoutes: @unchecked Sendable {
         promise.futureResult.whenSuccess { response in
             if response.status != .ok { self.drop(client) }
         }
-        let withCookie = manager.loop.makePromise(of: HTTPResponse.self)
-        withCookie.futureResult.map { response -> HTTPResponse in
+        let withCookie = manager.loop.makePromise(of: RouteResponse.self)
+        withCookie.futureResult.map { response -> RouteResponse in
             var r = response
             r.headers.append(("Set-Cookie", cookie))
             return r
@@ -104,12 +104,12 @@ final class LongPollRoutes: @unchecked Sendable {
         manager.close(client.session, reason: "sign-in failed")
     }
 
-    private func wait(_ id: String, ack: UInt64?, _ promise: EventLoopPromise<HTTPResponse>) {
+    private func wait(_ id: String, ack: UInt64?, _ promise: EventLoopPromise<RouteResponse>) {
         guard let client = client(id) else { return promise.succeed(Self.gone()) }
         client.wait(promise, ack: ack, timeout: hold)
     }
 
-    private func message(_ message: LongPollMessage, from id: String, to peer: String, _ promise: EventLoopPromise<HTTPResponse>) {
+    private func message(_ message: LongPollMessage, from id: String, to peer: String, _ promise: EventLoopPromise<RouteResponse>) {
         guard let client = client(id) else { return promise.succeed(Self.gone()) }
         let session = client.session!
         switch client.genesys.request(for: message, peer: peer, standing: manager.standing(in: session),
@@ -122,7 +122,7 @@ final class LongPollRoutes: @unchecked Sendable {
         promise.succeed(.text(""))
     }
 
-    private func signOut(_ id: String, _ promise: EventLoopPromise<HTTPResponse>) {
+    private func signOut(_ id: String, _ promise: EventLoopPromise<RouteResponse>) {
         guard let client = client(id) else { return promise.succeed(Self.gone()) }
         clients[client.session.id] = nil
         manager.close(client.session, reason: "signed out")

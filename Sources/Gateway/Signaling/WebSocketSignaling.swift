@@ -1,96 +1,82 @@
+import HTTPEdge
+import HummingbirdWebSocket
 import NIOCore
-import NIOWebSocket
 import SignalingProtocol
 
 /// The WebSocket transport of the signaling protocol (docs/SIGNALING.md):
-/// one JSON object per text frame, both ways, onto one ClientSession. It
-/// lives on two loops by design: frames arrive on the connection's, and its
-/// session state (`session`, `backlog`) is touched only on the call
-/// manager's, where every read hops (channel writes are thread-safe).
-final class WebSocketSignalingHandler: ChannelInboundHandler, SignalingTransport, @unchecked Sendable {
-    typealias InboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
-
+/// one JSON object per text frame, both ways, onto one ClientSession. Frames
+/// are read in the connection's task and hop to the call manager's loop,
+/// where the session lives; the events the manager pushes (on its loop) wait
+/// for the writing task in a bounded queue.
+final class WebSocketSignaling: SignalingTransport, Sendable {
     static let path = "/ws"
     static let maxMessage = ClientMessage.maxLength
-    /// Events written while the socket is not writable: beyond this the client
-    /// is not reading, and the session ends rather than grow without bound.
+    /// Events not yet written: beyond this the client is not reading, and the
+    /// session ends rather than grow without bound.
     static let maxBacklog = 256
 
-    private let manager: CallManager
-    private var channel: Channel?
-    private var session: ClientSession?   // on the manager's loop
-    private var backlog = 0               // on the manager's loop
+    private let outbox: AsyncStream<String>.Continuation
 
-    init(manager: CallManager) { self.manager = manager }
+    private init(outbox: AsyncStream<String>.Continuation) { self.outbox = outbox }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        let channel = context.channel
-        self.channel = channel
-        let source = channel.remoteAddress?.ipAddress ?? "?"
-        manager.loop.execute {
-            switch self.manager.open(self, source: source) {
-            case .success(let session): self.session = session
+    /// Serves one upgraded connection until either side ends it.
+    static func serve(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, source: String,
+                      manager: CallManager) async {
+        let (events, outbox) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(maxBacklog))
+        let transport = WebSocketSignaling(outbox: outbox)
+        let session = try? await manager.loop.submit { () -> ClientSession? in
+            switch manager.open(transport, source: source) {
+            case .success(let session): return session
             case .failure(let refusal):
-                _ = self.push(.error(SignalingError(refusal.code, refusal == .draining ? "the gateway is shutting down" : "too many sessions")))
-                self.close()
+                _ = transport.push(.error(SignalingError(refusal.code,
+                                                         refusal == .draining ? "the gateway is shutting down" : "too many sessions")))
+                transport.close()
+                return nil
             }
-        }
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        switch frame.opcode {
-        case .text:
-            let message = Result { () throws(ClientMessage.DecodeError) in
-                try ClientMessage(decoding: frame.unmaskedData.readableBytesView)
-            }
-            manager.loop.execute {
-                guard let session = self.session else { return }
-                switch message {
-                case .success(let message): self.manager.receive(message, from: session)
-                case .failure(let error): session.error(.badMessage, error.description)
+        }.get()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await text in events {
+                    do { try await outbound.write(.text(text)) } catch { return }
                 }
             }
-        case .ping:
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)),
-                                  promise: nil)
-        case .connectionClose:
-            let close = WebSocketFrame(fin: true, opcode: .connectionClose, data: context.channel.allocator.buffer(capacity: 0))
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(close)).whenComplete { _ in channel.close(promise: nil) }
-        case .binary:
-            manager.loop.execute { self.session?.error(.badMessage, "binary frames are not part of the protocol") }
-        default:
-            break
+            if let session {
+                group.addTask { await read(inbound, into: session, manager: manager) }
+            }
+            await group.next()
+            group.cancelAll()
         }
+        outbox.finish()
+        if let session { manager.loop.execute { manager.close(session, reason: "WebSocket closed") } }
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        manager.loop.execute {
-            guard let session = self.session else { return }
-            self.session = nil
-            self.manager.close(session, reason: "WebSocket closed")
+    private static func read(_ inbound: WebSocketInboundStream, into session: ClientSession, manager: CallManager) async {
+        do {
+            for try await message in inbound.messages(maxSize: maxMessage) {
+                switch message {
+                case .text(let text):
+                    let decoded = Result { () throws(ClientMessage.DecodeError) in try ClientMessage(decoding: Array(text.utf8)) }
+                    manager.loop.execute {
+                        switch decoded {
+                        case .success(let message): manager.receive(message, from: session)
+                        case .failure(let error): session.error(.badMessage, error.description)
+                        }
+                    }
+                case .binary:
+                    manager.loop.execute { session.error(.badMessage, "binary frames are not part of the protocol") }
+                }
+            }
+        } catch {
+            // A frame over the bound or a broken connection: the connection ends, and with it the session.
         }
-        context.fireChannelInactive()
     }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) { context.close(promise: nil) }
 
     // MARK: SignalingTransport (on the manager's loop)
 
     func push(_ event: ServerEvent) -> Bool {
-        guard let channel, channel.isActive else { return false }
-        if !channel.isWritable {
-            backlog += 1
-            if backlog > Self.maxBacklog { return false }
-        } else {
-            backlog = 0
-        }
-        let frame = WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: event.json))
-        channel.writeAndFlush(frame, promise: nil)
-        return true
+        if case .enqueued = outbox.yield(event.json) { return true }
+        return false
     }
 
-    func close() { channel?.close(promise: nil) }
+    func close() { outbox.finish() }
 }

@@ -7,11 +7,11 @@ import NIOCore
 struct SIPStatusRoute: Sendable {
     let ua: UserAgent
 
-    func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
+    func handle(_ request: RouteRequest, on loop: EventLoop) -> EventLoopFuture<RouteResponse>? {
         guard request.method == .GET, request.path == "/test/sip" else { return nil }
         let body: [String: Any] = ["port": ua.service.boundPort ?? 0,
                                    "registrations": ua.status.withLockedValue { $0 }]
         let json = (try? JSONSerialization.data(withJSONObject: body)) ?? Data()
-        return loop.makeSucceededFuture(HTTPResponse(contentType: "application/json", body: Array(json)))
+        return loop.makeSucceededFuture(RouteResponse(contentType: "application/json", body: Array(json)))
     }
 }

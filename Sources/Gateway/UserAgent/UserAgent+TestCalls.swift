@@ -90,7 +90,7 @@ enum SIPServiceError: Error { case noMediaPort }
 struct OutgoingCallRoutes: Sendable {
     let service: UserAgent
 
-    func handle(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse>? {
+    func handle(_ request: RouteRequest, on loop: EventLoop) -> EventLoopFuture<RouteResponse>? {
         switch (request.method, request.path) {
         case (.POST, "/test/call"):
             guard let user = request.query["user"], let to = request.query["to"].flatMap({ try? SIPURI(parsing: $0) }) else {
@@ -106,7 +106,7 @@ struct OutgoingCallRoutes: Sendable {
                 .map { $0 ? .text("ok\n") : .text("no such call, or a re-INVITE is pending\n", status: .conflict) }
         case (.GET, "/test/calls"):
             return service.callStates().map { states in
-                HTTPResponse(contentType: "application/json", body: Array((try? JSONSerialization.data(withJSONObject: states)) ?? Data()))
+                RouteResponse(contentType: "application/json", body: Array((try? JSONSerialization.data(withJSONObject: states)) ?? Data()))
             }
         default:
             return nil

@@ -31,7 +31,7 @@ enum SIPInfoBody {
             guard let object = JSONValue.object(parsing: r.body) else { return nil }
             return (object, false)
         case "application/x-www-form-urlencoded":
-            return (RequestTarget.formFields(String(decoding: r.body, as: UTF8.self)).mapValues(JSONValue.string), true)
+            return (FormEncoding.fields(String(decoding: r.body, as: UTF8.self)).mapValues(JSONValue.string), true)
         default:
             return nil
         }
@@ -41,7 +41,7 @@ enum SIPInfoBody {
     /// an INFO-MAP's pairs form-encoded (sorted by key), anything else as JSON.
     static func body(for content: [String: JSONValue], map: Bool) -> (body: [UInt8], contentType: String) {
         guard map else { return (Array(JSONValue.object(content).jsonText.utf8), "application/json") }
-        return (Array(RequestTarget.formEncoded(content).utf8), "application/x-www-form-urlencoded")
+        return (Array(FormEncoding.encoded(content).utf8), "application/x-www-form-urlencoded")
     }
 
     static func dtmfRelay(_ digit: Character) -> [UInt8] { Array("Signal=\(digit)\r\nDuration=160\r\n".utf8) }

@@ -1,49 +1,79 @@
+import Dispatch
 import FuzzSupport
 import HTTPEdge
+import Hummingbird
+import HummingbirdCore
+import Logging
 import NIOCore
 import NIOEmbedded
-import NIOHTTP1
 import SignalingProtocol
 
 /// libFuzzer target for the HTTP server's entry point: the bytes a connection
-/// delivers go through NIO's HTTP/1.1 server pipeline as the socket's do
-/// (pipelining, protocol errors answered 400), our request handler (the body
-/// bound, the Host check), and a router that does with the request what the
-/// gateway's does with wire data: a CORS preflight, the Origin check, the
-/// long-poll request (sign-in, wait, message word, sign-out). Checked: no
-/// crash; the body bound holds; what the router reads back is what the
-/// request said; every answer goes out as an HTTP response.
+/// delivers go through Hummingbird's HTTP/1.1 channel as the socket's do
+/// (NIO's decoder, pipelining, protocol errors answered 400), the gateway's
+/// edge router (the Host check, CORS, the body bound) and a route that does
+/// with the request what the gateway's does with wire data: the Origin
+/// check, the long-poll request (sign-in, wait, message word, sign-out).
+/// Checked: no crash; the body bound holds; what the route reads back is
+/// what the request said; every answer goes out as an HTTP response.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzHTTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
-    let channel = EmbeddedChannel()
-    let origins = OriginPolicy(allowed: ["https://app.example"])
-    let cors = CORSPolicy(origins: origins)
-    let router: HTTPRouter = { request, loop in
-        if request.body.count > HTTPRequestHandler.maxBody { fatalError("a body over the bound reached the router") }
-        if let preflight = cors.preflight(request) { return loop.makeSucceededFuture(preflight) }
-        return loop.makeSucceededFuture(cors.decorate(route(request, origins: origins), for: request))
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let done = DispatchSemaphore(value: 0)
+    let answered = Answer()
+    Task {
+        answered.bytes = await serve(bytes)
+        done.signal()
     }
-    do {
-        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-        try channel.pipeline.syncOperations.addHandler(HTTPRequestHandler(router: router, hosts: HostPolicy(names: ["gw.example"])))
-        try channel.connect(to: SocketAddress(ipAddress: "192.0.2.1", port: 40000)).wait()
-    } catch {
-        fatalError("the pipeline did not build: \(error)")
-    }
-    _ = try? channel.writeInbound(channel.allocator.buffer(bytes: UnsafeBufferPointer(start: data, count: size)))
-    var answered = channel.allocator.buffer(capacity: 0)
-    while let part = try? channel.readOutbound(as: IOData.self) {
-        if case .byteBuffer(var bytes) = part { answered.writeBuffer(&bytes) }
-    }
-    if answered.readableBytes > 0, answered.getString(at: answered.readerIndex, length: 5) != "HTTP/" {
+    done.wait()
+    if let out = answered.bytes, out.readableBytes > 0, out.getString(at: out.readerIndex, length: 5) != "HTTP/" {
         fatalError("an answer that is not an HTTP response")
     }
-    _ = try? channel.finish(acceptAlreadyClosed: true)
     return 0
 }
 
+private final class Answer: @unchecked Sendable { var bytes: ByteBuffer? }
+
+private let logger = Logger(label: "fuzz-http") { _ in SwiftLogNoOpLogHandler() }
+private let origins = OriginPolicy(allowed: ["https://app.example"])
+private let responder = {
+    let router = EdgeRouter.make(hosts: HostPolicy(names: ["gw.example"]), cors: CORSPolicy(origins: origins))
+    let longPoll = EdgeRouter.handler { request, loop in loop.makeSucceededFuture(route(request)) }
+    for path in LongPollRequest.paths {
+        router.get(RouterPath(path), use: longPoll)
+        router.post(RouterPath(path), use: longPoll)
+    }
+    router.get("/**", use: EdgeRouter.handler { _, loop in loop.makeSucceededFuture(.text("a file\n")) })
+    return router.buildResponder()
+}()
+
+/// One connection's bytes through the HTTP/1.1 channel, its input then closed; what was written back.
+private func serve(_ bytes: [UInt8]) async -> ByteBuffer? {
+    let channel = NIOAsyncTestingChannel()
+    let http1 = HTTP1Channel(responder: { request, writer, channel in
+        let context = GatewayRequestContext(source: .init(channel: channel, logger: logger))
+        let response = (try? await responder.respond(to: request, context: context)) ?? Response(status: .internalServerError)
+        try await writer.write(response: response.head, body: response.body)
+    })
+    do {
+        try await channel.connect(to: SocketAddress(ipAddress: "192.0.2.1", port: 40000))
+        let value = try await channel.eventLoop.flatSubmit { http1.setup(channel: channel, logger: logger) }.get()
+        async let handled: Void = http1.handle(value: value, logger: logger)
+        _ = try? await channel.writeInbound(ByteBuffer(bytes: bytes))
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        await handled
+    } catch {
+        fatalError("the channel did not build: \(error)")
+    }
+    var answered = ByteBuffer()
+    while let part = try? await channel.readOutbound(as: ByteBuffer.self) { answered.writeImmutableBuffer(part) }
+    _ = try? await channel.finish()
+    return answered
+}
+
 /// The long-poll routes' reading of a request, and its invariants.
-private func route(_ request: HTTPRequest, origins: OriginPolicy) -> HTTPResponse {
+private func route(_ request: RouteRequest) -> RouteResponse {
+    if request.body.count > RouteRequest.maxBody { fatalError("a body over the bound reached the route") }
     guard let parsed = LongPollRequest.parse(method: request.method.rawValue, path: request.path, query: request.query,
                                              body: request.body) else { return .text("not found\n", status: .notFound) }
     guard origins.permits(request.headers) else { return .text("error=forbidden-origin\n", status: .forbidden) }

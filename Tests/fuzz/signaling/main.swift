@@ -17,8 +17,8 @@ import SIP
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSignaling(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    let target = RequestTarget(parsing: String(decoding: bytes.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self))
-    if target.query.count > RequestTarget.maxQueryPairs { fatalError("the query's bound did not hold") }
+    let fields = FormEncoding.fields(String(decoding: bytes.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self))
+    if fields.count > FormEncoding.maxPairs { fatalError("the form's bound did not hold") }
     if let text = String(validating: bytes, as: UTF8.self) {
         _ = SignalingToken.isUser(text)
         _ = SignalingToken.isNumber(text)
@@ -159,7 +159,7 @@ private func echo(_ event: ServerEvent) {
     var dialect = GenesysDialect()
     for (_, word) in dialect.words(for: event) where word.text.utf8.count <= LongPollMessage.maxLength {
         guard let again = try? LongPollMessage(parsing: Array(word.text.utf8)) else { fatalError("a word we send does not parse") }
-        if (word.object?.count ?? 0) <= RequestTarget.maxQueryPairs, again.text != word.text {
+        if (word.object?.count ?? 0) <= FormEncoding.maxPairs, again.text != word.text {
             fatalError("a word we send does not read back as itself")
         }
     }

@@ -1,28 +1,19 @@
 import WireInput
 
-/// The path and query of an HTTP request target (`/wait?id=1&ack=3`), as the
-/// routes read them. Anything a client writes parses: a pair without `=` is a
-/// name with an empty value, an empty name is dropped, malformed escapes stay
-/// as written, and the number of pairs is bounded.
-public struct RequestTarget: Equatable, Sendable {
-    public static let maxQueryPairs = 32
-
-    public var path: String
-    public var query: [String: String]
-
-    public init(parsing uri: String) {
-        let (path, queryText) = uri.splitOnce("?")
-        self.path = path.isEmpty ? "/" : String(path)
-        query = [:]
-        if let queryText { query = Self.formFields(queryText) }
-    }
+/// Form encoding (application/x-www-form-urlencoded): a request's query, a
+/// long-poll message's form body, a SIP INFO's form payload. Anything a client
+/// writes reads: a pair without `=` is a name with an empty value, an empty
+/// name is dropped, malformed escapes stay as written, and the number of pairs
+/// is bounded.
+public enum FormEncoding {
+    public static let maxPairs = 32
 
     /// `a=1&b=x+y` (a query, or a form-encoded body), decoded; a field without
     /// `=` has an empty value, one without a name is dropped, at most
-    /// `maxQueryPairs` are read.
-    public static func formFields(_ text: some StringProtocol) -> [String: String] {
+    /// `maxPairs` are read.
+    public static func fields(_ text: some StringProtocol) -> [String: String] {
         var fields: [String: String] = [:]
-        for pair in text.split(separator: "&").prefix(maxQueryPairs) {
+        for pair in text.split(separator: "&").prefix(maxPairs) {
             let (name, value) = pair.splitOnce("=")
             let key = percentDecoded(name)
             guard !key.isEmpty else { continue }
@@ -34,7 +25,7 @@ public struct RequestTarget: Equatable, Sendable {
     /// Fields form-encoded (application/x-www-form-urlencoded, as jQuery's
     /// `$.param` writes them: spaces as `+`), sorted by name; a field without
     /// a name is left out (no reader keeps one).
-    public static func formEncoded(_ fields: [String: JSONValue]) -> String {
+    public static func encoded(_ fields: [String: JSONValue]) -> String {
         fields.filter { !$0.key.isEmpty }.sorted { $0.key < $1.key }.map { "\(formEscaped($0.key))=\(formEscaped($0.value.formText))" }
             .joined(separator: "&")
     }

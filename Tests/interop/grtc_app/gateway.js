@@ -1,0 +1,1 @@
+../../../Sources/Gateway/Public/sdk/gateway.js
