@@ -38,14 +38,9 @@ public final class SIPService: @unchecked Sendable {
     /// peer and whether it was received (metrics, traces). On the service's loop.
     public var observer: ((SIPMessage, SIPPeer, _ received: Bool) -> Void)?
     private var timer: Scheduled<Void>?
-    /// Where requests for the SIP server go (its DNS name's targets).
-    var locator: SIPServerLocator?
+    /// Where requests for the SIP server go (its DNS name's targets), and their failover.
+    var failover: ServerFailover?
     var firstLookup: EventLoopPromise<Void>?
-    /// Requests other than INVITE sent to one of the server's targets, by transaction: tried again
-    /// at the next target when theirs fails (RFC 3263 §4.3); bounded by `maxRetryable`.
-    var retryable: [TransactionKey: (request: SIPRequest, target: SIPPeer)] = [:]
-    /// A retry's transaction → the transaction the role knows.
-    var retriedAs: [TransactionKey: TransactionKey] = [:]
 
     /// `registrar`: the embedded server's; the user agent has none.
     public init(settings: Settings, loop: EventLoop, logger: Logger, registrar: Registrar? = nil) {
@@ -55,9 +50,9 @@ public final class SIPService: @unchecked Sendable {
         transactions = TransactionLayer(callAdmission: CallAdmission(perSecond: settings.maxCallRate))
         inboundLimiter = ConnectionLimiter(total: 1024, perSource: 64, reason: "sip-connections", refusals: settings.refusals)
         endpoint = EndpointCore(registrar: registrar, makeTag: { Random.token(10) })
-        locator = settings.server.map {
-            SIPServerLocator(.init(server: $0, portGiven: settings.serverPortGiven, family: settings.listenHost.contains(":") ? .aaaa : .a),
-                             now: Self.now())
+        failover = settings.server.map {
+            ServerFailover(locator: SIPServerLocator(.init(server: $0, portGiven: settings.serverPortGiven,
+                                                           family: settings.listenHost.contains(":") ? .aaaa : .a), now: Self.now()))
         }
     }
 
@@ -222,18 +217,9 @@ public final class SIPService: @unchecked Sendable {
                     handle(transactions.respond(key, response, now: now), now: now)
                 }
             case .response(let response, let key):
-                // A 503 from the target, or made here when its connection could not be opened.
-                if response.statusCode >= 200, let (request, target) = retryable.removeValue(forKey: key),
-                   response.status == .serviceUnavailable {
-                    serverTargetFailed(target, now: now, why: "503")
-                    if retryAtNextTarget(request, after: target, as: key, now: now) { continue }
-                }
-                role?.response(response, key: roleKey(key, final: response.statusCode >= 200), now: now)
+                if let key = afterAnswer(response.status, key: key, now: now) { role?.response(response, key: key, now: now) }
             case .timeout(let key, let peer):
-                let sent = retryable.removeValue(forKey: key)
-                serverTargetFailed(sent?.target ?? peer, now: now, why: "no answer")
-                if let (request, target) = sent, retryAtNextTarget(request, after: target, as: key, now: now) { continue }
-                role?.timeout(roleKey(key, final: true), now: now)
+                if let key = afterTimeout(key, at: peer, now: now) { role?.timeout(key, now: now) }
             case .stray(.request(let ack), _) where ack.method == .ack:
                 if calls.ack(ack) { role?.acknowledged(ack) }
             case .stray(.response(let response), _):
@@ -279,9 +265,7 @@ public final class SIPService: @unchecked Sendable {
         }
         let (fitted, next) = TransportChoice.fitting(request, to: target, cancelling: invite)
         let (key, outputs) = transactions.send(fitted, to: next, udpFallback: next == target ? nil : (request, target), now: now)
-        if locator != nil, peer == settings.server, ![.invite, .ack, .cancel].contains(request.method), retryable.count < Self.maxRetryable {
-            retryable[key] = (request, target)
-        }
+        failover?.started(key, request, for: peer, target: target)
         return (key, outputs)
     }
 
@@ -321,7 +305,7 @@ public final class SIPService: @unchecked Sendable {
     /// Re-arms the one timer at the earliest deadline of the transactions, the dialogs and the role.
     public func afterWork() {
         timer?.cancel()
-        let due = [transactions.nextTimeout, calls.nextTimeout, role?.nextTimeout, locator?.nextTimeout].compactMap { $0 }.min()
+        let due = [transactions.nextTimeout, calls.nextTimeout, role?.nextTimeout, failover?.locator.nextTimeout].compactMap { $0 }.min()
         guard let due else { return }
         let now = Self.now()
         timer = loop.scheduleTask(in: .microseconds(Int64(clamping: due > now ? due - now : 0))) { [weak self] in

@@ -117,7 +117,7 @@ extension SIPService {
                     channel.flush()
                 case .failure(let error):
                     self.logger.notice("cannot connect to \(peer): \(error)")
-                    self.serverTargetFailed(peer, now: Self.now(), why: "no connection")
+                    self.log(self.failover?.unreachable(peer, now: Self.now()), why: "no connection")
                     for request in waiting {
                         self.handle(self.transactions.transportFailed(request, now: Self.now()), now: Self.now())
                     }
