@@ -1,4 +1,3 @@
-import FuzzSupport
 import SDP
 import WebRTC
 
@@ -11,7 +10,6 @@ private let peer = Fingerprint(algorithm: "sha-256", value: [String](repeating: 
 /// goes to a fresh server endpoint and to a client endpoint that has started
 /// its handshake, then both run their timers. No crash, and no state but
 /// handshaking or failed (nothing here has the peer's certificate).
-@_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzDTLS(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let datagrams = bytes.split(separator: 0, maxSplits: 16, omittingEmptySubsequences: true).map(Array.init)
@@ -23,9 +21,4 @@ public func fuzzDTLS(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         if case .connected = endpoint.state { fatalError("a handshake completed without the peer's certificate") }
     }
     return 0
-}
-
-@main
-enum Main {
-    static func main() throws { try fuzzMain { fuzzDTLS($0, $1) } }
 }

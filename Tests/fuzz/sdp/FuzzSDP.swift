@@ -1,4 +1,3 @@
-import FuzzSupport
 import SDP
 
 /// libFuzzer target for SDP as both legs take it: the parser, then the
@@ -7,7 +6,6 @@ import SDP
 /// our answer built from what was agreed. No crash, and whatever parses must
 /// round-trip. Built with -DFUZZING by scripts/test; a plain build gives a
 /// replayer that runs the files named on its command line.
-@_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSDP(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
     guard let sdp = try? SDPParser.parse(text) else { return 0 }
@@ -23,9 +21,4 @@ public func fuzzSDP(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         _ = try? SDPParser.parse(AudioNegotiation.answer(sdp, agreed: agreed, local: local).text)
     }
     return 0
-}
-
-@main
-enum Main {
-    static func main() throws { try fuzzMain { fuzzSDP($0, $1) } }
 }

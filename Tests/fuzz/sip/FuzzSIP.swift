@@ -1,4 +1,3 @@
-import FuzzSupport
 import SIP
 
 /// libFuzzer target for one SIP datagram as the socket hands it over: the
@@ -8,7 +7,6 @@ import SIP
 /// (session timers, dialogs, ACK), and for responses the UAC cores that await
 /// them (a placed call, a registration), each run to its far timers. No crash,
 /// and serialising is idempotent after one parse.
-@_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSIP(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     _ = try? SIPParser.parse(bytes, framing: .stream)
@@ -83,9 +81,4 @@ private func matching(_ response: SIPResponse, to request: SIPRequest) -> SIPRes
         for value in request.headers.values(name) { reply.headers.add(name, value) }
     }
     return reply
-}
-
-@main
-enum Main {
-    static func main() throws { try fuzzMain { fuzzSIP($0, $1) } }
 }

@@ -1,4 +1,3 @@
-import FuzzSupport
 import SDP
 import STUN
 import WebRTC
@@ -11,7 +10,6 @@ private let browser = TransportAddress(ip: [127, 0, 0, 1], port: 50000)
 /// the datagram as it came and signed with the agent's password (so that the
 /// checks past integrity are reached), at ordinary and far clocks. No crash,
 /// and a message that decodes must survive encode -> decode.
-@_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSTUN(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     var agent = ICELiteAgent(local: local, remote: ICECredentials(ufrag: "brws", pwd: "x"))
@@ -30,9 +28,4 @@ public func fuzzSTUN(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     }
     _ = agent.nextTimeout
     return 0
-}
-
-@main
-enum Main {
-    static func main() throws { try fuzzMain { fuzzSTUN($0, $1) } }
 }

@@ -1,5 +1,4 @@
 import Dispatch
-import FuzzSupport
 import HTTPEdge
 import Hummingbird
 import HummingbirdCore
@@ -16,7 +15,6 @@ import SignalingProtocol
 /// check, the long-poll request (sign-in, wait, message word, sign-out).
 /// Checked: no crash; the body bound holds; what the route reads back is
 /// what the request said; every answer goes out as an HTTP response.
-@_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzHTTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let done = DispatchSemaphore(value: 0)
@@ -88,9 +86,4 @@ private func route(_ request: RouteRequest) -> RouteResponse {
         guard (try? LongPollMessage(parsing: Array(word.text.utf8))) == word else { fatalError("a message word did not read back") }
     }
     return .text("")
-}
-
-@main
-enum Main {
-    static func main() throws { try fuzzMain { fuzzHTTP($0, $1) } }
 }

@@ -1,4 +1,3 @@
-import FuzzSupport
 import GatewayCore
 import SignalingProtocol
 import SIP
@@ -14,7 +13,6 @@ import SIP
 /// long-poll client's queue, whose bounds must hold. A decoded call request
 /// goes through the call model from a signed-in session: on a new call, on a
 /// ringing incoming call and on an answered placed call.
-@_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSignaling(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let fields = FormEncoding.fields(String(decoding: bytes.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self))
@@ -163,9 +161,4 @@ private func echo(_ event: ServerEvent) {
             fatalError("a word we send does not read back as itself")
         }
     }
-}
-
-@main
-enum Main {
-    static func main() throws { try fuzzMain { fuzzSignaling($0, $1) } }
 }
