@@ -198,10 +198,7 @@ public final class SIPService: @unchecked Sendable {
             via.parameters[i].value = String(source.port)
             if !via.parameters.has("received") { via.parameters.append(SIPParameter(name: "received", value: source.host)) }
         }
-        var vias = r.headers.values("Via")
-        vias[0] = via.description
-        r.headers.remove("Via")
-        for v in vias { r.headers.add("Via", v) }
+        r.headers.replaceTopVia(with: via.description)
     }
 
     public func handle(_ outputs: [TransactionLayer.Output], now: UInt64) {

@@ -89,14 +89,11 @@ public struct ServerFailover: Sendable {
 
     /// `request` with a new branch in its top Via: a new transaction.
     static func withBranch(_ request: SIPRequest, _ branch: String) -> SIPRequest? {
-        var vias = request.headers.values("Via")
-        guard let top = vias.first, var via = try? Via(parsing: top) else { return nil }
+        guard let top = request.headers.values("Via").first, var via = try? Via(parsing: top) else { return nil }
         via.parameters.removeAll { $0.name.lowercased() == "branch" }
         via.parameters.insert(SIPParameter(name: "branch", value: Via.magicCookie + branch), at: 0)
-        vias[0] = via.description
         var out = request
-        out.headers.remove("Via")
-        for value in vias { out.headers.add("Via", value) }
+        out.headers.replaceTopVia(with: via.description)
         return out
     }
 }

@@ -64,6 +64,16 @@ public struct SIPHeaders: Equatable, Sendable, Sequence {
         fields.insert(Field(Self.canonical(name), value), at: 0)
     }
 
+    /// Replaces the top Via value (the first of the first Via field) with `top`; the others stay in order,
+    /// and the Via fields go before all others.
+    public mutating func replaceTopVia(with top: String) {
+        var vias = values("Via")
+        guard !vias.isEmpty else { return }
+        vias[0] = top
+        remove("Via")
+        for value in vias.reversed() { prepend("Via", value) }
+    }
+
     /// The first field's value.
     public subscript(name: String) -> String? {
         let n = Self.canonical(name)

@@ -14,10 +14,7 @@ public enum TransportChoice {
               let top = request.headers.values("Via").first, var via = try? Via(parsing: top) else { return (request, peer) }
         via.transport = "TCP"
         var switched = request
-        var vias = request.headers.values("Via")
-        vias[0] = via.description
-        switched.headers.remove("Via")
-        for v in vias.reversed() { switched.headers.prepend("Via", v) }
+        switched.headers.replaceTopVia(with: via.description)
         return (switched, SIPPeer(.tcp, host: peer.host, port: peer.port))
     }
 }
