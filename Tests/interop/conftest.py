@@ -57,6 +57,10 @@ def free_port():
         return s.getsockname()[1]
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "minutes: a test of several minutes, run beside the suite (scripts/test)")
+
+
 def wait_until(condition, timeout, interval=0.05, what="condition"):
     """Polls `condition` until it returns a true value or `timeout` seconds pass."""
     deadline = time.monotonic() + timeout
