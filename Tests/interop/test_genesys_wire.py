@@ -9,11 +9,12 @@ import json
 import time
 
 import aioice.ice
+import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
-from aiortc_peer import Tone
+from aiortc_peer import Tone, dominant, record
 from conftest import wait_until
-from long_poll import LongPoll
+from long_poll import LongPoll, offer_and_answer
 from phone import status
 
 aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
@@ -124,3 +125,48 @@ def test_a_configured_origin_may_sign_in_cross_origin_and_others_leave_nothing(s
     assert s == 403 and "access-control-allow-origin" not in headers
     g = status(gw)["gateway"]
     assert (g["sessions"], g["signedIn"], g["registrations"]) == (1, 1, 1), g
+
+
+async def hear(received, rate, hz, seconds=8):
+    """Waits until the last second heard is `hz` (within 15 Hz, louder than -30 dBFS); the last measure."""
+    measured = (0.0, -200.0)
+    for _ in range(int(seconds * 10)):
+        await asyncio.sleep(0.1)
+        if rate[0] and len(received) > 60:
+            measured = dominant(np.concatenate(received[-50:]), rate[0])
+            if abs(measured[0] - hz) < 15 and measured[1] > -30:
+                return measured
+    raise AssertionError(f"did not hear {hz} Hz: {measured}")
+
+
+async def new_peer_connection_per_offer(gw):
+    loop = asyncio.get_running_loop()
+    lp = LongPoll(gw)
+    await loop.run_in_executor(None, lp.sign_in, "1003", "any")
+    first = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    first.addTrack(Tone(440))
+    received, rate = [], [0]
+    record(first, received, rate)
+    await offer_and_answer(lp, first, "echo")
+    await hear(received, rate, 440)
+    # As the Genesys client does on Firefox: the old connection closed (its DTLS close_notify), a new one offers.
+    await first.close()
+    second = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    second.addTrack(Tone(660))
+    received2, rate2 = [], [0]
+    record(second, received2, rate2)
+    await offer_and_answer(lp, second, "echo")
+    await hear(received2, rate2, 660)       # the same SIP call echoes the new connection's tone
+    await asyncio.sleep(3)                  # past the hang-up grace the first close started
+    g = status(gw)["gateway"]
+    assert g["calls"] == 1, g
+    await hear(received2, rate2, 660)
+    await second.close()
+    await loop.run_in_executor(None, lp.send, "echo", "BYE")
+    await loop.run_in_executor(None, lambda: wait_until(lambda: status(gw)["gateway"]["calls"] == 0, 5, what="the end"))
+
+
+def test_an_offer_on_a_new_peer_connection_keeps_the_call_with_the_new_connections_audio(start_gateway):
+    gw = start_gateway("--poll-hold", "2")
+    asyncio.run(new_peer_connection_per_offer(gw))
+    assert "a new browser leg replaces the old" in gw.logs() and "media-lost" not in gw.logs()

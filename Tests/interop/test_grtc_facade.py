@@ -119,3 +119,28 @@ def test_a_grtc_app_on_another_origin_runs_unchanged(chromium, chromium_b, start
     app.wait_for("peer-closing", count=closings + 1)
     b.disconnect()
     wait_until(lambda: nothing_open(gw), 10, what="nothing left open")
+
+
+def test_a_grtc_app_renewing_its_peer_connection_per_offer_keeps_its_call(chromium, start_gateway, app_server):
+    """setRenewSessionOnNeed(true), the Genesys library's way on Firefox: hold and resume each come from a new
+    peer connection; the call stays one SIP call and the app hears itself again after each."""
+    gw = start_gateway("--allowed-origin", app_server, "--poll-hold", "20")
+    app = App(chromium, app_server, gw)
+    app.js("window.app.register('1003', 'x', 0, true)")
+    app.wait_for("register")
+    app.wait_for("media")
+    app.js("window.app.call('echo')")
+    app.wait_for("remote-stream")
+    app.hears(BROWSER_TONE_HZ)
+    app.js("window.app.hold()")
+    app.wait_for("remote-stream", count=2)             # the new connection's stream
+    app.silent()
+    app.js("window.app.resume()")
+    app.wait_for("remote-stream", count=3)
+    app.hears(BROWSER_TONE_HZ)
+    time.sleep(3)                                      # past the hang-up grace the old connections' close started
+    app.hears(BROWSER_TONE_HZ)
+    assert app.events("peer-closing") == [] and app.events("gateway-error") == []
+    assert gw.logs().count("a new browser leg replaces the old") == 2
+    app.js("window.app.hangup()")
+    wait_until(lambda: nothing_open(gw), 10, what="the call to end")

@@ -49,7 +49,8 @@ extension CallManager {
             if let leg = callMedia.leg, let status = factory.registry.status(leg.id) {
                 endedQuality[call] = CallQualityReport(status)
             }
-            if let leg = callMedia.leg { leg.close() } else if let sipMedia = callMedia.sip { sipMedia.loop.execute { sipMedia.detach() } }
+            callMedia.leg?.close()
+            if let sipMedia = callMedia.sip { sipMedia.loop.execute { sipMedia.detach() } }
         case .callEnded(let record, let about):
             metrics?.callEnded(record)
             if let quality = endedQuality.removeValue(forKey: about.call) {
@@ -65,7 +66,8 @@ extension CallManager {
         }
     }
 
-    /// Opens a call's browser leg from the browser's offer; its media events go to the model.
+    /// Opens a call's browser leg from the browser's offer (in place of the one
+    /// it has, for an offer on a new peer connection); its media events go to the model.
     private func openBrowserLeg(_ call: String, offer: SessionDescription, sipSide: MediaBridge.LegSettings,
                                 direction: MediaDirection) {
         guard let sipMedia = media[call]?.sip else { return }
@@ -74,13 +76,14 @@ extension CallManager {
         let loop = self.loop
         let manager = NIOLoopBound(self, eventLoop: loop)
         factory.open(offer: offer, settings: legSettings, other: sipSide, on: sipMedia.loop, otherLeg: { _ in sipMedia },
-                     onEnd: { ending in loop.execute { manager.value.browserLegEnded(call, ending) } })
+                     onEnd: { leg, ending in loop.execute { manager.value.browserLegEnded(call, leg: leg, ending) } })
             .hop(to: loop)
             .whenComplete { result in
                 let now = SIPService.now()
                 switch result {
                 case .success(let leg):
                     guard self.media[call] != nil else { return leg.close() }   // the call ended meanwhile
+                    self.media[call]?.leg?.close()      // replaced: closed by us, it reports no end
                     self.media[call]?.leg = leg
                     if direction != .sendrecv { leg.configureOtherLeg(nil, direction: direction) }
                     self.logger.info("call \(call): browser leg \(leg.id) \(leg.agreed.codec.encodingName)")
@@ -93,7 +96,8 @@ extension CallManager {
             }
     }
 
-    private func browserLegEnded(_ call: String, _ ending: BrowserLegEnding) {
+    private func browserLegEnded(_ call: String, leg: String, _ ending: BrowserLegEnding) {
+        guard media[call]?.leg?.id == leg else { return }   // a leg replaced meanwhile: its end is not the call's
         media[call]?.leg = nil    // it is closed already: only the SIP leg's sockets are left to close
         if case .lost(let loss, _) = ending { metrics?.browserLegFailed(stage: "lost", cause: loss.rawValue) }
         model.browserLegEnded(call: call, ending, now: SIPService.now())

@@ -56,11 +56,12 @@ public final class BrowserLegFactory: Sendable {
         self.logger = logger
     }
 
-    /// `otherLeg` is made on the session's event loop; `onEnd` is called there
-    /// when the browser goes (ICE consent lost, DTLS closed or failed).
+    /// `otherLeg` is made on the session's event loop; `onEnd` is called there,
+    /// with the leg's id, when the browser goes (ICE consent lost, DTLS closed
+    /// or failed); not when the leg is closed by `BrowserLeg.close`.
     public func open(offer: SessionDescription, settings: Settings, other: MediaBridge.LegSettings,
                      on chosen: EventLoop? = nil, otherLeg: @escaping @Sendable (EventLoop) -> OtherLeg,
-                     onEnd: (@Sendable (BrowserLegEnding) -> Void)? = nil) -> EventLoopFuture<BrowserLeg> {
+                     onEnd: (@Sendable (_ leg: String, BrowserLegEnding) -> Void)? = nil) -> EventLoopFuture<BrowserLeg> {
         let loop = chosen ?? group.next()
         let offerAt = BrowserLegHandler.now()
         let agreed: NegotiatedAudio
@@ -106,6 +107,7 @@ public final class BrowserLegFactory: Sendable {
         let answer = AudioNegotiation.answer(offer, agreed: agreed, local: local)
 
         let browser = MediaBridge.LegSettings.agreed(agreed, on: .browser, ssrc: local.ssrc, requireSRTP: true)
+        let legEnded: (@Sendable (BrowserLegEnding) -> Void)? = onEnd.map { end in { @Sendable ending in end(id, ending) } }
         let registry = self.registry
         let logger = self.logger
         let ports = self.ports
@@ -127,7 +129,7 @@ public final class BrowserLegFactory: Sendable {
                     let session = BrowserMediaSession(ice: agent, dtls: dtls, bridge: bridge,
                                                       setupDeadline: BrowserLegHandler.now() + Self.setupTimeout)
                     let handler = BrowserLegHandler(session: session, otherLeg: otherLeg(channel.eventLoop), registry: registry,
-                                                    id: id, offerAt: offerAt, logger: logger, onEnd: onEnd)
+                                                    id: id, offerAt: offerAt, logger: logger, onEnd: legEnded)
                     try channel.pipeline.syncOperations.addHandler(handler)
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {

@@ -54,7 +54,6 @@ final class BrowserLegHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
-        otherLeg.detach()
         self.context = nil
     }
 

@@ -7,12 +7,11 @@ public protocol OtherLeg: AnyObject {
     /// The session is running: what the far end sends from now on goes to
     /// `sink`, on the session's event loop; the sink says whether the bridge
     /// took the packet (valid, and authenticated when SRTP).
+    /// A browser leg that replaces another attaches in its place. The far
+    /// end is not closed with a browser leg: it belongs to the call.
     func attach(_ sink: @escaping (UnsafeRawBufferPointer, UInt64) -> Bool)
-    /// The browser leg closed: release what the far end holds.
-    func detach()
 }
 
 extension OtherLeg {
     public func attach(_ sink: @escaping (UnsafeRawBufferPointer, UInt64) -> Bool) {}
-    public func detach() {}
 }

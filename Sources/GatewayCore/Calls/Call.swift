@@ -66,6 +66,8 @@ public final class Call {
     var dialog: Dialog?
     var sipPeer: SIPPeer?
     var localTag: String?
+    /// Leg B of the bridge as last set from the SIP side's SDP: a browser leg that replaces another is set the same way.
+    var sipSide: CallModel.SIPSideConfiguration?
     /// The SIP peer has no telephone-event: DTMF goes as SIP INFO.
     var dtmfByInfo = false
     /// Outgoing: the browser's data for the INVITE, as headers.

@@ -1,4 +1,5 @@
 import MediaTypes
+import SDP
 import SignalingProtocol
 import SIP
 
@@ -13,15 +14,46 @@ extension CallModel {
         guard let hold = call.hold else {
             return error(call.session, .badState, "call \(call.id) is not answered", call: call.id, request: "offer")
         }
-        guard let offer = Self.browserOffer(sdp), let first = call.browserOffer, let ours = call.browserAnswer,
-              let (holding, answer) = BrowserReoffer.answer(offer, first: first, ours: ours) else {
-            return error(call.session, .badSDP, "a new offer keeps the peer connection's ICE and DTLS (a new connection is a new call)",
-                         call: call.id, request: "offer")
+        guard let offer = Self.browserOffer(sdp), let first = call.browserOffer else {
+            return error(call.session, .badSDP, "the offer is not a usable SDP", call: call.id, request: "offer")
+        }
+        if BrowserReoffer.isNewConnection(offer, first: first) { return replaceBrowserLeg(call, offer: offer) }
+        guard let ours = call.browserAnswer, let (holding, answer) = BrowserReoffer.answer(offer, first: first, ours: ours) else {
+            return error(call.session, .badSDP, "the offer has no audio to answer", call: call.id, request: "offer")
         }
         call.browserAnswer = answer
         signal(call.session, .sdp(call: call.id, sdp: answer.text))
+        follow(call, browserHolding: holding, hold: hold)
+    }
+
+    /// A hold or resume the browser's offer asks for goes to the SIP side, unless
+    /// it mirrors the SIP side's own hold or one is in flight.
+    private func follow(_ call: Call, browserHolding holding: Bool, hold: Call.Hold) {
         guard holding != hold.byBrowser, !(holding && hold.byPeer), hold.pending == nil else { return }
         changeHold(call, hold: holding)
+    }
+
+    /// An offer on a new peer connection (new ICE credentials or DTLS
+    /// certificate; the Genesys client on Firefox makes one per offer): a new
+    /// browser leg, bridged to the same SIP side, replaces the old one. The old
+    /// connection's close is not a hang-up.
+    private func replaceBrowserLeg(_ call: Call, offer: SessionDescription) {
+        guard let side = call.sipSide else {
+            return error(call.session, .badState, "call \(call.id) has no SIP media yet", call: call.id, request: "offer")
+        }
+        closingDeadlines.set(call.id, at: nil)
+        log(call, "call \(call.id): the browser offers on a new peer connection; a new browser leg replaces the old")
+        openBrowserLeg(call, offer: offer, sipSide: side.leg, direction: side.direction)
+    }
+
+    /// The new browser leg of an answered call is open (its answer has gone to
+    /// the browser): leg B set as before, and the hold its offer asks for followed.
+    func browserLegReplaced(_ call: Call) {
+        closingDeadlines.set(call.id, at: nil)
+        guard let hold = call.hold, let side = call.sipSide else { return }
+        outputs.append(.configureSIPSide(call: call.id, side))
+        let direction = call.browserOffer?.media.first { $0.kind == "audio" }?.direction ?? .sendrecv
+        follow(call, browserHolding: direction == .sendonly || direction == .inactive, hold: hold)
     }
 
     /// Hold (our side sendonly) or resume (sendrecv) by re-INVITE to the SIP side.

@@ -62,6 +62,7 @@ extension CallModel {
         switch call.phase {
         case .offering: startSIPCall(call)
         case .answering: browserAnswered(call, now: now)
+        case .answered: browserLegReplaced(call)
         default: break
         }
     }
@@ -69,6 +70,7 @@ extension CallModel {
     /// The browser leg could not be opened (the browser's offer is not usable).
     public func browserLegFailed(call id: String, reason: String, now: UInt64) {
         guard let call = calls[id] else { return }
+        if call.isUp { return hangUp(call, cause: .notAcceptable, reason: reason, now: now) }   // a replacing leg
         if call.direction == .incoming { respondToInvite(call, 488, "Not Acceptable Here") }
         finish(call, code: 488, reason: reason, cause: .notAcceptable, now: now)
     }
@@ -134,10 +136,12 @@ extension CallModel {
     func apply(_ agreed: NegotiatedAudio, to call: Call, local: MediaDirection) -> Bool {
         guard call.sipMedia.adopt(agreed) else { return false }
         call.dtmfByInfo = agreed.dtmfPayloadType == nil
-        outputs.append(.configureSIPSide(call: call.id, .init(
+        let side = SIPSideConfiguration(
             remoteHost: agreed.remoteAddress ?? "", remotePort: agreed.remotePort, rtcpMux: agreed.rtcpMux,
             leg: call.sipMedia.legSettings(agreed),
-            direction: SIPLegMedia.bridgeDirection(local: local, remote: agreed.remoteDirection), sdes: call.sipMedia.sdes)))
+            direction: SIPLegMedia.bridgeDirection(local: local, remote: agreed.remoteDirection), sdes: call.sipMedia.sdes)
+        call.sipSide = side
+        outputs.append(.configureSIPSide(call: call.id, side))
         return true
     }
 }

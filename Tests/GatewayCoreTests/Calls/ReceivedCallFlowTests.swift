@@ -189,7 +189,7 @@ import Testing
     }
 
     /// The browser re-offers on its peer connection to hold (inactive) and resume: each offer is answered at once
-    /// from our answer, and the hold goes to the SIP side; a new peer connection's offer is refused.
+    /// from our answer, and the hold goes to the SIP side.
     @Test func theBrowserHoldsAndResumesByReoffering() throws {
         let h = H()
         let (session, call, _) = try answered(h)
@@ -209,10 +209,45 @@ import Testing
         #expect(again.contains("a=sendrecv") && again.contains("o=- 77 3 IN IP4"))
         #expect(h.inDialogRequests(resumed).map { String(decoding: $0.0.body, as: UTF8.self).contains("a=sendrecv") } == [true])
 
+    }
+
+    /// The Genesys client on Firefox makes a new peer connection per offer: it closes the old one (its DTLS
+    /// close_notify, which alone would be a hang-up after the grace) and offers from the new one. A new browser
+    /// leg opens, is set to the SIP side as the old one was, and its offer's hold goes to the SIP side.
+    @Test func anOfferOnANewPeerConnectionReplacesTheBrowserLeg() throws {
+        let h = H()
+        let (session, call, _) = try answered(h)
+        h.model.browserLegEnded(call: call, .closedByBrowser, now: h.now)
         h.take()
+        h.advance(1_000_000)
         h.send(session, call, .reoffer(sdp: H.browserReoffer("sendrecv", ufrag: "wxyz")))
-        let refused = h.events(h.take(), session)
-        #expect(refused.count == 1 && refused.first.map { if case .error(let e) = $0 { e.code == .badSDP } else { false } } == true)
+        let opening = h.take()
+        var opened = 0
+        for case .openBrowserLeg(let id, let offer, let sipSide, let direction) in opening {
+            opened += 1
+            #expect(id == call && offer.text.contains("a=ice-ufrag:wxyz") && direction == .sendrecv)
+            #expect(sipSide.payloadType == 0)
+        }
+        #expect(opened == 1 && h.inDialogRequests(opening).isEmpty && h.events(opening, session).isEmpty)
+        h.openBrowserLegs(opening)
+        let replaced = h.take()
+        guard case .sdp(_, let answer)? = h.events(replaced, session).first else { throw Failure.notIncoming }
+        #expect(answer.contains("a=ice-ufrag:gw01"))
+        #expect(h.sipSides(replaced).map(\.remotePort) == [30000])
+        h.advance(5_000_000)           // past the grace the old connection's close started: no hang-up
+        #expect(h.ended(h.take(), session) == nil && h.model.call(call)?.isUp == true)
+
+        // A hold offered on yet another connection: a new leg again, then the hold goes to the SIP side.
+        h.send(session, call, .reoffer(sdp: H.browserReoffer("inactive", ufrag: "pqrs")))
+        h.openBrowserLegs(h.take())
+        let held = h.take()
+        #expect(h.inDialogRequests(held).map { String(decoding: $0.0.body, as: UTF8.self).contains("a=sendonly") } == [true])
+
+        // A new leg that cannot open ends the call with a BYE.
+        h.model.browserLegFailed(call: call, reason: "offer not acceptable", now: h.now)
+        let failed = h.take()
+        #expect(h.ended(failed, session)?.cause == .notAcceptable)
+        #expect(h.inDialogRequests(failed).map { $0.0.method } .contains(.bye))
     }
 
     /// When the SIP side holds, the browser is told; its re-offer to go inactive mirrors that hold: no re-INVITE back.

@@ -292,7 +292,10 @@
 
   Client.setViewFromStream = function (element, stream) { element.srcObject = stream; };
   Client.filterIceCandidates = function (candidates) { return candidates; };
-  Client.setRenewSessionOnNeed = function () {};   // the gateway takes re-offers on the same peer connection only
+  /** A new peer connection for every offer (the Genesys library's way on Firefox): the gateway opens a new browser leg. */
+  Client.setRenewSessionOnNeed = function (isEnabled) {
+    if (typeof isEnabled === "boolean") this.renewPConNewOffer = isEnabled;
+  };
   Client.setMediaConstraintsForOffer = function () {};
   Client.setMediaConstraintsForAnswer = function () {};
   Client.setVideoBandwidth = function () {};
@@ -308,6 +311,8 @@
     this.dataToAttach = null;
     this.dataAttached = null;
     this.isConnected = false;
+    this.direction = "sendrecv";
+    this.renewed = false;
     this.noAnswerTimer = null;
     this.remoteStream = null;
     this.onRemoteStream = Callbacks();
@@ -340,9 +345,18 @@
     return pc;
   };
 
-  /** Offers to `pcDest` (a new call, the answer to an INVITE, or a re-offer), its candidates in the SDP. */
+  /** Offers to `pcDest` (a new call, the answer to an INVITE, or a re-offer: on a new peer connection when
+   * the client renews them), its candidates in the SDP. */
   Session.offer = async function () {
+    if (this.peerConnection && this.grtcClient.renewPConNewOffer) {
+      this.peerConnection.close();
+      this.peerConnection = null;
+      this.renewed = true;
+    }
     const pc = this.connection();
+    for (const t of pc.getTransceivers()) {
+      t.direction = this.direction === "inactive" ? "inactive" : (t.sender.track ? "sendrecv" : "recvonly");
+    }
     await pc.setLocalDescription(await pc.createOffer());
     await new Promise((resolve) => {
       if (pc.iceGatheringState === "complete") return resolve();
@@ -380,8 +394,9 @@
     pc.setRemoteDescription({ type: "answer", sdp: message.sdp }).then(() => {
       this.grtcClient.send(this.pcDest, "RSMP " + JSON.stringify({ messageType: "OK", offererSessionId: String(this.sessionId),
         answererSessionId: message.answererSessionId, seq: message.seq }));
-      if (!this.isConnected) {
+      if (!this.isConnected || this.renewed) {     // a renewed connection has a new remote stream
         this.isConnected = true;
+        this.renewed = false;
         clearTimeout(this.noAnswerTimer);
         this.grtcClient.callState = CONNECTED;
         this.onRemoteStream.fire({ stream: this.remoteStream });
@@ -410,10 +425,10 @@
     this.grtcClient.resetCall();
   };
 
-  /** Hold and resume: a re-offer on the same peer connection, inactive or sendrecv. */
+  /** Hold and resume: a re-offer, inactive or sendrecv. */
   Session.redirect = function (direction) {
     if (!this.peerConnection || !this.isConnected) throw new Grtc.Error(Grtc.INVALID_STATE_ERROR, "call is not connected");
-    for (const t of this.peerConnection.getTransceivers()) t.direction = direction === "inactive" ? "inactive" : (t.sender.track ? "sendrecv" : "recvonly");
+    this.direction = direction;
     this.offer().catch((e) => this.grtcClient.onWebrtcError.fire({ error: String(e) }));
   };
   Session.holdCall = function () { this.grtcClient.onHold = true; this.redirect("inactive"); };
@@ -452,6 +467,8 @@
     if (this.peerConnection) this.peerConnection.close();
     this.peerConnection = null;
     this.isConnected = false;
+    this.direction = "sendrecv";
+    this.renewed = false;
     this.sequenceNumber = 0;
   };
 
