@@ -154,8 +154,10 @@ public final class GatewayServer: @unchecked Sendable {
         callSettings.offerSRTP = config.sipSRTP
         callSettings.dtmfInfo = config.dtmfInfo
         callSettings.attachedDataPrefix = config.attachedDataPrefix
+        let browserAdvertised = try Self.advertised(config.mediaAdvertise, bound: config.mediaIP)
+        callSettings.browserOffers = BrowserOffer.Settings(address: browserAdvertised, fingerprint: identity.fingerprint)
         let manager = CallManager(ua: ua, factory: factory, ports: ports, group: group, settings: callSettings,
-                                  media: (bind: config.mediaIP, browserAdvertised: try Self.advertised(config.mediaAdvertise, bound: config.mediaIP)),
+                                  media: (bind: config.mediaIP, browserAdvertised: browserAdvertised),
                                   refusals: refusals, logger: logger)
         try ua.loop.submit { ua.attach(manager) }.wait()
         self.manager = manager

@@ -13,6 +13,12 @@ public struct Candidate: Equatable, Sendable {
     /// Name/value pairs after the type: raddr, rport, tcptype, generation, ufrag, ...
     public var extensions: [(String, String)]
 
+    /// Our one candidate on a browser leg (ICE-lite): the UDP socket's address, highest host priority.
+    public static func host(_ address: String, port: UInt16) -> Candidate {
+        Candidate(foundation: "1", component: 1, transport: "udp", priority: 2_130_706_431, address: address, port: port,
+                  type: "host")
+    }
+
     public init(foundation: String, component: Int, transport: String, priority: UInt32, address: String,
                 port: UInt16, type: String, extensions: [(String, String)] = []) {
         self.foundation = foundation

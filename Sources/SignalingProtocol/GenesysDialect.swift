@@ -17,11 +17,17 @@ public struct GenesysDialect: Sendable {
         var answered = false
         /// The browser sent BYE: the end of the call owes it no word.
         var closedByBrowser = false
+        /// An incoming call's attached data, for its ROAP messages (the client's `getData()`).
+        var attachedData: [String: String] = [:]
+        /// An incoming call we offered to the browser: our ROAP id, and the browser's in its ANSWER.
+        var ourOffererSessionID: String?
+        var answererSessionID: JSONValue?
     }
 
     private var calls: [String: CallWords] = [:]
     private var callByPeer: [String: String] = [:]
-    private var nextAnswererSessionID = 1
+    /// Our ROAP session ids (answerer of the browser's offers, offerer of ours).
+    private var nextSessionID = 1
 
     public init() {}
 
@@ -47,16 +53,28 @@ public struct GenesysDialect: Sendable {
             return []
         case .progress(_, _, _, let earlyMedia):
             return earlyMedia ? release(id) : []
-        case .incoming(let call, let from, _):
+        case .incoming(let call, let from, _, let data, let offer):
             // Two calls from one peer at once: the second is named peer#call.
             let name = callByPeer[from] == nil ? from : "\(from)#\(call)"
             self.name(call: call, peer: name)
-            calls[call]?.answered = true      // the browser answers by offering: nothing to hold back
-            return [(name, LongPollMessage(.invite))]
+            calls[call]?.answered = true      // nothing of ours to hold back
+            calls[call]?.attachedData = data
+            // With our offer: the client's onIncomingCall, then acceptCall answers it. Without: it offers.
+            guard let offer else { return [(name, LongPollMessage(.invite))] }
+            let offerer = sessionID()
+            calls[call]?.ourOffererSessionID = offerer
+            var roap: [String: JSONValue] = ["messageType": "OFFER", "offererSessionId": .string(offerer), "seq": 1,
+                                             "sdp": .string(offer), "Candidates": .array([])]
+            if !data.isEmpty { roap["attacheddata"] = Self.attachedData(data) }
+            return [(name, LongPollMessage(.sdp, roap))]
         case .answered:
             // The ANSWER held back is the client's sign that the call is up. EVENT-TALK is a command to it
             // (answer when idle, resume when held), not a notification: a connected client would re-offer.
-            return release(id)
+            // The client's ANSWER to our offer gets its ROAP OK.
+            guard let offerer = calls[id]?.ourOffererSessionID else { return release(id) }
+            var ok: [String: JSONValue] = ["messageType": "OK", "offererSessionId": .string(offerer), "seq": 1]
+            ok["answererSessionId"] = calls[id]?.answererSessionID
+            return [(peer, LongPollMessage(.rsmp, ok))]
         case .resumed(_, let by):
             // The client holds and resumes by re-offering: the ANSWER to that is its confirmation. The SIP
             // side's hold and resume tell it to do the same (it re-offers inactive / sendrecv).
@@ -93,9 +111,14 @@ public struct GenesysDialect: Sendable {
         var answer: [String: JSONValue] = ["messageType": "ANSWER", "sdp": .string(sdp), "Candidates": .array([])]
         if let offerer = calls[call]?.offererSessionID { answer["offererSessionId"] = offerer }
         if let seq = calls[call]?.seq { answer["seq"] = seq }
-        answer["answererSessionId"] = .string("gw\(nextAnswererSessionID)")
-        nextAnswererSessionID &+= 1
+        answer["answererSessionId"] = .string(sessionID())
+        if let data = calls[call]?.attachedData, !data.isEmpty { answer["attacheddata"] = Self.attachedData(data) }
         return LongPollMessage(.rsmp, answer)
+    }
+
+    private mutating func sessionID() -> String {
+        defer { nextSessionID &+= 1 }
+        return "gw\(nextSessionID)"
     }
 
     /// The held-back answer of `call`, now that the far end answered or sent early media.
@@ -135,6 +158,11 @@ public struct GenesysDialect: Sendable {
         case refused(String)
     }
 
+    /// Pairs as the Genesys `attacheddata`, sorted by key.
+    static func attachedData(_ data: [String: String]) -> JSONValue {
+        .array(data.sorted { $0.key < $1.key }.map { .object(["key": .string($0.key), "value": .string($0.value)]) })
+    }
+
     /// The Genesys `attacheddata` (`[{"key": K, "value": V}]`, from `setData`) as pairs; malformed elements are skipped.
     static func attachedData(_ value: JSONValue?) -> [String: String] {
         guard case .array(let items)? = value else { return [:] }
@@ -172,10 +200,18 @@ public struct GenesysDialect: Sendable {
                 calls[id]?.offererSessionID = m.object?["offererSessionId"] ?? .string("browser")
                 calls[id]?.seq = m.object?["seq"]
                 return .message(.call(id: id, .place(to: peer, sdp: sdp, data: Self.attachedData(m.object?["attacheddata"]))))
+            case "ANSWER":
+                // The client's answer to our offer of an incoming call: it answers the call.
+                guard let call, calls[call]?.ourOffererSessionID != nil, let state = standing(call), state.ringing,
+                      state.incoming else {
+                    return .refused("an ANSWER answers the gateway's OFFER of an incoming call")
+                }
+                calls[call]?.answererSessionID = m.object?["answererSessionId"]
+                return .message(.call(id: call, .answer(sdp: m.object?["sdp"]?.string ?? "")))
             case "OK":
                 return .nothing
             default:
-                return .refused("this gateway takes OFFER and OK (the browser always offers)")
+                return .refused("this gateway takes OFFER, ANSWER and OK")
             }
         case .bye:
             guard let call, let state = standing(call) else { return .nothing }   // already over

@@ -6,7 +6,9 @@ public enum ServerEvent: Equatable, Sendable {
     case signedOut(reason: String)
     /// The gateway's answer to the browser's offer.
     case sdp(call: String, sdp: String)
-    case incoming(call: String, from: String, fromName: String?)
+    /// A call for the user rings. `data`: what the INVITE carried as attached data; `offer`: our SDP offer,
+    /// for a client that answers offers (nil: the client answers by offering).
+    case incoming(call: String, from: String, fromName: String?, data: [String: String] = [:], offer: String? = nil)
     case progress(call: String, code: Int, reason: String, earlyMedia: Bool)
     case answered(call: String)
     case held(call: String, by: Side)
@@ -29,7 +31,7 @@ public enum ServerEvent: Equatable, Sendable {
     /// The call the event is about, if any.
     public var call: String? {
         switch self {
-        case .sdp(let call, _), .incoming(let call, _, _), .progress(let call, _, _, _), .answered(let call),
+        case .sdp(let call, _), .incoming(let call, _, _, _, _), .progress(let call, _, _, _), .answered(let call),
              .held(let call, _), .resumed(let call, _), .dtmf(let call, _), .info(let call, _, _), .stats(let call, _),
              .ended(let call, _, _, _, _):
             call
@@ -47,9 +49,10 @@ public enum ServerEvent: Equatable, Sendable {
             return ["type": "signed-out", "reason": .string(reason)]
         case .sdp(let call, let sdp):
             return ["type": "sdp", "call": .string(call), "sdp": .string(sdp)]
-        case .incoming(let call, let from, let fromName):
+        case .incoming(let call, let from, let fromName, let data, _):
             var m: [String: JSONValue] = ["type": "incoming", "call": .string(call), "from": .string(from)]
             m["fromName"] = fromName.map(JSONValue.string)
+            if !data.isEmpty { m["data"] = .object(data.mapValues(JSONValue.string)) }
             return m
         case .progress(let call, let code, let reason, let earlyMedia):
             return ["type": "progress", "call": .string(call), "code": .integer(code), "reason": .string(reason),

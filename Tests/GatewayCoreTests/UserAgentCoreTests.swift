@@ -124,7 +124,7 @@ import Testing
         let session = try a.signIn("1001")
         let (invite, inviteKey) = try H.request("INVITE", sdp: H.sipSDP())
         #expect(a.core.request(invite, key: inviteKey, from: H.server, cancelling: nil, now: a.now))
-        guard case .incoming(let call, _, _)? = Agent.events(a.drain(), session).first else { throw Failure.noIncomingCall }
+        guard case .incoming(let call, _, _, _, _)? = Agent.events(a.drain(), session).first else { throw Failure.noIncomingCall }
         a.h.send(session, call, .answer(sdp: H.browserOffer))
         a.h.model.browserLegOpened(call: call, answer: H.browserAnswer, now: a.now)
         #expect(Agent.responses(a.drain()).map(\.statusCode) == [200])

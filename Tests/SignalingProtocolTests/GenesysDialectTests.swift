@@ -89,6 +89,34 @@ import Testing
         #expect(decline == .message(.call(id: "in2", .reject)))
     }
 
+    /// An incoming call with our offer rings as `SDP {OFFER}` (the client's onIncomingCall) with the INVITE's data
+    /// as `attacheddata`; the client's ANSWER answers the call and gets our OK once it is up. Without an offer the
+    /// data rides on our ANSWER to the client's offer. An ANSWER to anything else is refused.
+    @Test func anIncomingCallOfferedToTheClient() throws {
+        var dialect = GenesysDialect()
+        let offered = texts(dialect.words(for: .incoming(call: "in1", from: "2000", fromName: nil, data: ["b": "2", "a": "1"],
+                                                         offer: "v=0")))
+        #expect(offered == [#"2000 SDP {"Candidates":[],"attacheddata":[{"key":"a","value":"1"},{"key":"b","value":"2"}],"# +
+                            #""messageType":"OFFER","offererSessionId":"gw1","sdp":"v=0","seq":1}"#])
+        let ringing: (String) -> GenesysDialect.CallStanding? = { _ in .init(ringing: true, incoming: true) }
+        let answer = try word(#"RSMP {"messageType":"ANSWER","offererSessionId":"gw1","answererSessionId":"102","seq":1,"sdp":"a"}"#)
+        #expect(dialect.request(for: answer, peer: "2000", standing: ringing, newCallID: { "?" })
+                == .message(.call(id: "in1", .answer(sdp: "a"))))
+        #expect(texts(dialect.words(for: .answered(call: "in1")))
+                == [#"2000 RSMP {"answererSessionId":"102","messageType":"OK","offererSessionId":"gw1","seq":1}"#])
+
+        _ = dialect.words(for: .incoming(call: "in2", from: "3000", fromName: nil, data: ["k": "v"]))
+        _ = dialect.request(for: try word(#"RSMP {"messageType":"OFFER","offererSessionId":"7","seq":1,"sdp":"o"}"#),
+                            peer: "3000", standing: ringing, newCallID: { "?" })
+        #expect(texts(dialect.words(for: .sdp(call: "in2", sdp: "s")))
+                == [#"3000 RSMP {"Candidates":[],"answererSessionId":"gw2","attacheddata":[{"key":"k","value":"v"}],"# +
+                    #""messageType":"ANSWER","offererSessionId":"7","sdp":"s","seq":1}"#])
+        guard case .refused = dialect.request(for: answer, peer: "3000", standing: ringing, newCallID: { "?" }) else {
+            Issue.record("an ANSWER to a call we did not offer was taken")
+            return
+        }
+    }
+
     /// INFO data is form-encoded both ways, as jQuery's `$.param` writes it and `Grtc.deparam` reads it.
     @Test func infoBothWays() throws {
         var dialect = GenesysDialect()

@@ -53,6 +53,8 @@ import Testing
         #expect(ServerEvent.signedIn(user: "1001", session: "S").json == #"{"session":"S","type":"signed-in","user":"1001"}"#)
         #expect(ServerEvent.incoming(call: "c", from: "2000", fromName: nil).json == #"{"call":"c","from":"2000","type":"incoming"}"#)
         #expect(ServerEvent.incoming(call: "c", from: "2000", fromName: "Bob").object["fromName"] == "Bob")
+        #expect(ServerEvent.incoming(call: "c", from: "2000", fromName: nil, data: ["Account": "42"], offer: "v=0").json
+                == #"{"call":"c","data":{"Account":"42"},"from":"2000","type":"incoming"}"#)   // no offer in this protocol
         #expect(ServerEvent.ended(call: "c", code: 486, reason: "Busy Here", cause: .busy).json
                 == #"{"call":"c","cause":"busy","code":486,"reason":"Busy Here","type":"ended"}"#)
         #expect(ServerEvent.held(call: "c", by: .remote).json == #"{"by":"remote","call":"c","type":"held"}"#)

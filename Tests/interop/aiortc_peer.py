@@ -67,6 +67,18 @@ def dominant(samples, rate):
     return peak * rate / len(samples), level
 
 
+async def hear(received, rate, hz, seconds=8):
+    """Waits until the last second heard is `hz` (within 15 Hz, louder than -30 dBFS); the last measure."""
+    measured = (0.0, -200.0)
+    for _ in range(int(seconds * 10)):
+        await asyncio.sleep(0.1)
+        if rate[0] and len(received) > 60:
+            measured = dominant(np.concatenate(received[-50:]), rate[0])
+            if abs(measured[0] - hz) < 15 and measured[1] > -30:
+                return measured
+    raise AssertionError(f"did not hear {hz} Hz: {measured}")
+
+
 def mangle(sdp, attribute, replace):
     return "\r\n".join(replace(l) if l.startswith("a=" + attribute + ":") else l for l in sdp.split("\r\n"))
 

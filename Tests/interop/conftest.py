@@ -251,3 +251,17 @@ SECOND_BROWSER_TONE_HZ = 600
 def chromium_b(workdir):
     """A second browser, with a different tone: what one hears cannot be its own echo."""
     yield from browser(workdir, SECOND_BROWSER_TONE_HZ)
+
+
+@pytest.fixture
+def rtp_peer():
+    """RTP peers of the test (sip_peers.RtpPeer: a tone out, a recording in), closed afterwards."""
+    from sip_peers import RtpPeer
+    peers = []
+
+    def make(**kw):
+        peers.append(RtpPeer(**kw))
+        return peers[-1]
+    yield make
+    for p in peers:
+        p.close()

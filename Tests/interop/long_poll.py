@@ -64,3 +64,16 @@ async def offer_and_answer(lp, pc, peer):
     from_, word, body, _ = await loop.run_in_executor(None, lp.wait)
     assert (from_, word, body and body["messageType"]) == (peer, "RSMP", "ANSWER"), (from_, word, body)
     await pc.setRemoteDescription(RTCSessionDescription(sdp=body["sdp"], type="answer"))
+
+
+async def answer_offer(lp, pc, peer, offer, answerer="501"):
+    """`pc` answers the gateway's `SDP` OFFER from `peer` as a Genesys client does (RSMP ANSWER, the ROAP ids
+    echoed, its candidates in the SDP) and takes the gateway's RSMP OK once the call is up."""
+    loop = asyncio.get_running_loop()
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=offer["sdp"], type="offer"))
+    await pc.setLocalDescription(await pc.createAnswer())
+    answer = {"messageType": "ANSWER", "offererSessionId": offer["offererSessionId"], "answererSessionId": answerer,
+              "seq": offer["seq"], "sdp": pc.localDescription.sdp, "Candidates": []}
+    await loop.run_in_executor(None, lp.send, peer, "RSMP " + json.dumps(answer))
+    from_, word, ok, _ = await loop.run_in_executor(None, lp.wait)
+    assert (from_, word, ok["messageType"], ok["answererSessionId"]) == (peer, "RSMP", "OK", answerer), (from_, word, ok)

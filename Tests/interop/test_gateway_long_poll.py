@@ -11,7 +11,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from aiortc_peer import Tone, dominant, record
 from conftest import wait_until
-from long_poll import LongPoll, offer_and_answer
+from long_poll import LongPoll, answer_offer, offer_and_answer
 from phone import Phone, caller_and_callee, hear_each_other, heard, nothing_open, status
 
 aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
@@ -56,20 +56,21 @@ async def genesys_call(gateway, chromium_b):
     await call(lp.send, "echo", "GET-STATS")
     peer, word, stats, _ = await call(lp.wait)
     assert (peer, word) == ("echo", "PUT-STATS") and stats["packetsToBrowser"] > 50, (peer, word, stats)
-    # Its own BYE gets no BYE back (that would end its next call): the next word is the next call's INVITE.
+    # Its own BYE gets no BYE back (that would end its next call): the next word is the next call's offer.
     await call(lp.send, "echo", "BYE")
     await pc.close()
     wait_until(lambda: status(gateway)["gateway"]["calls"] == 0, 5, what="the call's end")
 
-    # Incoming: the gateway says INVITE (no offer); the client offers.
+    # Incoming: the browser's call reaches the gateway as a SIP INVITE with its offer, so the gateway offers to
+    # the client (SDP ... OFFER), which answers.
     b = Phone(chromium_b, gateway)
     assert b.connect("1002") == {"ok": True}
     b.driver.execute_script("window.phone.call('1003')")
-    peer, word, _, _ = await call(lp.wait)
-    assert (peer, word) == ("1002", "INVITE"), (peer, word)
+    peer, word, offer, _ = await call(lp.wait)
+    assert (peer, word, offer["messageType"]) == ("1002", "SDP", "OFFER"), (peer, word, offer)
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     pc.addTrack(Tone(GENESYS_TONE_HZ))
-    await offer_and_answer(lp, pc, "1002")
+    await answer_offer(lp, pc, "1002", offer)
     b.wait_for("answered")
     m = await call(b.hears, GENESYS_TONE_HZ)
     assert heard(m, GENESYS_TONE_HZ), m

@@ -16,11 +16,11 @@ import aioice.ice
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection
 
-from aiortc_peer import Tone
+from aiortc_peer import Tone, hear, record
 from conftest import BROWSER_TONE_HZ, free_port, wait_until
-from long_poll import LongPoll, offer_and_answer
+from long_poll import LongPoll, answer_offer, offer_and_answer
 from phone import Phone, hear_each_other, heard, nothing_open, status
-from sip_peers import DOMAIN, HERE, USERS, RtpPeer, run_sipp, start_kamailio
+from sip_peers import DOMAIN, HERE, USERS, run_sipp, start_kamailio
 
 PEER_HZ = 600
 aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
@@ -40,18 +40,6 @@ def sip_gateway(network, workdir):
     g = Gateway(tempfile.mkdtemp(dir=workdir), "--sip-server", f"127.0.0.1:{network['kamailio']}", "--sip-domain", DOMAIN)
     yield g
     g.stop()
-
-
-@pytest.fixture
-def rtp_peer():
-    peers = []
-
-    def make(**kw):
-        peers.append(RtpPeer(**kw))
-        return peers[-1]
-    yield make
-    for p in peers:
-        p.close()
 
 
 def uas(network, peer, scenario="uas_answer.xml", *flags, trace=None):
@@ -152,6 +140,7 @@ def test_a_sip_phone_calls_the_browser(chromium, sip_gateway, network, rtp_peer,
     try:
         incoming = a.wait_for("incoming")
         assert incoming["from"] == "9000"
+        assert incoming.get("data") == ({"Account": "42"} if scenario == "uac_call_browser.xml" else None), incoming
         a.wait_for("answered")
         m = a.hears(PEER_HZ)
         assert heard(m, PEER_HZ), m
@@ -400,3 +389,50 @@ def test_a_lost_registration_is_told_to_the_browser(chromium, start_gateway):
         sipp_passed(registrar)
     finally:
         a.disconnect()
+
+
+@pytest.mark.parametrize("scenario", ["uac_call_browser.xml", "uac_call_browser_delayed_offer.xml"],
+                         ids=["offer", "delayed-offer"])
+def test_a_sip_phone_calls_a_long_poll_client(sip_gateway, network, rtp_peer, scenario):
+    """As the Genesys client reads an incoming call: with the phone's offer, the gateway offers to it (`SDP` and
+    OFFER, ICE-lite and DTLS actpass, the INVITE's X-Genesys- data as `attacheddata`), its ANSWER answers the
+    call and gets the gateway's OK; without (a delayed offer), it is told INVITE and offers. Audio both ways by
+    content, then the phone's BYE."""
+    peer = rtp_peer(hz=PEER_HZ)
+    sipp = run_sipp(f"127.0.0.1:{network['kamailio']}", scenario, "-s", "1001", "-p", "0",
+                    "-set", "rtpport", str(peer.port), "-d", "6000", background=True)
+    try:
+        asyncio.run(long_poll_client_answers(sip_gateway, offered=scenario == "uac_call_browser.xml"))
+        phone_hears_browser(peer)
+        sipp_passed(sipp)
+    finally:
+        if sipp.poll() is None:
+            sipp.kill()
+    wait_until(lambda: nothing_open(sip_gateway), 5, what="no call left at the gateway")
+
+
+async def long_poll_client_answers(gateway, offered):
+    loop = asyncio.get_running_loop()
+    call = lambda f, *a: loop.run_in_executor(None, f, *a)
+    lp = LongPoll(gateway)
+    await call(lp.sign_in, "1001", USERS["1001"])
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTrack(Tone(BROWSER_TONE_HZ))
+    received, rate = [], [0]
+    record(pc, received, rate)
+    try:
+        peer, word, offer, _ = await call(lp.wait)
+        if not offered:
+            assert (peer, word) == ("9000", "INVITE"), (peer, word, offer)
+            await offer_and_answer(lp, pc, "9000")
+        else:
+            assert (peer, word, offer["messageType"], offer["seq"]) == ("9000", "SDP", "OFFER", 1), (peer, word, offer)
+            assert offer["attacheddata"] == [{"key": "Account", "value": "42"}], offer
+            assert "a=ice-lite" in offer["sdp"] and "a=setup:actpass" in offer["sdp"], offer["sdp"]
+            await answer_offer(lp, pc, "9000", offer)
+        await hear(received, rate, PEER_HZ)
+        peer, word, _, _ = await call(lp.wait)             # the phone hangs up after its 6 s
+        assert (peer, word) == ("9000", "BYE"), (peer, word)
+    finally:
+        await pc.close()
+        await call(lp.request, "GET", f"/sign_out?id={lp.id}")

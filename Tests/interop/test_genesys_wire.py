@@ -9,10 +9,9 @@ import json
 import time
 
 import aioice.ice
-import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
-from aiortc_peer import Tone, dominant, record
+from aiortc_peer import Tone, hear, record
 from conftest import wait_until
 from long_poll import LongPoll, offer_and_answer
 from phone import status
@@ -125,18 +124,6 @@ def test_a_configured_origin_may_sign_in_cross_origin_and_others_leave_nothing(s
     assert s == 403 and "access-control-allow-origin" not in headers
     g = status(gw)["gateway"]
     assert (g["sessions"], g["signedIn"], g["registrations"]) == (1, 1, 1), g
-
-
-async def hear(received, rate, hz, seconds=8):
-    """Waits until the last second heard is `hz` (within 15 Hz, louder than -30 dBFS); the last measure."""
-    measured = (0.0, -200.0)
-    for _ in range(int(seconds * 10)):
-        await asyncio.sleep(0.1)
-        if rate[0] and len(received) > 60:
-            measured = dominant(np.concatenate(received[-50:]), rate[0])
-            if abs(measured[0] - hz) < 15 and measured[1] > -30:
-                return measured
-    raise AssertionError(f"did not hear {hz} Hz: {measured}")
 
 
 async def new_peer_connection_per_offer(gw):

@@ -14,6 +14,7 @@ import pytest
 
 from conftest import BROWSER_TONE_HZ, SECOND_BROWSER_TONE_HZ, wait_until
 from phone import Phone, nothing_open
+from sip_peers import run_sipp
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 _ASYNC = "const done = arguments[arguments.length - 1];"
@@ -94,12 +95,13 @@ def test_a_grtc_app_on_another_origin_runs_unchanged(chromium, chromium_b, start
     app.js("window.app.hangup()")
     wait_until(lambda: nothing_open(gw), 10, what="the app's calls to end")
 
-    # A call from a second browser (this gateway's own library over its WebSocket), by INVITE.
+    # A call from a second browser (this gateway's own library over its WebSocket): its SIP INVITE brings an
+    # offer, so the gateway offers to the app, with the data of the INVITE (none here).
     b = Phone(chromium_b, gw)
     assert b.connect("1002", "x") == {"ok": True}
     b.driver.execute_script("window.phone.call('1003')")
     incoming = app.wait_for("incoming")
-    assert (incoming["peer"], incoming["event"]) == ("1002", "invite")
+    assert (incoming["peer"], incoming["event"]) == ("1002", "offer")
     app.js("window.app.accept()")
     app.wait_for("remote-stream", count=3)
     b.wait_for("answered")
@@ -144,3 +146,36 @@ def test_a_grtc_app_renewing_its_peer_connection_per_offer_keeps_its_call(chromi
     assert gw.logs().count("a new browser leg replaces the old") == 2
     app.js("window.app.hangup()")
     wait_until(lambda: nothing_open(gw), 10, what="the call to end")
+
+
+def test_a_grtc_app_takes_sip_calls_by_offer_with_their_data_and_by_invite(chromium, start_gateway, app_server,
+                                                                          rtp_peer):
+    """A SIP phone (sipp, its audio a 600 Hz RTP peer) calls the app through the embedded server: with an offer
+    and an X-Genesys-Account header the app gets the gateway's offer (onIncomingCall, event "offer") and the
+    data (getData()); with a delayed offer it gets INVITE and offers. Each time acceptCall connects it and it
+    hears the phone; the phone's BYE reaches onPeerClosing."""
+    gw = start_gateway("--allowed-origin", app_server, "--poll-hold", "20", "--sip-domain", "example.com")  # the phone's
+    app = App(chromium, app_server, gw)
+    app.js("window.app.register('1003', 'x', 0)")
+    app.wait_for("register")
+    app.wait_for("media")
+    for n, (scenario, event) in enumerate((("uac_call_browser.xml", "offer"),
+                                            ("uac_call_browser_delayed_offer.xml", "invite")), start=1):
+        peer = rtp_peer(hz=600)
+        sipp = run_sipp(f"127.0.0.1:{gw.sip_port}", scenario, "-s", "1003", "-p", "0", "-set", "rtpport", str(peer.port),
+                        "-d", "5000", background=True)
+        try:
+            incoming = app.wait_for("incoming", count=n)
+            assert (incoming["peer"], incoming["event"]) == ("9000", event), incoming
+            app.js("window.app.accept()")
+            app.wait_for("remote-stream", count=n)
+            app.hears(600)
+            if event == "offer":
+                assert app.js("return window.app.data()") == [{"key": "Account", "value": "42"}]
+            app.wait_for("peer-closing", count=n, timeout=15)
+            out, _ = sipp.communicate(timeout=20)
+            assert sipp.returncode == 0, out[-2000:]
+        finally:
+            if sipp.poll() is None:
+                sipp.kill()
+        wait_until(lambda: nothing_open(gw), 10, what="the call's end")

@@ -37,8 +37,8 @@ extension CallManager {
         case .openSIPMedia(let call, let port):
             media[call, default: CallMedia()].sip = SIPMediaLeg(loop: group.next(), host: mediaBindIP, port: port,
                                                                  ports: ports, logger: logger)
-        case .openBrowserLeg(let call, let offer, let sipSide, let direction):
-            openBrowserLeg(call, offer: offer, sipSide: sipSide, direction: direction)
+        case .openBrowserLeg(let call, let sdp, let sipSide, let direction):
+            openBrowserLeg(call, sdp, sipSide: sipSide, direction: direction)
         case .configureSIPSide(let call, let side):
             guard let callMedia = media[call] else { break }
             callMedia.sip?.setRemote(host: side.remoteHost, port: side.remotePort, rtcpMux: side.rtcpMux)
@@ -66,16 +66,17 @@ extension CallManager {
         }
     }
 
-    /// Opens a call's browser leg from the browser's offer (in place of the one
-    /// it has, for an offer on a new peer connection); its media events go to the model.
-    private func openBrowserLeg(_ call: String, offer: SessionDescription, sipSide: MediaBridge.LegSettings,
+    /// Opens a call's browser leg from the browser's offer or its answer to ours
+    /// (in place of the one it has, for an offer on a new peer connection); its
+    /// media events go to the model.
+    private func openBrowserLeg(_ call: String, _ sdp: BrowserLegSDP, sipSide: MediaBridge.LegSettings,
                                 direction: MediaDirection) {
         guard let sipMedia = media[call]?.sip else { return }
         var legSettings = BrowserLegFactory.Settings(mediaIP: mediaBindIP, advertisedIP: browserMediaIP)
         legSettings.codecs = model.settings.browserCodecs
         let loop = self.loop
         let manager = NIOLoopBound(self, eventLoop: loop)
-        factory.open(offer: offer, settings: legSettings, other: sipSide, on: sipMedia.loop, otherLeg: { _ in sipMedia },
+        factory.open(sdp, settings: legSettings, other: sipSide, on: sipMedia.loop, otherLeg: { _ in sipMedia },
                      onEnd: { leg, ending in loop.execute { manager.value.browserLegEnded(call, leg: leg, ending) } })
             .hop(to: loop)
             .whenComplete { result in

@@ -56,7 +56,7 @@ final class CallManager: @unchecked Sendable {
     /// A new client connected (call on the loop): its session, or why it has none.
     func open(_ transport: SignalingTransport, source: String) -> Result<ClientSession, SessionTable.Refusal> {
         defer { drive() }
-        switch model.open(source: source) {
+        switch model.open(source: source, takesOffers: transport.takesOffers) {
         case .failure(let refusal):
             return .failure(refusal)
         case .success(let id):

@@ -39,7 +39,7 @@ struct EchoTestRoutes: Sendable {
         }
         var loopLeg = MediaBridge.LegSettings.defaults(for: .other) // PCMU, as a SIP phone would
         loopLeg.ssrc = UInt32.random(in: 1...UInt32.max)
-        return factory.open(offer: offer, settings: settings, other: loopLeg, otherLeg: { _ in EchoPeer(mode: mode) })
+        return factory.open(.offer(offer), settings: settings, other: loopLeg, otherLeg: { _ in EchoPeer(mode: mode) })
             .map { opened in
                 let body = ["id": opened.id, "type": "answer", "sdp": opened.answer.text]
                 let json = (try? JSONSerialization.data(withJSONObject: body)) ?? Data()

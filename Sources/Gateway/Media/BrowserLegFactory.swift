@@ -56,56 +56,95 @@ public final class BrowserLegFactory: Sendable {
         self.logger = logger
     }
 
-    /// `otherLeg` is made on the session's event loop; `onEnd` is called there,
-    /// with the leg's id, when the browser goes (ICE consent lost, DTLS closed
-    /// or failed); not when the leg is closed by `BrowserLeg.close`.
-    public func open(offer: SessionDescription, settings: Settings, other: MediaBridge.LegSettings,
+    /// Our side of a leg about to open: what was agreed, its port and ICE
+    /// credentials, its DTLS role or SDES keys, and our answer-shaped description.
+    fileprivate struct Plan {
+        var agreed: NegotiatedAudio
+        var port: UInt16
+        var ice: ICECredentials
+        var local: LocalAudioParameters
+        var dtlsRole: DTLSEndpoint.Role?
+        var sdesKeys: SDESKeys?
+        var answer: SessionDescription
+    }
+
+    /// Opens a leg from the browser's offer (we answer it) or from its answer
+    /// to our offer (on the port that offer named, which is the leg's from now
+    /// on). `otherLeg` is made on the session's event loop; `onEnd` is called
+    /// there, with the leg's id, when the browser goes (ICE consent lost, DTLS
+    /// closed or failed); not when the leg is closed by `BrowserLeg.close`.
+    public func open(_ sdp: BrowserLegSDP, settings: Settings, other: MediaBridge.LegSettings,
                      on chosen: EventLoop? = nil, otherLeg: @escaping @Sendable (EventLoop) -> OtherLeg,
                      onEnd: (@Sendable (_ leg: String, BrowserLegEnding) -> Void)? = nil) -> EventLoopFuture<BrowserLeg> {
         let loop = chosen ?? group.next()
         let offerAt = BrowserLegHandler.now()
+        let plan: Plan
+        do {
+            switch sdp {
+            case .offer(let offer): plan = try answering(offer, settings: settings)
+            case .answer(let answer, let ours): plan = try opening(ours, answeredBy: answer)
+            }
+        } catch {
+            return loop.makeFailedFuture(error)
+        }
+        return bind(plan, settings: settings, other: other, loop: loop, offerAt: offerAt, otherLeg: otherLeg, onEnd: onEnd)
+    }
+
+    /// Our side for the browser's offer: a port, ICE credentials, and our answer.
+    private func answering(_ offer: SessionDescription, settings: Settings) throws(Failure) -> Plan {
         let agreed: NegotiatedAudio
         do {
             agreed = try AudioNegotiation.negotiate(offer, codecs: settings.codecs)
         } catch {
-            return loop.makeFailedFuture(Failure.notAcceptable("\(error)"))
+            throw .notAcceptable("\(error)")
         }
-        guard let port = ports.acquire() else { return loop.makeFailedFuture(Failure.noMediaPort) }
-        let id = Random.token(12)
+        guard let port = ports.acquire() else { throw .noMediaPort }
         let ice = ICECredentials(ufrag: Random.token(8), pwd: Random.token(24))
         var local = LocalAudioParameters(address: settings.advertisedIP, port: port, codecs: settings.codecs,
                                          ssrc: Random.ssrc(), cname: Random.token(16), sessionID: Random.digits(18))
         local.ice = (ice.ufrag, ice.pwd)
-        local.candidates = [Candidate(foundation: "1", component: 1, transport: "udp", priority: 2_130_706_431,
-                                      address: settings.advertisedIP, port: port, type: "host")]
-
-        let dtlsRole: DTLSEndpoint.Role?
-        let sdesKeys: SDESKeys?
+        local.candidates = [.host(settings.advertisedIP, port: port)]
+        var plan = Plan(agreed: agreed, port: port, ice: ice, local: local, answer: offer)
         switch agreed.security {
-        case .dtls(let fingerprints, let remoteSetup):
-            let setup: DTLSSetup = switch remoteSetup {
-            case .active: .passive
-            case .passive: .active
-            default: settings.preferredSetup == .active ? .active : .passive
-            }
-            local.dtls = (identity.fingerprint, setup)
-            dtlsRole = setup == .active ? .client : .server
-            sdesKeys = nil
-            _ = fingerprints
+        case .dtls(_, let remoteSetup):
+            plan.setDTLS(remoteSetup: remoteSetup, preferred: settings.preferredSetup, identity: identity)
         case .sdes(let crypto):
             guard let keys = SDESKeys.answering(crypto) else {
                 ports.release(port)
-                return loop.makeFailedFuture(Failure.notAcceptable("a=crypto key of the wrong length"))
+                throw .notAcceptable("a=crypto key of the wrong length")
             }
-            local.sdes = [keys.attribute]
-            sdesKeys = keys
-            dtlsRole = nil
+            plan.local.sdes = [keys.attribute]
+            plan.sdesKeys = keys
         case .none:
             ports.release(port)
-            return loop.makeFailedFuture(Failure.notAcceptable("the browser leg must be secure (DTLS-SRTP or SDES)"))
+            throw .notAcceptable("the browser leg must be secure (DTLS-SRTP or SDES)")
         }
-        let answer = AudioNegotiation.answer(offer, agreed: agreed, local: local)
+        plan.answer = AudioNegotiation.answer(offer, agreed: agreed, local: plan.local)
+        return plan
+    }
 
+    /// Our side as our offer set it, for the browser's answer to it.
+    private func opening(_ ours: BrowserOffer, answeredBy answer: SessionDescription) throws(Failure) -> Plan {
+        let port = ours.local.port
+        guard let agreed = try? AudioNegotiation.negotiate(answer, codecs: ours.local.codecs, isAnswer: true),
+              case .dtls(_, let remoteSetup) = agreed.security, let ice = ours.local.ice else {
+            ports.release(port)
+            throw .notAcceptable("the answer to our offer has no usable audio with DTLS-SRTP")
+        }
+        var plan = Plan(agreed: agreed, port: port, ice: ICECredentials(ufrag: ice.ufrag, pwd: ice.pwd), local: ours.local,
+                        answer: answer)
+        // We offered actpass: the answer chooses (RFC 5763 §5); one that does not is taken as active.
+        plan.setDTLS(remoteSetup: remoteSetup == .passive ? .passive : .active, preferred: .passive, identity: identity)
+        plan.answer = AudioNegotiation.answer(answer, agreed: agreed, local: plan.local)
+        return plan
+    }
+
+    private func bind(_ plan: Plan, settings: Settings, other: MediaBridge.LegSettings, loop: EventLoop, offerAt: UInt64,
+                      otherLeg: @escaping @Sendable (EventLoop) -> OtherLeg,
+                      onEnd: (@Sendable (_ leg: String, BrowserLegEnding) -> Void)?) -> EventLoopFuture<BrowserLeg> {
+        let id = Random.token(12)
+        let (agreed, port, ice, local, dtlsRole, sdesKeys, answer) =
+            (plan.agreed, plan.port, plan.ice, plan.local, plan.dtlsRole, plan.sdesKeys, plan.answer)
         let browser = MediaBridge.LegSettings.agreed(agreed, on: .browser, ssrc: local.ssrc, requireSRTP: true)
         let legEnded: (@Sendable (BrowserLegEnding) -> Void)? = onEnd.map { end in { @Sendable ending in end(id, ending) } }
         let registry = self.registry
@@ -152,5 +191,18 @@ public final class BrowserLegFactory: Sendable {
                 ports.release(port)
                 throw error
             }
+    }
+}
+
+extension BrowserLegFactory.Plan {
+    /// Our DTLS role against the browser's `a=setup` (its `actpass`: ours as preferred).
+    mutating func setDTLS(remoteSetup: DTLSSetup?, preferred: DTLSSetup, identity: DTLSIdentity) {
+        let setup: DTLSSetup = switch remoteSetup {
+        case .active: .passive
+        case .passive: .active
+        default: preferred == .active ? .active : .passive
+        }
+        local.dtls = (identity.fingerprint, setup)
+        dtlsRole = setup == .active ? .client : .server
     }
 }

@@ -8,6 +8,13 @@ protocol SignalingTransport: AnyObject {
     func push(_ event: ServerEvent) -> Bool
     /// Ends the transport (sign-out, expiry, too slow a reader).
     func close()
+    /// The client answers the gateway's offer of an incoming call (the Genesys
+    /// client does); else it is told of the call and answers by offering.
+    var takesOffers: Bool { get }
+}
+
+extension SignalingTransport {
+    var takesOffers: Bool { false }
 }
 
 /// One browser client of the gateway as the shell holds it: how its events

@@ -32,6 +32,8 @@ final class LongPollClient: SignalingTransport, @unchecked Sendable {
 
     // MARK: SignalingTransport
 
+    var takesOffers: Bool { dialect == .genesys }
+
     func push(_ event: ServerEvent) -> Bool {
         guard !closed else { return false }
         if let signIn, let response = Self.signInResponse(event, ssid: session.id) {

@@ -1,7 +1,11 @@
+import SIP
+
 /// The data a browser attaches to the call it places (the Genesys
 /// `attacheddata`), carried to the INVITE as headers named with a prefix
-/// (`X-Genesys-Name: Yong`). What goes into a SIP header is checked here: no
-/// CR or LF (header injection), names of token characters, bounded in number and size.
+/// (`X-Genesys-Name: Yong`), and the data an incoming INVITE carries that way
+/// back to the browser. What goes into a SIP header is checked here: no
+/// CR or LF (header injection), names of token characters, bounded in number
+/// and size; what comes from one is held to the same rule.
 enum AttachedData {
     static let maxItems = 16
     static let maxKey = 64
@@ -19,6 +23,20 @@ enum AttachedData {
             headers.append((prefix + key, value))
         }
         return headers
+    }
+
+    /// The data in `headers` named with `prefix` (case-insensitive); items that break the rule are left out,
+    /// and so is what is beyond `maxItems`.
+    static func data(_ headers: SIPHeaders, prefix: String) -> [String: String] {
+        var data: [String: String] = [:]
+        for field in headers where data.count < maxItems {
+            guard field.name.count > prefix.count, field.name.lowercased().hasPrefix(prefix.lowercased()) else { continue }
+            let key = String(field.name.dropFirst(prefix.count))
+            guard key.utf8.count <= maxKey, key.utf8.allSatisfy(isKeyByte), field.value.utf8.count <= maxValue,
+                  field.value.unicodeScalars.allSatisfy(isPrintable) else { continue }
+            data[key] = field.value
+        }
+        return data
     }
 
     private static func isKeyByte(_ b: UInt8) -> Bool {

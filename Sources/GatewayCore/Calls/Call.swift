@@ -52,7 +52,8 @@ public final class Call {
     public internal(set) var answeredAt: UInt64?
     /// The shell has opened the browser leg (its answer went to the browser).
     var browserLegOpen = false
-    /// The browser's offer the leg was opened from, and our latest answer to it (for its re-offers).
+    /// The browser's description the leg was opened from (its offer, or its answer to ours), and our
+    /// latest answer-shaped description (for its re-offers).
     var browserOffer: SessionDescription?
     var browserAnswer: SessionDescription?
     var sipMedia: SIPLegMedia
@@ -72,6 +73,10 @@ public final class Call {
     var dtmfByInfo = false
     /// Outgoing: the browser's data for the INVITE, as headers.
     var attachedHeaders: [(String, String)] = []
+    /// Incoming: our offer to the browser (for a client that answers offers), and
+    /// whether its leg was opened with it (its port is then the leg's).
+    var ourOffer: BrowserOffer?
+    var ourOfferOpened = false
 
     init(id: String, session: String, user: String, direction: Direction, peer: String, sipMedia: SIPLegMedia, now: UInt64) {
         self.id = id

@@ -43,7 +43,7 @@ extension CallModel {
         }
         closingDeadlines.set(call.id, at: nil)
         log(call, "call \(call.id): the browser offers on a new peer connection; a new browser leg replaces the old")
-        openBrowserLeg(call, offer: offer, sipSide: side.leg, direction: side.direction)
+        openBrowserLeg(call, .offer(offer), sipSide: side.leg, direction: side.direction)
     }
 
     /// The new browser leg of an answered call is open (its answer has gone to

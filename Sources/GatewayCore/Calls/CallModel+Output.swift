@@ -29,7 +29,7 @@ extension CallModel {
         case openSIPMedia(call: String, port: UInt16)
         /// Open `call`'s browser leg from the browser's offer, bridged to the SIP leg
         /// as `sipSide` says; report `browserLegOpened` or `browserLegFailed`.
-        case openBrowserLeg(call: String, offer: SessionDescription, sipSide: MediaBridge.LegSettings, direction: MediaDirection)
+        case openBrowserLeg(call: String, sdp: BrowserLegSDP, sipSide: MediaBridge.LegSettings, direction: MediaDirection)
         /// Point `call`'s SIP side at what the peer agreed.
         case configureSIPSide(call: String, SIPSideConfiguration)
         /// `call` ended: close its browser leg and media sockets.

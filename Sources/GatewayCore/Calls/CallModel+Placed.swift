@@ -37,7 +37,7 @@ extension CallModel {
         callsOfSession[session]?[id] = call
         calls[id] = call
         outputs.append(.openSIPMedia(call: id, port: port))
-        openBrowserLeg(call, offer: offer, sipSide: call.sipMedia.legSettings(nil), direction: .sendrecv)
+        openBrowserLeg(call, .offer(offer), sipSide: call.sipMedia.legSettings(nil), direction: .sendrecv)
         // A far end that rings forever (or never answers at all) does not hold the call and its ports.
         ringDeadlines.set(id, at: now &+ settings.ringTimeout)
     }
@@ -47,18 +47,20 @@ extension CallModel {
         return try? SDPParser.parse(sdp)
     }
 
-    func openBrowserLeg(_ call: Call, offer: SessionDescription, sipSide: MediaBridge.LegSettings, direction: MediaDirection) {
-        call.browserOffer = offer
-        outputs.append(.openBrowserLeg(call: call.id, offer: offer, sipSide: sipSide, direction: direction))
+    func openBrowserLeg(_ call: Call, _ sdp: BrowserLegSDP, sipSide: MediaBridge.LegSettings, direction: MediaDirection) {
+        call.browserOffer = sdp.browsers
+        if case .answer = sdp { call.ourOfferOpened = true }     // the shell owns its port now
+        outputs.append(.openBrowserLeg(call: call.id, sdp: sdp, sipSide: sipSide, direction: direction))
     }
 
-    /// The shell opened `call`'s browser leg and has its SDP answer: the answer
-    /// goes to the browser, then the call goes on where its phase says.
+    /// The shell opened `call`'s browser leg and has our answer-shaped
+    /// description: it goes to the browser (unless the browser answered our
+    /// offer), then the call goes on where its phase says.
     public func browserLegOpened(call id: String, answer: String, now: UInt64) {
         guard let call = calls[id] else { return }
         call.browserLegOpen = true
         call.browserAnswer = try? SDPParser.parse(answer)
-        signal(call.session, .sdp(call: id, sdp: answer))
+        if !(call.phase == .answering && call.ourOffer != nil) { signal(call.session, .sdp(call: id, sdp: answer)) }
         switch call.phase {
         case .offering: startSIPCall(call)
         case .answering: browserAnswered(call, now: now)

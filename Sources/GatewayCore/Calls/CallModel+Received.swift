@@ -6,9 +6,10 @@ import SIP
 
 /// SIP -> browser: an INVITE for a signed-in user rings its browser; when the
 /// browser answers it offers (as it does for its own calls), its leg opens,
-/// and the INVITE gets its 200 with the SIP side's answer. An INVITE without
-/// SDP (a delayed offer, RFC 3261 §13.2.1) gets our offer in the 200 instead,
-/// and its ACK brings the answer.
+/// and the INVITE gets its 200 with the SIP side's answer. A client that
+/// answers offers (the Genesys one) gets our offer with the ring instead when
+/// the INVITE brought one, and answers it. An INVITE without SDP (a delayed
+/// offer, RFC 3261 §13.2.1) gets our offer in the 200, and its ACK brings the answer.
 extension CallModel {
     /// A new INVITE (no To tag); true when the call model took it (answered it or rings).
     public func incomingInvite(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
@@ -33,9 +34,21 @@ extension CallModel {
             return true
         }
         guard let port = ports.acquirePair() else { reply(503, "No Media Port"); return true }
+        var ourOffer: BrowserOffer?
+        if let offer, sessionsTakingOffers.contains(session), let browserOffers = settings.browserOffers {
+            guard let browserPort = ports.acquire() else {
+                ports.release(port)
+                ports.release(port + 1)
+                reply(503, "No Media Port")
+                return true
+            }
+            ourOffer = BrowserOffer(port: browserPort, codecs: BrowserOffer.codecs(settings.browserCodecs, first: offer.1.codec),
+                                    settings: browserOffers)
+        }
         guard let dialog = dialogs.open(r, from: peer, localTag: tag) else {
             ports.release(port)
             ports.release(port + 1)
+            if let ourOffer { ports.release(ourOffer.local.port) }
             reply(500, "Cannot Open Dialog")
             return true
         }
@@ -50,6 +63,7 @@ extension CallModel {
         call.dialog = dialog
         call.sipPeer = peer
         call.localTag = tag
+        call.ourOffer = ourOffer
         callsOfSession[session]?[call.id] = call
         calls[call.id] = call
         ringingByInvite[key] = call
@@ -59,7 +73,9 @@ extension CallModel {
         var ringing = TransactionLayer.response(to: r, .ringing, toTag: tag)
         ringing.headers.add("Contact", "<\(contact(for: call))>")
         outputs.append(.respond(key, ringing))
-        signal(session, .incoming(call: call.id, from: call.peer, fromName: from?.displayText))
+        signal(session, .incoming(call: call.id, from: call.peer, fromName: from?.displayText,
+                                  data: AttachedData.data(r.headers, prefix: settings.attachedDataPrefix),
+                                  offer: ourOffer?.sdp.text))
         log(call, "call \(call.id): SIP call \(dialog.callID) from \(call.peer) rings \(user)")
         ringDeadlines.set(call.id, at: now &+ settings.ringTimeout)
         return true
@@ -94,20 +110,22 @@ extension CallModel {
         guard call.phase == .ringing, !call.browserLegOpen else {
             return error(call.session, .badState, "call \(call.id) is not ringing", call: call.id, request: "answer")
         }
-        guard let offer = Self.browserOffer(sdp) else {
-            return error(call.session, .badSDP, "answer needs the browser's SDP offer", call: call.id, request: "answer")
+        guard let description = Self.browserOffer(sdp) else {
+            return error(call.session, .badSDP, "answer needs the browser's SDP (its offer, or its answer to ours)",
+                         call: call.id, request: "answer")
         }
+        let browsers: BrowserLegSDP = call.ourOffer.map { .answer(description, to: $0) } ?? .offer(description)
         ringDeadlines.set(call.id, at: nil)
         call.phase = .answering
         guard let (_, agreed) = call.sipOffer else {
             // A delayed offer: the bridge is silent toward SIP until the ACK's answer.
-            return openBrowserLeg(call, offer: offer, sipSide: call.sipMedia.legSettings(nil), direction: .inactive)
+            return openBrowserLeg(call, browsers, sipSide: call.sipMedia.legSettings(nil), direction: .inactive)
         }
         guard call.sipMedia.adopt(agreed) else {   // checked at the INVITE; keys made now
             respondToInvite(call, 488, "Not Acceptable Here")
             return finish(call, code: 488, reason: "the SIP offer's security is not usable", cause: .notAcceptable, now: now)
         }
-        openBrowserLeg(call, offer: offer, sipSide: call.sipMedia.legSettings(agreed), direction: .sendrecv)
+        openBrowserLeg(call, browsers, sipSide: call.sipMedia.legSettings(agreed), direction: .sendrecv)
     }
 
     /// The browser leg of an answered incoming call is open: our 200 goes,

@@ -6,14 +6,16 @@ import SIP
 /// whom, when a sign-in gives up); the model hangs up a leaving session's
 /// calls and hands the registrations to the user agent.
 extension CallModel {
-    /// A new client connected: its session id, or why it has none.
-    public func open(source: String) -> Result<String, SessionTable.Refusal> {
+    /// A new client connected: its session id, or why it has none. `takesOffers`: the client
+    /// answers an incoming call's offer (else it is told of the call and offers).
+    public func open(source: String, takesOffers: Bool = false) -> Result<String, SessionTable.Refusal> {
         let id = Random.token(20)
         if let refusal = sessions.open(id: id, source: source) {
             drainSessions()
             return .failure(refusal)
         }
         callsOfSession[id] = [:]
+        if takesOffers { sessionsTakingOffers.insert(id) }
         return .success(id)
     }
 
@@ -31,6 +33,7 @@ extension CallModel {
         for call in callsOfSession[session]?.values ?? [:].values { hangUp(call, cause: cause, reason: reason, now: now) }
         if let user = sessions.close(session)?.user { log("\(user) signed out: \(reason)") }
         callsOfSession[session] = nil
+        sessionsTakingOffers.remove(session)
         outputs.append(.sessionEnded(session: session, closeTransport: closeTransport))
         drainSessions()
     }

@@ -7,6 +7,7 @@ import SIP
 
 /// The media ports a call's SIP leg takes (RTP and RTCP, an even/odd pair).
 public protocol MediaPortAllocator: AnyObject {
+    func acquire() -> UInt16?
     func acquirePair() -> UInt16?
     func release(_ port: UInt16)
 }
@@ -38,8 +39,10 @@ public final class CallModel {
         /// Send DTMF as SIP INFO as well as RFC 4733 (INFO is always used when
         /// the SIP peer has no telephone-event).
         public var dtmfInfo = false
-        /// The header name prefix of the data a call carries to its INVITE (Genesys `attacheddata`).
+        /// The header name prefix of the data a call carries to its INVITE (Genesys `attacheddata`), and back.
         public var attachedDataPrefix = "X-Genesys-"
+        /// What our offers to browsers carry (nil: the gateway never offers to a browser).
+        public var browserOffers: BrowserOffer.Settings?
         /// The SIP side: our domain, where we are reached (Contact, Via), and the SIP server.
         public var domain: String
         public var contactHost: String
@@ -69,6 +72,8 @@ public final class CallModel {
     /// Every live call, by its id, and by session.
     var calls: [String: Call] = [:]
     var callsOfSession: [String: [String: Call]] = [:]
+    /// The sessions whose client answers an incoming call's offer (the Genesys long-poll client).
+    var sessionsTakingOffers: Set<String> = []
     /// The live calls by their SIP dialog.
     var sipCalls = SIPCallIndex()
     var ringingByInvite: [TransactionKey: Call] = [:]
@@ -197,6 +202,7 @@ public final class CallModel {
         closingDeadlines.set(call.id, at: nil)
         if let key = call.inviteKey { ringingByInvite[key] = nil }
         if let id = call.dialog?.id { dialogs.close(id) }
+        if let offer = call.ourOffer, !call.ourOfferOpened { ports.release(offer.local.port) }   // never answered
         let seconds = Double(now &- call.startedAt) / 1e6
         log(call, "call \(call.id) of \(call.user) ended: \(code) \(reason) (\(cause.rawValue)), \((seconds * 10).rounded() / 10) s")
         signal(call.session, .ended(call: call.id, code: code, reason: reason, cause: cause))

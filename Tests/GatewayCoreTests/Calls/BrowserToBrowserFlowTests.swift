@@ -37,7 +37,7 @@ import Testing
         let (invite, key) = try proxied(placed.invite, to: "sip:1002@192.0.2.2:5070")
         #expect(h.model.incomingInvite(invite, key: key, from: H.server, now: h.now))
         let ringing = h.take()
-        guard case .incoming(let bobCall, let from, _) = try #require(h.events(ringing, bob).first) else {
+        guard case .incoming(let bobCall, let from, _, _, _) = try #require(h.events(ringing, bob).first) else {
             Issue.record("bob's browser should ring")
             return
         }

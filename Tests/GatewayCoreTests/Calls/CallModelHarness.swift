@@ -11,8 +11,18 @@ final class CallModelHarness {
     final class Ports: MediaPortAllocator {
         var free: [UInt16]
         init(pairs: Int) { free = (0..<pairs).map { UInt16(40000 + 2 * $0) } }
+        /// The single ports (browser legs the model offers on) taken and not given back.
+        var singlesTaken: Set<UInt16> = []
+        private var nextSingle: UInt16 = 41000
         func acquirePair() -> UInt16? { free.isEmpty ? nil : free.removeFirst() }
-        func release(_ port: UInt16) { if port % 2 == 0 { free.append(port) } }
+        func acquire() -> UInt16? {
+            defer { nextSingle += 1 }
+            singlesTaken.insert(nextSingle)
+            return nextSingle
+        }
+        func release(_ port: UInt16) {
+            if port >= 41000 { singlesTaken.remove(port) } else if port % 2 == 0 { free.append(port) }
+        }
     }
 
     static let second: UInt64 = 1_000_000
@@ -78,8 +88,8 @@ final class CallModelHarness {
     // MARK: sessions
 
     /// A session signed in as `user`, its registration answered.
-    func signIn(_ user: String, password: String = "secret") throws -> String {
-        let session = try model.open(source: "198.51.100.7").get()
+    func signIn(_ user: String, password: String = "secret", takesOffers: Bool = false) throws -> String {
+        let session = try model.open(source: "198.51.100.7", takesOffers: takesOffers).get()
         model.receive(.signIn(user: user, password: password), from: session, now: now)
         model.registrationChanged(user: user, state: .registered(expires: 600), now: now)
         #expect(events(take(), session).contains { if case .signedIn = $0 { true } else { false } })

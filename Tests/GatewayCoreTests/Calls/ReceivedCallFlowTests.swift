@@ -1,4 +1,5 @@
 import GatewayCore
+import SDP
 import SIP
 import SignalingProtocol
 import Testing
@@ -8,15 +9,15 @@ import Testing
     typealias H = CallModelHarness
 
     /// An INVITE for a signed-in 1001 rings its browser.
-    private func ringing(_ h: H, sdp: [UInt8] = H.sipSDP()) throws -> (session: String, call: String, invite: SIPRequest,
-                                                                         tag: String) {
-        let session = try h.signIn("1001")
+    private func ringing(_ h: H, sdp: [UInt8] = H.sipSDP(), takesOffers: Bool = false)
+        throws -> (session: String, call: String, invite: SIPRequest, tag: String) {
+        let session = try h.signIn("1001", takesOffers: takesOffers)
         let (invite, key) = try H.request("INVITE", sdp: sdp)
         #expect(h.model.incomingInvite(invite, key: key, from: H.server, now: h.now))
         let out = h.take()
         let ringing = try #require(h.responses(out).first)
         #expect(ringing.statusCode == 180 && ringing.headers["Contact"] == "<sip:1001@192.0.2.2:5070>")
-        guard case .incoming(let call, let from, let name) = try #require(h.events(out, session).first) else {
+        guard case .incoming(let call, let from, let name, _, _) = try #require(h.events(out, session).first) else {
             throw Failure.notIncoming
         }
         #expect(from == "2000" && name == "Ann \"A\" Lee")   // unquoted, unescaped
@@ -49,6 +50,56 @@ import Testing
         let bye = try inDialog(h, "BYE", tag: tag, cseq: 2)
         #expect(h.responses(bye).map(\.statusCode) == [200] && h.ended(bye, session)?.cause == .hangup)
         #expect(h.dialogs.calls.isEmpty && h.model.callCount == 0)
+    }
+
+    /// A client that answers offers (the Genesys one) gets our offer with the ring: ICE-lite, DTLS actpass, the
+    /// SIP side's codec first, at the advertised address, with the INVITE's attached data. Its answer opens the leg
+    /// on the offered port and no `sdp` event goes back; the 200 answers the SIP offer. Unanswered, the port is
+    /// given back; a client that offers itself gets no offer.
+    @Test func aClientThatAnswersOffersGetsOursAndItsAnswerOpensTheLeg() throws {
+        let fingerprint = Fingerprint(algorithm: "sha-256", value: H.fingerprint)
+        let h = H { $0.browserOffers = .init(address: "203.0.113.5", fingerprint: fingerprint) }
+        let session = try h.signIn("1001", takesOffers: true)
+        var (invite, key) = try H.request("INVITE", sdp: H.sipSDP())
+        invite.headers.add("X-Genesys-Account", "42")
+        invite.headers.add("x-genesys-Queue", "sales")
+        invite.headers.add("X-Genesys-Long", String(repeating: "x", count: 300))     // over the bound: left out
+        #expect(h.model.incomingInvite(invite, key: key, from: H.server, now: h.now))
+        guard case .incoming(let call, _, _, let data, let offer?)? = h.events(h.take(), session).first else {
+            throw Failure.notIncoming
+        }
+        #expect(data == ["Account": "42", "Queue": "sales"])
+        #expect(offer.contains("a=ice-lite") && offer.contains("a=setup:actpass") && offer.contains("c=IN IP4 203.0.113.5"))
+        #expect(offer.contains("m=audio 41000 UDP/TLS/RTP/SAVPF 0 8 111") && offer.contains("a=fingerprint:sha-256 \(H.fingerprint)"))
+
+        let answer = H.browserOffer.replacingOccurrences(of: "a=setup:actpass", with: "a=setup:active")
+            .replacingOccurrences(of: "SAVPF 111 0", with: "SAVPF 0")
+        h.send(session, call, .answer(sdp: answer))
+        let opening = h.take()
+        var opened = 0
+        for case .openBrowserLeg(_, .answer(let theirs, let ours), _, let direction) in opening {
+            opened += 1
+            #expect(ours.local.port == 41000 && theirs.text.contains("a=setup:active") && direction == .sendrecv)
+        }
+        #expect(opened == 1)
+        h.openBrowserLegs(opening)
+        let up = h.take()
+        #expect(h.events(up, session) == [.answered(call: call)])      // the browser has our offer: no `sdp` back
+        #expect(h.responses(up).map(\.statusCode) == [200])
+        #expect(h.ports.singlesTaken == [41000])                        // the leg's now: the shell gives it back
+
+        let h2 = H { $0.browserOffers = .init(address: "203.0.113.5", fingerprint: fingerprint) }
+        let (s2, _, invite2, _) = try ringing(h2, takesOffers: true)
+        #expect(h2.ports.singlesTaken == [41000])
+        #expect(h2.model.cancelled(inviteKey: try #require(TransactionKey.server(for: invite2)), now: h2.now))
+        #expect(h2.ended(h2.take(), s2)?.cause == .cancelled && h2.ports.singlesTaken.isEmpty)
+
+        let h3 = H { $0.browserOffers = .init(address: "203.0.113.5", fingerprint: fingerprint) }
+        let s3 = try h3.signIn("1001")
+        let (invite3, key3) = try H.request("INVITE", sdp: H.sipSDP())
+        #expect(h3.model.incomingInvite(invite3, key: key3, from: H.server, now: h3.now))
+        guard case .incoming(_, _, _, _, nil)? = h3.events(h3.take(), s3).first else { throw Failure.notIncoming }
+        #expect(h3.ports.singlesTaken.isEmpty)
     }
 
     @Test func cancelledByTheCaller() throws {
@@ -225,7 +276,7 @@ import Testing
         var opened = 0
         for case .openBrowserLeg(let id, let offer, let sipSide, let direction) in opening {
             opened += 1
-            #expect(id == call && offer.text.contains("a=ice-ufrag:wxyz") && direction == .sendrecv)
+            #expect(id == call && offer.browsers.text.contains("a=ice-ufrag:wxyz") && direction == .sendrecv)
             #expect(sipSide.payloadType == 0)
         }
         #expect(opened == 1 && h.inDialogRequests(opening).isEmpty && h.events(opening, session).isEmpty)

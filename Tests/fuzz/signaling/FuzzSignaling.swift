@@ -83,6 +83,7 @@ private final class Ports: MediaPortAllocator {
         defer { next += 2 }
         return next
     }
+    func acquire() -> UInt16? { acquirePair() }
     func release(_ port: UInt16) {}
 }
 

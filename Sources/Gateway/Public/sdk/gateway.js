@@ -156,7 +156,7 @@ class LongPollTransport extends EventTarget {
  * (the far end's audio track arrived in remoteStream).
  */
 export class Call extends EventTarget {
-  constructor(client, { id, direction, peer, fromName }) {
+  constructor(client, { id, direction, peer, fromName, data }) {
     super();
     this.client = client;
     this.id = id;
@@ -165,6 +165,7 @@ export class Call extends EventTarget {
     this.from = direction === "incoming" ? peer : client.user;
     this.to = direction === "incoming" ? client.user : peer;
     this.fromName = fromName;
+    this.data = data || {};         // an incoming call's attached data (its INVITE's X-Genesys- headers)
     this.state = direction === "incoming" ? "ringing" : "connecting";
     this.remoteStream = new MediaStream();
     this.held = false;
@@ -420,7 +421,7 @@ export class GatewayClient extends EventTarget {
     if (m.call) {
       let call = this.calls.get(m.call);
       if (!call && m.type === "incoming") {
-        call = new Call(this, { id: m.call, direction: "incoming", peer: m.from, fromName: m.fromName });
+        call = new Call(this, { id: m.call, direction: "incoming", peer: m.from, fromName: m.fromName, data: m.data });
         this.calls.set(call.id, call);
         this.dispatchEvent(Object.assign(new Event("incomingcall"), { call }));
         return;

@@ -119,6 +119,7 @@
     this.mediaSession = null;
     this.callState = IDLE;
     this.pcCaller = null;
+    this.incomingMsg = null;     // the gateway's offer of an incoming call, answered by acceptCall
     this.onHold = false;
     this.audioConstraints = true;
     this.videoConstraints = true;
@@ -191,6 +192,7 @@
   Client.resetCall = function () {
     this.callState = IDLE;
     this.pcCaller = null;
+    this.incomingMsg = null;
     this.onHold = false;
   };
 
@@ -242,6 +244,14 @@
         this.onCallEvent.fire({ event: "invite received" });
         session.offer();
       }
+    } else if (msg.startsWith("SDP") && msg.indexOf("OFFER") > 0 && peer) {
+      // The gateway offers an incoming call: acceptCall answers this offer.
+      let offer = null;
+      try { offer = JSON.parse(msg.slice(msg.indexOf("{"))); } catch (e) { return logger.log(Grtc.GRTC_WARN + ": bad offer", e); }
+      if (this.callState !== IDLE) return logger.log(Grtc.GRTC_WARN + ": an offer from " + peer + " while in a call");
+      this.pcCaller = peer;
+      this.incomingMsg = offer;
+      this.onIncomingCall.fire({ peer, event: "offer" });
     } else if (msg.startsWith("EVENT-TALK") && session) {
       if (this.callState === IDLE) {
         session.pcDest = this.pcCaller;
@@ -358,18 +368,23 @@
       t.direction = this.direction === "inactive" ? "inactive" : (t.sender.track ? "sendrecv" : "recvonly");
     }
     await pc.setLocalDescription(await pc.createOffer());
-    await new Promise((resolve) => {
+    await this.gathered(pc);
+    const message = { messageType: "OFFER", offererSessionId: String(this.sessionId), seq: ++this.sequenceNumber,
+      sdp: pc.localDescription.sdp, Candidates: [], tieBreaker: Math.floor(Math.random() * 0xFFFFFFFF) };
+    if (this.dataToAttach) message.attacheddata = this.dataToAttach;
+    this.grtcClient.callState = Math.max(this.grtcClient.callState, STARTED);
+    await this.grtcClient.send(this.pcDest, "RSMP " + JSON.stringify(message));
+  };
+
+  /** Waits for the end of ICE gathering (the Genesys client sends its candidates in the SDP), bounded. */
+  Session.gathered = function (pc) {
+    return new Promise((resolve) => {
       if (pc.iceGatheringState === "complete") return resolve();
       const timer = setTimeout(resolve, Math.max(this.grtcClient.iceGatheringTimeout, 1000));
       pc.addEventListener("icegatheringstatechange", () => {
         if (pc.iceGatheringState === "complete") { clearTimeout(timer); resolve(); }
       });
     });
-    const message = { messageType: "OFFER", offererSessionId: String(this.sessionId), seq: ++this.sequenceNumber,
-      sdp: pc.localDescription.sdp, Candidates: [], tieBreaker: Math.floor(Math.random() * 0xFFFFFFFF) };
-    if (this.dataToAttach) message.attacheddata = this.dataToAttach;
-    this.grtcClient.callState = Math.max(this.grtcClient.callState, STARTED);
-    await this.grtcClient.send(this.pcDest, "RSMP " + JSON.stringify(message));
   };
 
   Session.makeOffer = function (remoteId, audioConstraints, videoConstraints) {
@@ -386,8 +401,9 @@
   };
   Session.makeCall = Session.makeOffer;
 
-  /** Our ROAP message from the gateway: the ANSWER to our offer (then OK), or OK. */
+  /** Our ROAP message from the gateway: the ANSWER to our offer (then OK), or OK. Any may carry the call's data. */
   Session.processSignalingMessage = function (message) {
+    if (message.attacheddata) this.dataAttached = message.attacheddata;
     if (message.messageType !== "ANSWER") return;
     const pc = this.peerConnection;
     if (!pc) return;
@@ -404,12 +420,31 @@
     }, (e) => this.grtcClient.onWebrtcError.fire({ error: String(e) }));
   };
 
+  /** Accepts an incoming call: answers the gateway's offer, or (after an INVITE) offers. */
   Session.acceptCall = function () {
     const client = this.grtcClient;
     if (!client.pcCaller) throw new Grtc.Error(Grtc.INVALID_STATE_ERROR, "no incoming call");
     this.pcDest = client.pcCaller;
     client.callState = ACCEPTED;
-    this.offer().catch((e) => client.onWebrtcError.fire({ error: String(e) }));
+    const offer = client.incomingMsg;
+    client.incomingMsg = null;
+    (offer ? this.answer(offer) : this.offer()).catch((e) => client.onWebrtcError.fire({ error: String(e) }));
+  };
+
+  /** Answers the gateway's offer (its ROAP ids echoed), its candidates in the SDP; the call is then up. */
+  Session.answer = async function (offer) {
+    if (offer.attacheddata) this.dataAttached = offer.attacheddata;
+    const pc = this.connection();
+    await pc.setRemoteDescription({ type: "offer", sdp: offer.sdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    await this.gathered(pc);
+    const message = { messageType: "ANSWER", offererSessionId: offer.offererSessionId, answererSessionId: String(this.sessionId),
+      seq: offer.seq, sdp: pc.localDescription.sdp, Candidates: [] };
+    if (this.dataToAttach) message.attacheddata = this.dataToAttach;
+    await this.grtcClient.send(this.pcDest, "RSMP " + JSON.stringify(message));
+    this.isConnected = true;
+    this.grtcClient.callState = CONNECTED;
+    this.onRemoteStream.fire({ stream: this.remoteStream });
   };
 
   Session.rejectCall = function () {
