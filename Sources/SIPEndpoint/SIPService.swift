@@ -112,7 +112,7 @@ public final class SIPService: @unchecked Sendable {
             let pipeline = channel.pipeline.syncOperations
             if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
             try pipeline.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(settings.streamIdleSeconds))))
-            try pipeline.addHandler(IdleCloser())
+            try pipeline.addHandler(ConnectionReaper())
             try pipeline.addHandler(SIPStreamHandler(service: self, transport: transport))
         }
     }

@@ -43,14 +43,17 @@ public final class ConnectionLimiter: Sendable {
 }
 
 /// Closes a connection on which nothing was read for the IdleStateHandler's
-/// time (put right after it in the pipeline).
-public final class IdleCloser: ChannelInboundHandler, RemovableChannelHandler {
+/// time (put right after it in the pipeline), and one whose client closed its
+/// side: a browser abandons a request (a long-poll client its /wait at its own
+/// timeout) by closing the connection, and an answer parked for it must fail
+/// to be written, not go into a socket no one reads.
+public final class ConnectionReaper: ChannelInboundHandler, RemovableChannelHandler {
     public typealias InboundIn = NIOAny
 
     public init() {}
 
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent {
+        if event is IdleStateHandler.IdleStateEvent || event as? ChannelEvent == .inputClosed {
             context.close(promise: nil)
         } else {
             context.fireUserInboundEventTriggered(event)

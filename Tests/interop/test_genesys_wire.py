@@ -157,3 +157,29 @@ def test_an_offer_on_a_new_peer_connection_keeps_the_call_with_the_new_connectio
     gw = start_gateway("--poll-hold", "2")
     asyncio.run(new_peer_connection_per_offer(gw))
     assert "a new browser leg replaces the old" in gw.logs() and "media-lost" not in gw.logs()
+
+
+async def abandoned_wait_then_call(gw):
+    loop = asyncio.get_running_loop()
+    lp = LongPoll(gw)
+    await loop.run_in_executor(None, lp.sign_in, "1003", "any")
+    # The client gives up on a /wait (its own timeout, shorter than the gateway's hold) and closes it; the
+    # ANSWER that follows must reach its next /wait, not the closed one.
+    try:
+        await loop.run_in_executor(None, lambda: lp.request("GET", f"/wait?id={lp.id}", timeout=1))
+        raise AssertionError("the gateway answered a /wait it should hold")
+    except TimeoutError:
+        pass
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTrack(Tone(440))
+    received, rate = [], [0]
+    record(pc, received, rate)
+    await offer_and_answer(lp, pc, "echo")
+    await hear(received, rate, 440)
+    await pc.close()
+    await loop.run_in_executor(None, lp.send, "echo", "BYE")
+
+
+def test_an_abandoned_wait_does_not_take_the_next_message(start_gateway):
+    gw = start_gateway("--poll-hold", "30")
+    asyncio.run(abandoned_wait_then_call(gw))

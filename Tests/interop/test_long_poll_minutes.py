@@ -1,7 +1,8 @@
-"""A call of several minutes over the Genesys long-poll protocol, by raw HTTP as the Genesys client speaks it:
-its /wait abandoned and sent again every 30 s (the 8.5 client's timeout), nothing said for minutes while the
-call is up. The call must stay up with its audio (a 440 Hz tone heard back from `echo`, checked every minute)
-and end by the client's BYE with no word from the gateway in between.
+"""A signed-in client idle for a minute, then a call of several minutes, over the Genesys long-poll protocol by
+raw HTTP as the Genesys client speaks it: its /wait abandoned and sent again every 30 s (the 8.5 client's
+timeout), nothing said for minutes. The session must stay signed in while idle; the call must stay up with its
+audio (a 440 Hz tone heard back from `echo`, checked every minute) and end by the client's BYE with no word from
+the gateway in between.
 
 Marked `minutes`: ./scripts/test runs it in a network namespace of its own beside the rest of the interop
 suite (LONG_CALL_MINUTES, 5 by default), so that it costs no time of its own."""
@@ -27,18 +28,25 @@ CLIENT_POLL_TIMEOUT = 30     # the Genesys 8.5 client abandons a /wait after thi
 class Poller(threading.Thread):
     """Polls /wait as the client does; keeps every word and every status other than 200, and counts the polls."""
 
-    def __init__(self, lp):
+    def __init__(self, lp, until=None):
         super().__init__(daemon=True)
         self.lp = lp
+        self.until = until
         self.words = []
         self.failures = []
         self.polls = 0
         self.stopping = threading.Event()
 
     def run(self):
+        """Polls until stopped, or (`until`) until that time, its last poll cut short to end then."""
         while not self.stopping.is_set():
+            timeout = CLIENT_POLL_TIMEOUT
+            if self.until is not None:
+                timeout = min(timeout, self.until - time.monotonic())
+                if timeout <= 0:
+                    return
             try:
-                s, _, body = self.lp.request("GET", f"/wait?id={self.lp.id}", timeout=CLIENT_POLL_TIMEOUT)
+                s, _, body = self.lp.request("GET", f"/wait?id={self.lp.id}", timeout=timeout)
             except TimeoutError:
                 self.polls += 1
                 continue                    # the client's own timeout (the gateway holds longer): it polls again
@@ -62,6 +70,11 @@ async def long_call(gw):
     loop = asyncio.get_running_loop()
     lp = LongPoll(gw)
     await loop.run_in_executor(None, lp.sign_in, "1003", "any")
+    # The idle minute is the claim itself: nothing to wait on but the clock.
+    idle = Poller(lp, until=time.monotonic() + 60)
+    await loop.run_in_executor(None, idle.run)
+    assert idle.failures == [] and idle.words == [] and idle.polls >= 2, (idle.failures, idle.words, idle.polls)
+    assert (await loop.run_in_executor(None, status, gw))["gateway"]["signedIn"] == 1
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     pc.addTrack(Tone(440))
     received, rate = [], [0]
@@ -99,6 +112,6 @@ async def long_call(gw):
 
 
 @pytest.mark.minutes
-@pytest.mark.timeout(int(MINUTES * 60) + 120)
+@pytest.mark.timeout(int(MINUTES * 60) + 240)
 def test_a_call_of_several_minutes_over_long_poll_keeps_its_audio(start_gateway):
     asyncio.run(long_call(start_gateway()))

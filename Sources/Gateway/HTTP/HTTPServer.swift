@@ -34,8 +34,9 @@ enum HTTPServer {
     }
 }
 
-/// A child channel that is closed at once when it would pass the listener's bounds, and
-/// whenever nothing has come on it for `idleTimeout` (before its first request too, TLS or not).
+/// A child channel that is closed at once when it would pass the listener's bounds,
+/// whenever nothing has come on it for `idleTimeout` (before its first request too, TLS
+/// or not), and when its client closes its side.
 struct AdmittedChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
     let base: Base
@@ -53,7 +54,7 @@ struct AdmittedChannel<Base: ServerChildChannel>: ServerChildChannel {
             return channel.close().flatMapThrowing { throw ChannelError.ioOnClosedChannel }
         }
         return channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandlers([IdleStateHandler(readTimeout: idleTimeout), IdleCloser()])
+            try channel.pipeline.syncOperations.addHandlers([IdleStateHandler(readTimeout: idleTimeout), ConnectionReaper()])
         }.flatMap { base.setup(channel: channel, logger: logger) }
     }
 

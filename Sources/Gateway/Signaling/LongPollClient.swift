@@ -80,6 +80,16 @@ final class LongPollClient: SignalingTransport, @unchecked Sendable {
         }
     }
 
+    /// The connection of the /wait `promise` closed: if it is still parked, it
+    /// is dropped (answered, into the closed connection) and what comes next
+    /// waits for the client's next /wait.
+    func abandoned(_ promise: EventLoopPromise<RouteResponse>) {
+        guard let waiter, waiter.futureResult === promise.futureResult else { return }
+        self.waiter = nil
+        queue.waitEnded(now: SIPService.now())
+        waiter.succeed(nothing)
+    }
+
     private func deliver() {
         guard let waiter, let item = queue.take(now: SIPService.now()) else { return }
         self.waiter = nil
