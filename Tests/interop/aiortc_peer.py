@@ -60,6 +60,15 @@ def record(pc, received, rate):
         asyncio.ensure_future(read())
 
 
+def tone_peer(hz):
+    """A peer connection that sends a `hz` tone and keeps what it hears: (pc, received, rate), as `record` fills them."""
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTrack(Tone(hz))
+    received, rate = [], [0]
+    record(pc, received, rate)
+    return pc, received, rate
+
+
 def dominant(samples, rate):
     spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples))))
     peak = int(np.argmax(spectrum[5:])) + 5

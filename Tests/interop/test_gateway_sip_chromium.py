@@ -16,7 +16,7 @@ import aioice.ice
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection
 
-from aiortc_peer import Tone, hear, record
+from aiortc_peer import Tone, hear, tone_peer
 from conftest import BROWSER_TONE_HZ, free_port, wait_until
 from long_poll import LongPoll, answer_offer, offer_and_answer
 from phone import Phone, hear_each_other, heard, nothing_open, status
@@ -416,10 +416,7 @@ async def long_poll_client_answers(gateway, offered):
     call = lambda f, *a: loop.run_in_executor(None, f, *a)
     lp = LongPoll(gateway)
     await call(lp.sign_in, "1001", USERS["1001"])
-    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    pc.addTrack(Tone(BROWSER_TONE_HZ))
-    received, rate = [], [0]
-    record(pc, received, rate)
+    pc, received, rate = tone_peer(BROWSER_TONE_HZ)
     try:
         peer, word, offer, _ = await call(lp.wait)
         if not offered:

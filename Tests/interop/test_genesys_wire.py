@@ -11,7 +11,7 @@ import time
 import aioice.ice
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
-from aiortc_peer import Tone, hear, record
+from aiortc_peer import Tone, hear, tone_peer
 from conftest import wait_until
 from long_poll import LongPoll, offer_and_answer
 from phone import status
@@ -130,18 +130,12 @@ async def new_peer_connection_per_offer(gw):
     loop = asyncio.get_running_loop()
     lp = LongPoll(gw)
     await loop.run_in_executor(None, lp.sign_in, "1003", "any")
-    first = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    first.addTrack(Tone(440))
-    received, rate = [], [0]
-    record(first, received, rate)
+    first, received, rate = tone_peer(440)
     await offer_and_answer(lp, first, "echo")
     await hear(received, rate, 440)
     # As the Genesys client does on Firefox: the old connection closed (its DTLS close_notify), a new one offers.
     await first.close()
-    second = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    second.addTrack(Tone(660))
-    received2, rate2 = [], [0]
-    record(second, received2, rate2)
+    second, received2, rate2 = tone_peer(660)
     await offer_and_answer(lp, second, "echo")
     await hear(received2, rate2, 660)       # the same SIP call echoes the new connection's tone
     await asyncio.sleep(3)                  # past the hang-up grace the first close started
@@ -170,10 +164,7 @@ async def abandoned_wait_then_call(gw):
         raise AssertionError("the gateway answered a /wait it should hold")
     except TimeoutError:
         pass
-    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    pc.addTrack(Tone(440))
-    received, rate = [], [0]
-    record(pc, received, rate)
+    pc, received, rate = tone_peer(440)
     await offer_and_answer(lp, pc, "echo")
     await hear(received, rate, 440)
     await pc.close()

@@ -14,9 +14,8 @@ import time
 
 import numpy as np
 import pytest
-from aiortc import RTCConfiguration, RTCPeerConnection
 
-from aiortc_peer import Tone, dominant, record
+from aiortc_peer import dominant, tone_peer
 from conftest import wait_until
 from long_poll import LongPoll, offer_and_answer
 from phone import status
@@ -75,10 +74,7 @@ async def long_call(gw):
     await loop.run_in_executor(None, idle.run)
     assert idle.failures == [] and idle.words == [] and idle.polls >= 2, (idle.failures, idle.words, idle.polls)
     assert (await loop.run_in_executor(None, status, gw))["gateway"]["signedIn"] == 1
-    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    pc.addTrack(Tone(440))
-    received, rate = [], [0]
-    record(pc, received, rate)
+    pc, received, rate = tone_peer(440)
     await offer_and_answer(lp, pc, "echo")
     await loop.run_in_executor(None, lp.send, "echo", 'RSMP {"messageType":"OK"}')
     poller = Poller(lp)
