@@ -148,6 +148,7 @@ let package = Package(
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "CGatewayMedia"]),
         .testTarget(name: "STUNTests", dependencies: ["STUN"]),
         .testTarget(name: "SIPTests", dependencies: ["SIP"]),
+        .testTarget(name: "SIPEndpointTests", dependencies: ["SIPEndpoint", "SIP"]),
         .testTarget(name: "WireInputTests", dependencies: ["WireInput"]),
         .testTarget(name: "SignalingProtocolTests", dependencies: ["SignalingProtocol"]),
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "SignalingProtocol", "SIP", "SDP"]),

@@ -117,10 +117,7 @@ extension SIPService {
                     channel.flush()
                 case .failure(let error):
                     self.logger.notice("cannot connect to \(peer): \(error)")
-                    self.log(self.failover?.unreachable(peer, now: Self.now()), why: "no connection")
-                    for request in waiting {
-                        self.handle(self.transactions.transportFailed(request, now: Self.now()), now: Self.now())
-                    }
+                    self.core.connectionFailed(to: peer, waiting: waiting, now: Self.now())
                     self.afterWork()
                 }
             }

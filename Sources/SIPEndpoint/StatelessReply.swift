@@ -20,7 +20,7 @@ public enum StatelessReply {
         }
         guard headers["Via"] != nil, headers["CSeq"] != nil else { return nil }
         var request = SIPRequest(method: "UNKNOWN", uri: SIPURI(host: "invalid"), headers: headers)
-        SIPService.markReceived(&request, from: source)
+        SIPServiceCore.markReceived(&request, from: source)
         let (code, reason) = if case .unsupportedVersion = error { (505, "Version Not Supported") } else { (400, error.reason) }
         return .response(TransactionLayer.response(to: request, SIPStatus(code), reason: reason, toTag: Random.token(10)))
     }
