@@ -13,7 +13,7 @@ import time
 import pytest
 
 from conftest import BROWSER_TONE_HZ, SECOND_BROWSER_TONE_HZ, wait_until
-from phone import Phone, nothing_open
+from phone import Phone, nothing_open, status
 from sip_peers import run_sipp
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -179,3 +179,24 @@ def test_a_grtc_app_takes_sip_calls_by_offer_with_their_data_and_by_invite(chrom
             if sipp.poll() is None:
                 sipp.kill()
         wait_until(lambda: nothing_open(gw), 10, what="the call's end")
+
+
+@pytest.mark.minutes
+@pytest.mark.timeout(240)
+def test_a_grtc_app_idle_for_a_minute_stays_signed_in_and_calls(chromium, start_gateway, app_server):
+    """The app signed in with the Genesys client's default polling timeout (30 s, shorter than the gateway's
+    hold: each /wait is given up and sent again) and idle for a minute: no connection error, still signed in,
+    and a call to echo afterwards brings its tone back. Run beside the suite (the `minutes` marker)."""
+    gw = start_gateway("--allowed-origin", app_server)
+    app = App(chromium, app_server, gw)
+    app.js("window.app.register('1003', 'x')")
+    app.wait_for("register")
+    app.wait_for("media")
+    time.sleep(65)                  # the idle minute is the claim itself: nothing to wait on but the clock
+    assert app.events("connection-error") == [] and app.events("failed") == [] and app.events("peer-closing") == []
+    assert status(gw)["gateway"]["signedIn"] == 1
+    app.js("window.app.call('echo')")
+    app.wait_for("remote-stream")
+    app.hears(BROWSER_TONE_HZ)
+    app.js("window.app.hangup()")
+    wait_until(lambda: nothing_open(gw), 10, what="the call to end")
