@@ -4,7 +4,7 @@ import NIOCore
 import ShellSupport
 
 /// What a request's handling knows beside the request: where its connection
-/// came from, the connection's event loop and its close, and (for /ws) the
+/// came from, the connection's event loop and whether it is open, and (for /ws) the
 /// WebSocket handler the upgrade will run.
 public struct GatewayRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
@@ -12,15 +12,15 @@ public struct GatewayRequestContext: RequestContext, WebSocketRequestContext {
     /// The client's IP address.
     public let source: String
     public let eventLoop: any EventLoop
-    /// Completes when the connection closes.
-    public let connectionClosed: EventLoopFuture<Void>
+    /// Whether the connection is still open (from any thread).
+    public let connectionIsOpen: @Sendable () -> Bool
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         webSocket = .init()
         self.source = source.channel.remoteAddress?.ipAddress ?? "?"
         eventLoop = source.channel.eventLoop
-        connectionClosed = source.channel.closeFuture
+        connectionIsOpen = { [channel = source.channel] in channel.isActive }
     }
 
     /// A larger body is answered 413 before any route reads it.

@@ -17,9 +17,9 @@ public struct RouteRequest: Sendable {
     public var body: [UInt8]
     /// The client's IP address (what its connection came from).
     public var source: String
-    /// Completes when the request's connection closes (a browser abandons a
+    /// Whether the request's connection is still open (a browser abandons a
     /// request by closing it): a parked answer then has no one to go to.
-    public var connectionClosed: EventLoopFuture<Void>?
+    public var connectionIsOpen: @Sendable () -> Bool = { true }
 
     /// The head of a Hummingbird request as the routes read it: Host back among the headers (HTTP/1's
     /// Host is the head's authority), the query read as a form (`a=1&b=x+y`, bounded).
@@ -38,7 +38,7 @@ public struct RouteRequest: Sendable {
     public static func reading(_ request: Request, context: GatewayRequestContext) async throws -> RouteRequest {
         let body = try await request.body.collect(upTo: context.maxUploadSize)
         var routed = RouteRequest(request.head, uri: request.uri, body: Array(body.readableBytesView), source: context.source)
-        routed.connectionClosed = context.connectionClosed
+        routed.connectionIsOpen = context.connectionIsOpen
         return routed
     }
 }

@@ -56,11 +56,11 @@ public final class BrowserLegFactory: Sendable {
         self.logger = logger
     }
 
-    /// Our side of a leg about to open: what was agreed, its port and ICE
-    /// credentials, its DTLS role or SDES keys, and our answer-shaped description.
+    /// Our side of a leg about to open: what was agreed, our ICE credentials and
+    /// parameters (the port among them), the DTLS role or SDES keys, and our
+    /// answer-shaped description.
     fileprivate struct Plan {
         var agreed: NegotiatedAudio
-        var port: UInt16
         var ice: ICECredentials
         var local: LocalAudioParameters
         var dtlsRole: DTLSEndpoint.Role?
@@ -104,7 +104,7 @@ public final class BrowserLegFactory: Sendable {
                                          ssrc: Random.ssrc(), cname: Random.token(16), sessionID: Random.digits(18))
         local.ice = (ice.ufrag, ice.pwd)
         local.candidates = [.host(settings.advertisedIP, port: port)]
-        var plan = Plan(agreed: agreed, port: port, ice: ice, local: local, answer: offer)
+        var plan = Plan(agreed: agreed, ice: ice, local: local, answer: offer)
         switch agreed.security {
         case .dtls(_, let remoteSetup):
             plan.setDTLS(remoteSetup: remoteSetup, preferred: settings.preferredSetup, identity: identity)
@@ -131,8 +131,7 @@ public final class BrowserLegFactory: Sendable {
             ports.release(port)
             throw .notAcceptable("the answer to our offer has no usable audio with DTLS-SRTP")
         }
-        var plan = Plan(agreed: agreed, port: port, ice: ICECredentials(ufrag: ice.ufrag, pwd: ice.pwd), local: ours.local,
-                        answer: answer)
+        var plan = Plan(agreed: agreed, ice: ICECredentials(ufrag: ice.ufrag, pwd: ice.pwd), local: ours.local, answer: answer)
         // We offered actpass: the answer chooses (RFC 5763 §5); one that does not is taken as active.
         plan.setDTLS(remoteSetup: remoteSetup == .passive ? .passive : .active, preferred: .passive, identity: identity)
         plan.answer = AudioNegotiation.answer(answer, agreed: agreed, local: plan.local)
@@ -143,8 +142,8 @@ public final class BrowserLegFactory: Sendable {
                       otherLeg: @escaping @Sendable (EventLoop) -> OtherLeg,
                       onEnd: (@Sendable (_ leg: String, BrowserLegEnding) -> Void)?) -> EventLoopFuture<BrowserLeg> {
         let id = Random.token(12)
-        let (agreed, port, ice, local, dtlsRole, sdesKeys, answer) =
-            (plan.agreed, plan.port, plan.ice, plan.local, plan.dtlsRole, plan.sdesKeys, plan.answer)
+        let (agreed, ice, local, dtlsRole, sdesKeys, answer) = (plan.agreed, plan.ice, plan.local, plan.dtlsRole, plan.sdesKeys, plan.answer)
+        let port = local.port
         let browser = MediaBridge.LegSettings.agreed(agreed, on: .browser, ssrc: local.ssrc, requireSRTP: true)
         let legEnded: (@Sendable (BrowserLegEnding) -> Void)? = onEnd.map { end in { @Sendable ending in end(id, ending) } }
         let registry = self.registry

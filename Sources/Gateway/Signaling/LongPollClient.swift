@@ -19,6 +19,8 @@ final class LongPollClient: SignalingTransport, @unchecked Sendable {
     private(set) var closed = false
     private(set) var queue: LongPollQueue
     private var waiter: EventLoopPromise<RouteResponse>?
+    /// Whether the parked /wait's connection is still open.
+    private var waiterIsOpen: @Sendable () -> Bool = { true }
     /// The sign-in POST waiting for the registration's outcome.
     var signIn: EventLoopPromise<RouteResponse>?
     /// The Genesys words' names of the calls (by peer).
@@ -67,9 +69,11 @@ final class LongPollClient: SignalingTransport, @unchecked Sendable {
 
     /// A new /wait: it replaces an older one (answered empty), and takes the
     /// next message if there is one.
-    func wait(_ promise: EventLoopPromise<RouteResponse>, ack: UInt64?, timeout: TimeAmount) {
+    func wait(_ promise: EventLoopPromise<RouteResponse>, ack: UInt64?, timeout: TimeAmount,
+              connectionIsOpen: @escaping @Sendable () -> Bool = { true }) {
         waiter?.succeed(nothing)
         waiter = promise
+        waiterIsOpen = connectionIsOpen
         queue.wait(ack: ack, now: SIPService.now())
         deliver()
         loop.scheduleTask(in: timeout) { [weak self] in
@@ -80,18 +84,16 @@ final class LongPollClient: SignalingTransport, @unchecked Sendable {
         }
     }
 
-    /// The connection of the /wait `promise` closed: if it is still parked, it
-    /// is dropped (answered, into the closed connection) and what comes next
-    /// waits for the client's next /wait.
-    func abandoned(_ promise: EventLoopPromise<RouteResponse>) {
-        guard let waiter, waiter.futureResult === promise.futureResult else { return }
-        self.waiter = nil
-        queue.waitEnded(now: SIPService.now())
-        waiter.succeed(nothing)
-    }
-
     private func deliver() {
-        guard let waiter, let item = queue.take(now: SIPService.now()) else { return }
+        guard let waiter else { return }
+        guard waiterIsOpen() else {
+            // The client gave up on this /wait (its own timeout, shorter than our hold, closes the connection):
+            // what comes next waits for its next /wait instead of going into a closed connection.
+            self.waiter = nil
+            queue.waitEnded(now: SIPService.now())
+            return waiter.succeed(nothing)
+        }
+        guard let item = queue.take(now: SIPService.now()) else { return }
         self.waiter = nil
         var response = RouteResponse(body: Array(item.message.text.utf8))
         response.headers = [("Pragma", item.peer), ("X-Seq", String(item.seq))]

@@ -41,8 +41,8 @@ final class LongPollRoutes: @unchecked Sendable {
         let promise = manager.loop.makePromise(of: RouteResponse.self)
         switch parsed {
         case .success(let asked):
-            let source = request.source, closed = request.connectionClosed
-            manager.loop.execute { self.route(asked, source: source, closed: closed, promise) }
+            let source = request.source, isOpen = request.connectionIsOpen
+            manager.loop.execute { self.route(asked, source: source, isOpen: isOpen, promise) }
         case .failure(let refusal):
             promise.succeed(.text("error=\(refusal.code)\nmessage=\(refusal.message)\n",
                                   status: refusal == .noSession ? .notFound : .badRequest))
@@ -50,11 +50,11 @@ final class LongPollRoutes: @unchecked Sendable {
         return promise.futureResult
     }
 
-    private func route(_ request: LongPollRequest, source: String, closed: EventLoopFuture<Void>?,
+    private func route(_ request: LongPollRequest, source: String, isOpen: @escaping @Sendable () -> Bool,
                        _ promise: EventLoopPromise<RouteResponse>) {
         switch request {
         case .signIn(let user, let password, let json): signIn(user: user, password: password, json: json, source: source, promise)
-        case .wait(let id, let ack): wait(id, ack: ack, closed: closed, promise)
+        case .wait(let id, let ack): wait(id, ack: ack, isOpen: isOpen, promise)
         case .message(let id, let peer, let message): self.message(message, from: id, to: peer, promise)
         case .signOut(let id): signOut(id, promise)
         }
@@ -105,13 +105,10 @@ final class LongPollRoutes: @unchecked Sendable {
         manager.close(client.session, reason: "sign-in failed")
     }
 
-    /// A /wait, parked until a message comes or the hold ends; if its connection closes first (the client
-    /// gave up on it), it is no longer where a message goes.
-    private func wait(_ id: String, ack: UInt64?, closed: EventLoopFuture<Void>?, _ promise: EventLoopPromise<RouteResponse>) {
+    private func wait(_ id: String, ack: UInt64?, isOpen: @escaping @Sendable () -> Bool,
+                      _ promise: EventLoopPromise<RouteResponse>) {
         guard let client = client(id) else { return promise.succeed(Self.gone()) }
-        client.wait(promise, ack: ack, timeout: hold)
-        let loop = manager.loop
-        closed?.whenComplete { _ in loop.execute { client.abandoned(promise) } }
+        client.wait(promise, ack: ack, timeout: hold, connectionIsOpen: isOpen)
     }
 
     private func message(_ message: LongPollMessage, from id: String, to peer: String, _ promise: EventLoopPromise<RouteResponse>) {
