@@ -61,8 +61,8 @@ public final class EmbeddedServer: SIPRole, @unchecked Sendable {
 
     /// New INVITEs for the test numbers, CANCEL of one ringing, and requests in their dialogs.
     public func request(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
-        service.calls.noteRequest(r)
-        if r.method == .invite, service.calls.dialog(for: r) == nil { return answerTestNumber(r, key: key, from: peer, now: now) }
+        testCalls.dialogs.noteRequest(r)
+        if r.method == .invite, testCalls.dialogs.dialog(for: r) == nil { return answerTestNumber(r, key: key, from: peer, now: now) }
         if r.method == .cancel { return cancel(r, key: key, now: now) }
         return testCalls.inDialog(r, key: key, from: peer, now: now) { endCall($0) }
     }
@@ -70,7 +70,7 @@ public final class EmbeddedServer: SIPRole, @unchecked Sendable {
     private func cancel(_ r: SIPRequest, key: TransactionKey, now: UInt64) -> Bool {
         guard let inviteKey = service.transactions.inviteKey(cancelledBy: r) else { return false } // 481 from the endpoint
         service.respond(key, TransactionLayer.response(to: r, .ok), now: now)
-        if let (id, _) = ringingCalls.first(where: { $0.value == inviteKey }), let dialog = service.calls.calls[id]?.dialog {
+        if let (id, _) = ringingCalls.first(where: { $0.value == inviteKey }), let dialog = testCalls.dialogs.calls[id]?.dialog {
             guard var invite = service.transactions.request(for: inviteKey) else { return true }
             invite.headers.set("To", "\(dialog.localURI);tag=\(dialog.localTag)")
             service.respond(inviteKey, TransactionLayer.response(to: invite, .requestTerminated), now: now)
@@ -83,12 +83,16 @@ public final class EmbeddedServer: SIPRole, @unchecked Sendable {
     public func response(_ response: SIPResponse, key: TransactionKey, now: UInt64) {}
     public func timeout(_ key: TransactionKey, now: UInt64) {}
     public func strayResponse(_ response: SIPResponse, now: UInt64) {}
-    public func acknowledged(_ ack: SIPRequest) {}
+    public func acknowledged(_ ack: SIPRequest, now: UInt64) { _ = testCalls.acknowledged(ack) }
 
-    public func dialogFailed(_ dialogID: String, reason: DialogFailure) {
-        if reason == .sessionExpired { expireSession(dialogID) } else { endCall(dialogID) }
+    public var nextTimeout: UInt64? { testCalls.nextTimeout }
+
+    public func poll(now: UInt64) {
+        testCalls.poll(now: now) { id, failure in
+            if failure == .sessionExpired { expireSession(id) } else { endCall(id) }
+        }
     }
 
-    public var nextTimeout: UInt64? { nil }
-    public func poll(now: UInt64) {}
+    /// Dialogs of the test numbers' calls.
+    public var dialogCount: Int { testCalls.dialogs.calls.count }
 }

@@ -22,14 +22,14 @@ enum TestNumber: String, CaseIterable {
 extension EmbeddedServer {
     /// Answers an INVITE for a test number; returns false when the INVITE is for someone else.
     func answerTestNumber(_ invite: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
-        guard let number = TestNumber(invite.uri), invite.headers["To"].flatMap({ try? NameAddress(parsing: $0) })?.tag == nil
+        guard let number = TestNumber(invite.uri), invite.headers.to?.tag == nil
         else { return false }
         let tag = Random.token(10)
         switch number {
         case .busy:
             service.respond(key, TransactionLayer.response(to: invite, .busyHere, toTag: tag), now: now)
         case .ring:
-            guard let dialog = service.calls.open(invite, from: peer, localTag: tag) else { return false }
+            guard let dialog = testCalls.dialogs.open(invite, from: peer, localTag: tag) else { return false }
             var ringing = TransactionLayer.response(to: invite, .ringing, toTag: tag)
             ringing.headers.add("Contact", "<\(service.contactURI)>")
             ringingCalls[dialog.id] = key
@@ -57,7 +57,7 @@ extension EmbeddedServer {
             return
         }
         guard let port = service.settings.mediaPorts.acquire() else { return fail(.serviceUnavailable, "No Media Port") }
-        guard let dialog = service.calls.open(invite, from: peer, localTag: tag) else {
+        guard let dialog = testCalls.dialogs.open(invite, from: peer, localTag: tag) else {
             service.settings.mediaPorts.release(port)
             return fail(.serverInternalError, "Cannot Open Dialog")
         }
@@ -70,7 +70,7 @@ extension EmbeddedServer {
             guard let address = agreed.remoteAddress,
                   let destination = try? SocketAddress(ipAddress: address, port: Int(agreed.remotePort)) else {
                 service.settings.mediaPorts.release(port)
-                service.calls.close(dialog.id)
+                testCalls.dialogs.close(dialog.id)
                 return fail(.notAcceptableHere)
             }
             socket = RTPToneSocket.open(on: service.loop, host: service.settings.mediaIP, port: port, to: destination,
@@ -85,12 +85,12 @@ extension EmbeddedServer {
                 let ok = TransactionLayer.sdpAnswer(to: invite, contact: self.service.contactURI, sdp: Array(answer.text.utf8),
                                               toTag: tag, headers: timer.headers)
                 self.service.respond(key, ok, now: SIPService.now())
-                self.service.calls.sent2xx(ok, dialogID: dialog.id, now: SIPService.now())
-                if let seconds = timer.interval { self.service.calls.runSessionTimer(dialog.id, seconds: seconds, now: SIPService.now()) }
+                self.testCalls.dialogs.sent2xx(ok, dialogID: dialog.id, now: SIPService.now())
+                if let seconds = timer.interval { self.testCalls.dialogs.runSessionTimer(dialog.id, seconds: seconds, now: SIPService.now()) }
                 self.service.logger.info("\(number) call \(dialog.callID) answered, media on \(self.service.settings.mediaIP):\(port)")
             case .failure:
                 self.service.settings.mediaPorts.release(port)
-                self.service.calls.close(dialog.id)
+                self.testCalls.dialogs.close(dialog.id)
                 self.service.respond(key, TransactionLayer.response(to: invite, .serviceUnavailable, reason: "No Media Port",
                                                                     toTag: tag), now: SIPService.now())
             }
@@ -100,7 +100,7 @@ extension EmbeddedServer {
 
     /// Ends a call the peer stopped refreshing (RFC 4028 §10): BYE, then close.
     func expireSession(_ dialogID: String) {
-        guard let call = service.calls.calls[dialogID] else { return }
+        guard let call = testCalls.dialogs.calls[dialogID] else { return }
         var dialog = call.dialog
         var bye = dialog.request(.bye, contact: service.contactURI)
         bye.headers.prepend("Via", Via.local(transport: call.peer.transport.rawValue, host: service.settings.advertisedHost,
@@ -115,7 +115,7 @@ extension EmbeddedServer {
 
     /// Ends a test-number call: closes its media.
     func endCall(_ dialogID: String) {
-        service.calls.close(dialogID)
+        testCalls.dialogs.close(dialogID)
         ringingCalls[dialogID] = nil
         testCalls.closeMedia(dialogID)
     }

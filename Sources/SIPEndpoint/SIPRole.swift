@@ -2,8 +2,8 @@ import SIP
 
 /// What a SIP endpoint is for: the gateway's user agent (`UserAgent`) or
 /// the embedded SIP server (`EmbeddedServer`). The SIP service (sockets,
-/// transactions, dialogs' 2xx retransmission) hands each role what is its
-/// to decide. Called on the service's event loop.
+/// transactions) hands each role what is its to decide; the dialogs a role
+/// answers are its own. Called on the service's event loop.
 public protocol SIPRole: AnyObject {
     /// The service is listening on `port`: start what runs from the beginning.
     func started(port: UInt16)
@@ -23,13 +23,12 @@ public protocol SIPRole: AnyObject {
     func timeout(_ key: TransactionKey, now: UInt64)
     /// A 2xx retransmission after its transaction ended.
     func strayResponse(_ response: SIPResponse, now: UInt64)
-    /// The ACK of a 2xx of ours.
-    func acknowledged(_ ack: SIPRequest)
-    /// A dialog we answered failed (no ACK, session expired).
-    func dialogFailed(_ dialogID: String, reason: DialogFailure)
-    /// The role's earliest deadline, and its work when the service's timer fires.
+    /// An ACK outside any transaction: of a 2xx, if one of the role's dialogs knows it.
+    func acknowledged(_ ack: SIPRequest, now: UInt64)
+    /// The dialogs the role keeps (for the status route and metrics).
+    var dialogCount: Int { get }
+    /// The role's earliest deadline (its dialogs' too), and its work when the service's timer fires.
     var nextTimeout: UInt64? { get }
     func poll(now: UInt64)
 }
 
-public enum DialogFailure: String { case noACK = "no ACK", sessionExpired = "session expired" }

@@ -32,8 +32,6 @@ public final class SIPService: @unchecked Sendable {
     public let core: SIPServiceCore
     public var transactions: TransactionLayer { core.transactions }
     public var endpoint: EndpointCore { core.endpoint }
-    /// Dialogs we answered: their 2xx retransmitted until ACKed, their session timers.
-    public var calls: InviteServerCore { core.calls }
     /// What the endpoint is for; set before `start`.
     public var role: SIPRole? {
         get { core.role }
@@ -106,8 +104,6 @@ public final class SIPService: @unchecked Sendable {
 
     public var boundPort: Int? { channel?.localAddress?.port }
 
-    /// Dialogs answered and not ended (for the status route).
-    public var dialogCount: Int { calls.calls.count }
 
     /// A connection a peer opened to us: within the bounds, closed when idle.
     private func accept(_ channel: Channel, transport: SIPPeer.Transport, tls: NIOSSLContext?) -> EventLoopFuture<Void> {

@@ -5,8 +5,8 @@ import SIP
 /// from, keep-alives, a 400 for what does not parse or has no readable Via,
 /// where a request really came from (RFC 3261 §18.2.1, RFC 3581), the
 /// request checks before a role sees a request, the endpoint's own answers,
-/// where a response goes over UDP (its Via), the transactions, our 2xx
-/// retransmissions until their ACK, and the SIP server's failover (RFC 3263).
+/// where a response goes over UDP (its Via), the transactions, and the SIP
+/// server's failover (RFC 3263). The dialogs are the role's.
 /// Inputs come with `now`; outputs are values (`pollOutput`); one `nextTimeout`.
 /// What the endpoint is for is its `role`'s, called here as events arrive.
 public final class SIPServiceCore {
@@ -23,8 +23,6 @@ public final class SIPServiceCore {
 
     public let transactions: TransactionLayer
     public let endpoint: EndpointCore
-    /// Dialogs we answered: their 2xx retransmitted until ACKed, their session timers.
-    public let calls = InviteServerCore()
     /// What the endpoint is for; set before the first message.
     public weak var role: SIPRole?
     /// Where requests for the SIP server go (its DNS name's targets), and their failover.
@@ -48,9 +46,9 @@ public final class SIPServiceCore {
 
     public func pollOutput() -> Output? { outputs.isEmpty ? nil : outputs.removeFirst() }
 
-    /// The earliest deadline of the transactions, the dialogs, the role and the server's lookups.
+    /// The earliest deadline of the transactions, the role (its dialogs) and the server's lookups.
     public var nextTimeout: UInt64? {
-        [transactions.nextTimeout, calls.nextTimeout, role?.nextTimeout, failover?.locator.nextTimeout].compactMap { $0 }.min()
+        [transactions.nextTimeout, role?.nextTimeout, failover?.locator.nextTimeout].compactMap { $0 }.min()
     }
 
     // MARK: input
@@ -78,7 +76,7 @@ public final class SIPServiceCore {
         outputs.append(.received(message, from: source))
         var incoming = message
         if case .request(var r) = message {
-            guard let top = r.headers.values("Via").first, (try? Via(parsing: top)) != nil else {
+            guard r.headers.topVia != nil else {
                 // Without a readable Via there is no transaction: answer 400 to where it came from.
                 if let reply = StatelessReply.badVia(r, from: source) { sendDirect(reply, to: source, now: now) }
                 return
@@ -103,7 +101,7 @@ public final class SIPServiceCore {
 
     /// RFC 3261 §18.2.1 and RFC 3581: note where a request really came from.
     static func markReceived(_ r: inout SIPRequest, from source: SIPPeer) {
-        guard let top = r.headers.values("Via").first, var via = try? Via(parsing: top) else { return }
+        guard var via = r.headers.topVia else { return }
         if via.host != source.host {
             via.parameters.removeAll { $0.name == "received" }
             via.parameters.append(SIPParameter(name: "received", value: source.host))
@@ -133,7 +131,7 @@ public final class SIPServiceCore {
             case .timeout(let key, let peer):
                 if let key = afterTimeout(key, at: peer, now: now) { role?.timeout(key, now: now) }
             case .stray(.request(let ack), _) where ack.method == .ack:
-                if calls.ack(ack) { role?.acknowledged(ack) }
+                role?.acknowledged(ack, now: now)
             case .stray(.response(let response), _):
                 role?.strayResponse(response, now: now)
             case .refused(let reason):
@@ -148,19 +146,9 @@ public final class SIPServiceCore {
         handle(transactions.respond(key, response, now: now), now: now)
     }
 
-    /// The deadlines due at `now`: transactions, our 2xx retransmissions and their dialogs' timers, the role's.
+    /// The deadlines due at `now`: the transactions', the role's.
     public func poll(now: UInt64) {
         handle(transactions.poll(now: now), now: now)
-        for output in calls.poll(now: now) {
-            switch output {
-            case .send(let response, let peer): send(.response(response), to: peer, now: now)
-            case .ackTimeout(let id):
-                outputs.append(.warning("no ACK for our 2xx: ending the call"))
-                role?.dialogFailed(id, reason: .noACK)
-            case .sessionExpired(let id):
-                role?.dialogFailed(id, reason: .sessionExpired)
-            }
-        }
         role?.poll(now: now)
     }
 
@@ -187,7 +175,7 @@ public final class SIPServiceCore {
     public func startTransaction(_ request: SIPRequest, to peer: SIPPeer, cancelling invite: SIPRequest? = nil, now: UInt64)
         -> (TransactionKey, [TransactionLayer.Output]) {
         // A CANCEL goes where its INVITE went, whichever target the server's name leads to now.
-        let inviteKey = invite.flatMap { $0.headers.values("Via").first }.flatMap { try? Via(parsing: $0) }
+        let inviteKey = invite?.headers.topVia
             .map { TransactionKey.client(branch: $0.branch ?? "", method: .invite) }
         let inviteTarget = inviteKey.flatMap { transactions.peer(of: $0) }.map { SIPPeer(peer.transport, host: $0.host, port: $0.port) }
         guard let target = inviteTarget ?? hop(peer, now: now) else {

@@ -34,7 +34,7 @@ public enum StatelessReply {
     /// Where a response goes: to the received/rport address of the top Via,
     /// else to its sent-by (only IP literals; names are not resolved here).
     public static func responseDestination(_ r: SIPResponse) -> SIPPeer? {
-        guard let top = r.headers.values("Via").first, let via = try? Via(parsing: top) else { return nil }
+        guard let via = r.headers.topVia else { return nil }
         let host = via.parameters.value("received") ?? via.host
         let port = via.parameters.value("rport").flatMap(UInt16.init) ?? via.port ?? 5060
         let transport = SIPPeer.Transport(rawValue: via.transport) ?? .udp

@@ -3,17 +3,37 @@ import SDP
 import SIP
 
 /// The test calls a SIP service answers or places itself (the embedded
-/// server's numbers, the calls the test routes place): their RTP sockets,
-/// and the requests inside their dialogs (re-INVITE, BYE, INFO, UPDATE,
-/// OPTIONS). Confined to the service's event loop.
+/// server's numbers, the calls the test routes place): their dialogs (our 2xx
+/// sent again until its ACK, their session timers), their RTP sockets, and
+/// the requests inside them (re-INVITE, BYE, INFO, UPDATE, OPTIONS).
+/// Confined to the service's event loop.
 public final class TestCallDialogs {
     public unowned let service: SIPService
+    public let dialogs = InviteServerCore()
     /// Each call's media socket and port, by dialog id (or Call-ID for a placed call).
     private var media: [String: (channel: Channel, port: UInt16)] = [:]
 
     public init(service: SIPService) { self.service = service }
 
     public func port(of id: String) -> UInt16? { media[id]?.port }
+
+    /// An ACK outside any transaction: true when it was of a 2xx of ours.
+    public func acknowledged(_ ack: SIPRequest) -> Bool { dialogs.ack(ack) }
+
+    public var nextTimeout: UInt64? { dialogs.nextTimeout }
+
+    /// Our 2xx sent again; a dialog whose ACK never came or whose session expired goes to `failed`.
+    public func poll(now: UInt64, failed: (String, DialogFailure) -> Void) {
+        for output in dialogs.poll(now: now) {
+            switch output {
+            case .send(let response, let peer): service.write(.response(response), to: peer)
+            case .ackTimeout(let id):
+                service.logger.warning("no ACK for our 2xx: ending the call")
+                failed(id, .noACK)
+            case .sessionExpired(let id): failed(id, .sessionExpired)
+            }
+        }
+    }
 
     public func adopt(_ channel: Channel, port: UInt16, for id: String) { media[id] = (channel, port) }
 
@@ -30,17 +50,17 @@ public final class TestCallDialogs {
     public func inDialog(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64, ended: (String) -> Void) -> Bool {
         switch r.method {
         case .invite:
-            guard let dialog = service.calls.dialog(for: r) else { return false }
+            guard let dialog = dialogs.dialog(for: r) else { return false }
             answerReInvite(r, key: key, dialog: dialog, now: now)   // hold, resume: same answer, new direction
             return true
         case .bye:
-            guard let dialog = service.calls.dialog(for: r) else { return false }
+            guard let dialog = dialogs.dialog(for: r) else { return false }
             service.respond(key, TransactionLayer.response(to: r, .ok), now: now)
             service.logger.info("call \(dialog.callID) ended by BYE from \(peer)")
             ended(dialog.id)
             return true
         case .info, .update, .options:
-            guard let dialog = service.calls.dialog(for: r) else { return false }
+            guard let dialog = dialogs.dialog(for: r) else { return false }
             var ok = TransactionLayer.response(to: r, .ok)
             if r.method == .update { refreshSession(r, dialog: dialog, response: &ok, now: now) }
             service.respond(key, ok, now: now)
@@ -58,7 +78,7 @@ public final class TestCallDialogs {
         var ok = answer
         refreshSession(r, dialog: dialog, response: &ok, now: now)
         service.respond(key, ok, now: now)
-        service.calls.sent2xx(ok, dialogID: dialog.id, now: now)
+        dialogs.sent2xx(ok, dialogID: dialog.id, now: now)
         service.logger.info("call \(dialog.callID) re-INVITE: the caller is \(agreed.remoteDirection.rawValue)")
     }
 
@@ -69,7 +89,7 @@ public final class TestCallDialogs {
               let agreed = try? AudioNegotiation.negotiate(offer, codecs: [.pcmu, .pcma]) else { return nil }
         var local = LocalAudioParameters(address: service.settings.mediaIP, port: port, codecs: [.pcmu, .pcma], ssrc: 1,
                                          cname: "gw", sessionID: "1")
-        local.sessionVersion = UInt64(r.headers["CSeq"].flatMap { try? CSeq(parsing: $0) }?.number ?? 2)
+        local.sessionVersion = UInt64(r.headers.cseq?.number ?? 2)
         let sdp = Array(AudioNegotiation.answer(offer, agreed: agreed, local: local).text.utf8)
         return (TransactionLayer.sdpAnswer(to: r, contact: service.contactURI, sdp: sdp), agreed)
     }
@@ -79,6 +99,9 @@ public final class TestCallDialogs {
         let timer = InviteServerCore.sessionTimer(for: r)
         guard let seconds = timer.interval else { return }
         for (name, value) in timer.headers { response.headers.add(name, value) }
-        service.calls.runSessionTimer(dialog.id, seconds: seconds, now: now)
+        dialogs.runSessionTimer(dialog.id, seconds: seconds, now: now)
     }
 }
+
+/// Why a dialog of ours failed.
+public enum DialogFailure: Sendable { case noACK, sessionExpired }

@@ -22,7 +22,7 @@ import Testing
             core = UserAgentCore(server: H.server,
                                  registrations: .init(domain: "gw.test", contactHost: "192.0.2.2", contactPort: 5070,
                                                       transport: "UDP", expires: 600),
-                                 dialogs: h.dialogs, token: { n += 1; return "t\(n)" })
+                                 token: { n += 1; return "t\(n)" })
             core.attach(h.model, now: h.now)
         }
 
@@ -173,7 +173,7 @@ import Testing
 
     /// A request from the far end of a call we placed: its tags the other way round.
     private func farEnd(_ method: String, in call: OutgoingCall, cseq: Int) throws -> (SIPRequest, TransactionKey) {
-        let from = try #require(call.invite.headers["From"].flatMap { try? NameAddress(parsing: $0) }?.tag)
+        let from = try #require(call.invite.headers.from?.tag)
         let head = """
             \(method) sip:1001@192.0.2.2:5070 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.9:5080;branch=z9hG4bK-far-\(cseq)\r\n\
             From: <sip:2000@gw.test>;tag=far\r\nTo: <sip:1001@gw.test>;tag=\(from)\r\nCall-ID: \(call.callID)\r\n\

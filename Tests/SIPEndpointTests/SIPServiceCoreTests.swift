@@ -25,8 +25,8 @@ import Testing
         func response(_ response: SIPResponse, key: TransactionKey, now: UInt64) {}
         func timeout(_ key: TransactionKey, now: UInt64) {}
         func strayResponse(_ response: SIPResponse, now: UInt64) {}
-        func acknowledged(_ ack: SIPRequest) {}
-        func dialogFailed(_ dialogID: String, reason: DialogFailure) {}
+        func acknowledged(_ ack: SIPRequest, now: UInt64) {}
+        var dialogCount: Int { 0 }
         var nextTimeout: UInt64? { nil }
         func poll(now: UInt64) {}
     }

@@ -61,7 +61,7 @@ extension CallManager {
             logMedia(call)
         case .reportStats(let call, let session):
             reportStats(call, to: session)
-        case .respond, .place, .sendPlaced, .placedCallHungUp, .sendInDialog, .write, .register, .unregister, .forgetRegistration:
+        case .respond, .place, .sendPlaced, .placedCallHungUp, .sendInDialog, .write, .resend, .register, .unregister, .forgetRegistration:
             break   // SIP: never handed out by the user agent's core
         }
     }

@@ -48,7 +48,7 @@ final class CallManager: @unchecked Sendable {
         self.ports = ports
         self.group = group
         self.logger = logger
-        model = CallModel(settings: settings, dialogs: ua.service.calls, ports: ports)
+        model = CallModel(settings: settings, ports: ports)
     }
 
     // MARK: inputs from the clients

@@ -23,7 +23,7 @@ struct StatusRoute: Sendable {
                     "calls": manager.model.callCount,
                     "sipDialogs": sip.dialogs, "sipPlacedCalls": sip.placedCalls, "registrations": sip.registrations]
         }
-        let server = embedded.map { s in s.loop.submit { ["dialogs": s.dialogCount] } }
+        let server = embedded.map { s in s.loop.submit { ["dialogs": s.role?.dialogCount ?? 0] } }
             ?? loop.makeSucceededFuture([String: Int]())
         return gateway.and(server).map { gateway, server in
             var body: [String: Any] = ["gateway": gateway, "mediaPortsFree": ports.freeCount,

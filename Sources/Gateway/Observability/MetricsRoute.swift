@@ -54,7 +54,7 @@ struct MetricsRoute: Sendable {
         for (state, count) in states {
             gauge("gateway_registrations", [("state", state)], help: "Users the gateway keeps registered on the SIP server, by state", count)
         }
-        gauge("gateway_sip_dialogs", help: "SIP dialogs of calls the user agent answered", ua.service.dialogCount)
+        gauge("gateway_sip_dialogs", help: "SIP dialogs of calls the user agent answered", ua.counts.dialogs)
         gauge("gateway_media_ports_free", help: "Media ports free for new call legs", ports.freeCount)
         gauge("gateway_ready", help: "1 when /readyz answers ready", ua.core.isReady ? 1 : 0)
         gauge("gateway_draining", help: "1 once a drain has begun", model.isDraining ? 1 : 0)

@@ -73,14 +73,14 @@ extension UserAgent {
     /// (a re-INVITE answered for its media port), or of one of our test dialogs.
     func answerTestCall(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
         guard r.method == .invite, let call = core.placed.call(in: r) else {
-            return testCalls.inDialog(r, key: key, from: peer, now: now) { service.calls.close($0) }
+            return testCalls.inDialog(r, key: key, from: peer, now: now) { testCalls.dialogs.close($0) }
         }
         guard let port = testCalls.port(of: call.callID), let (ok, _) = testCalls.reinviteAnswer(r, port: port) else {
             service.respond(key, TransactionLayer.response(to: r, .notAcceptableHere), now: now)
             return true
         }
         service.respond(key, ok, now: now)
-        if let dialog = call.dialog { service.calls.sent2xx(ok, in: dialog, peer: core.placed.nextHop(for: call.callID), now: now) }
+        if let dialog = call.dialog { testCalls.dialogs.sent2xx(ok, in: dialog, peer: core.placed.nextHop(for: call.callID), now: now) }
         return true
     }
 }

@@ -31,7 +31,7 @@ final class UserAgent: SIPRole, @unchecked Sendable {
             registrations: .init(domain: settings.domain, contactHost: settings.advertisedHost,
                                  contactPort: UInt16(clamping: settings.listenPort),
                                  transport: (settings.server?.transport ?? .udp).rawValue, expires: settings.registerExpires),
-            dialogs: service.calls, probeInterval: UInt64(max(probeSeconds, 0)) * 1_000_000, token: { Random.token(12) })
+            probeInterval: UInt64(max(probeSeconds, 0)) * 1_000_000, token: { Random.token(12) })
         service.role = self
     }
 
@@ -68,6 +68,7 @@ final class UserAgent: SIPRole, @unchecked Sendable {
 
     func request(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, now: UInt64) -> Bool {
         let cancelling = r.method == .cancel ? service.transactions.inviteKey(cancelledBy: r) : nil
+        testCalls.dialogs.noteRequest(r)
         defer { drive() }
         return core.request(r, key: key, from: peer, cancelling: cancelling, now: now)
             || answerTestCall(r, key: key, from: peer, now: now)
@@ -88,20 +89,16 @@ final class UserAgent: SIPRole, @unchecked Sendable {
         drive()
     }
 
-    func acknowledged(_ ack: SIPRequest) {
-        core.acknowledged(ack, now: SIPService.now())
+    func acknowledged(_ ack: SIPRequest, now: UInt64) {
+        if !core.acknowledged(ack, now: now) { _ = testCalls.acknowledged(ack) }
         drive()
     }
 
-    func dialogFailed(_ dialogID: String, reason: DialogFailure) {
-        core.dialogFailed(dialogID, reason: reason.rawValue, now: SIPService.now())
-        drive()
-    }
-
-    var nextTimeout: UInt64? { core.nextTimeout }
+    var nextTimeout: UInt64? { [core.nextTimeout, testCalls.nextTimeout].compactMap { $0 }.min() }
 
     func poll(now: UInt64) {
         core.handleTimeout(now: now)
+        testCalls.poll(now: now) { id, _ in testCalls.dialogs.close(id) }
         drive()
     }
 
@@ -119,6 +116,8 @@ final class UserAgent: SIPRole, @unchecked Sendable {
                 service.handle(outputs, now: SIPService.now())
             case .write(let request, let hop):
                 service.writeRequest(request, to: hop)
+            case .resend(let response, let peer):
+                service.write(.response(response), to: peer)
             case .call(let decision):
                 calls?.carryOut(decision)
             case .registration(let user, let state):
@@ -151,8 +150,10 @@ final class UserAgent: SIPRole, @unchecked Sendable {
         status.withLockedValue { $0[user] = text }
     }
 
+    var dialogCount: Int { (core.model?.dialogCount ?? 0) + testCalls.dialogs.calls.count }
+
     /// For the status route: calls placed and not ended, registrations kept, dialogs answered.
     var counts: (placedCalls: Int, registrations: Int, dialogs: Int) {
-        (core.placed.activeCount, core.registrations.count, service.calls.calls.count)
+        (core.placed.activeCount, core.registrations.count, dialogCount)
     }
 }

@@ -10,7 +10,11 @@ extension CallModel {
     /// A request (re-INVITE, BYE, INFO, UPDATE); true when it belongs to a dialog of the call model.
     public func inDialog(_ r: SIPRequest, key: TransactionKey, now: UInt64) -> Bool {
         guard let call = sipCalls.call(for: r) else { return false }
-        let ok = TransactionLayer.response(to: r, .ok)
+        if r.method == .invite || r.method == .update, let tooBrief = Self.sessionIntervalTooBrief(r) {
+            outputs.append(.respond(key, tooBrief))
+            return true
+        }
+        var ok = TransactionLayer.response(to: r, .ok)
         switch r.method {
         case .bye:
             outputs.append(.respond(key, ok))
@@ -26,7 +30,12 @@ extension CallModel {
                 signal(call.session, .info(call: call.id, content: content, map: map))
             }
         default:   // UPDATE: a session refresh without SDP is all we take
-            outputs.append(.respond(key, r.body.isEmpty ? ok : TransactionLayer.response(to: r, .notAcceptableHere)))
+            if r.body.isEmpty {
+                refreshSession(call, r, response: &ok, now: now)
+                outputs.append(.respond(key, ok))
+            } else {
+                outputs.append(.respond(key, TransactionLayer.response(to: r, .notAcceptableHere)))
+            }
         }
         return true
     }
@@ -40,8 +49,9 @@ extension CallModel {
         guard let (offer, agreed) = SIPLegMedia.negotiate(r.body, isAnswer: false), apply(agreed, to: call, local: local) else {
             return outputs.append(.respond(key, TransactionLayer.response(to: r, .notAcceptableHere)))
         }
-        let response = TransactionLayer.sdpAnswer(to: r, contact: contact(for: call),
+        var response = TransactionLayer.sdpAnswer(to: r, contact: contact(for: call),
                                                   sdp: call.sipMedia.answer(offer, agreed: agreed, direction: local))
+        refreshSession(call, r, response: &response, now: now)
         outputs.append(.respond(key, response))
         // Our 2xx is sent again until its ACK (§13.3.1.4), in an answered dialog or one we placed.
         if let id = call.dialog?.id {
@@ -84,7 +94,7 @@ extension CallModel {
         guard let pending = pendingRequests.removeValue(forKey: id) else { return }
         guard case .hold(let hold, let callID) = pending, let call = calls[callID] else { return }
         if let response, (200..<300).contains(response.statusCode), var dialog = call.dialog, let peer = call.sipPeer,
-           let cseq = response.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) }) {
+           let cseq = response.headers.cseq {
             var ack = dialog.request(.ack, contact: contact(for: call))
             ack.headers.set("CSeq", "\(cseq.number) ACK")
             ack.headers.prepend("Via", Via.local(transport: peer.transport.rawValue, host: settings.contactHost,

@@ -54,6 +54,8 @@ extension CallModel {
         case sendInDialog(SIPRequest, to: SIPPeer, id: UInt64)
         /// An ACK of a 2xx to our re-INVITE: written as it is, no transaction.
         case write(SIPRequest, to: SIPPeer)
+        /// Our 2xx again, its ACK not come yet (RFC 3261 §13.3.1.4): to where its request's Via says, over UDP.
+        case resend(SIPResponse, to: SIPPeer)
     }
 
     /// Which call a log line is about: the gateway's call id, the user, the SIP Call-ID.

@@ -28,6 +28,10 @@ extension CallModel {
             outputs.append(.respond(key, TransactionLayer.response(to: r, SIPStatus(code), reason: reason, toTag: tag)))
         }
         guard (callsOfSession[session]?.count ?? 0) < settings.maxCallsPerSession else { reply(486, "Busy Here"); return true }
+        if let tooBrief = Self.sessionIntervalTooBrief(r, toTag: tag) {
+            outputs.append(.respond(key, tooBrief))
+            return true
+        }
         let offer = SIPLegMedia.negotiate(r.body, isAnswer: false)
         guard r.body.isEmpty || offer?.1.security.isUsableOnSIPLeg == true else {
             reply(488, "Not Acceptable Here")
@@ -52,7 +56,7 @@ extension CallModel {
             reply(500, "Cannot Open Dialog")
             return true
         }
-        let from = r.headers["From"].flatMap { try? NameAddress(parsing: $0) }
+        let from = r.headers.from
         let call = Call(id: Random.token(16), session: session, user: user, direction: .incoming,
                         peer: from?.uri.user ?? from?.uri.description ?? "unknown",
                         sipMedia: SIPLegMedia(address: settings.mediaIP, port: port, offersSRTP: offer == nil && settings.offerSRTP),
@@ -94,10 +98,33 @@ extension CallModel {
     /// The 200 with our SDP (answer, or offer) to a ringing incoming call's INVITE.
     func acceptInvite(_ call: Call, sdp: [UInt8], now: UInt64) {
         guard let invite = call.invite else { return }
-        let ok = TransactionLayer.sdpAnswer(to: invite, contact: contact(for: call), sdp: sdp, toTag: call.localTag)
+        let timer = InviteServerCore.sessionTimer(for: invite)
+        let ok = TransactionLayer.sdpAnswer(to: invite, contact: contact(for: call), sdp: sdp, toTag: call.localTag,
+                                            headers: timer.headers)
         respondToInvite(call, ok)
-        // Our 2xx is sent again until its ACK (the dialog table's, RFC 6026).
-        if let id = call.dialog?.id { dialogs.sent2xx(ok, dialogID: id, now: now) }
+        // Our 2xx is sent again until its ACK (RFC 6026).
+        guard let id = call.dialog?.id else { return }
+        dialogs.sent2xx(ok, dialogID: id, now: now)
+        if let seconds = timer.interval { dialogs.runSessionTimer(id, seconds: seconds, now: now) }
+    }
+
+    /// RFC 4028 §8.1: the 422 (with our Min-SE) for an INVITE or UPDATE whose session interval is below it.
+    static func sessionIntervalTooBrief(_ r: SIPRequest, toTag: String? = nil) -> SIPResponse? {
+        let timer = InviteServerCore.sessionTimer(for: r)
+        guard timer.tooBrief else { return nil }
+        var response = TransactionLayer.response(to: r, .sessionIntervalTooSmall, toTag: toTag)
+        for (name, value) in timer.headers { response.headers.add(name, value) }
+        return response
+    }
+
+    /// A re-INVITE or UPDATE in the dialog of a call we answered refreshes its session (RFC 4028 §9):
+    /// the headers its 2xx carries, the timer run again.
+    func refreshSession(_ call: Call, _ r: SIPRequest, response: inout SIPResponse, now: UInt64) {
+        guard let id = call.dialog?.id else { return }
+        let timer = InviteServerCore.sessionTimer(for: r)
+        guard let seconds = timer.interval else { return }
+        for (name, value) in timer.headers { response.headers.add(name, value) }
+        dialogs.runSessionTimer(id, seconds: seconds, now: now)
     }
 
     private func respondToInvite(_ call: Call, _ response: SIPResponse) {
@@ -141,16 +168,23 @@ extension CallModel {
         markAnswered(call, now: now, "call \(call.id) answered by \(call.user)")
     }
 
-    /// The ACK of our 2xx; for a delayed offer it carries the SIP peer's answer
-    /// (without one, or with an unusable one, the call is ended with a BYE).
-    public func acknowledged(_ ack: SIPRequest, now: UInt64) {
-        guard let call = sipCalls.call(for: ack), call.phase == .awaitingAnswerInACK else { return }
+    /// A request in one of our dialogs with a higher CSeq: our 2xx got there, whatever became of its ACK.
+    public func noteRequest(_ r: SIPRequest) { dialogs.noteRequest(r) }
+
+    /// The ACK of a 2xx: true when it was for one of ours. For a delayed offer
+    /// it carries the SIP peer's answer (without one, or with an unusable one,
+    /// the call is ended with a BYE).
+    public func acknowledged(_ ack: SIPRequest, now: UInt64) -> Bool {
+        guard dialogs.ack(ack) else { return false }
+        guard let call = sipCalls.call(for: ack), call.phase == .awaitingAnswerInACK else { return true }
         call.phase = .answered(Call.Hold())
         guard applySIPAnswer(call, ack.body) else {
             log(call, "call \(call.id): the ACK has no usable SDP answer to our offer, hanging up", .warning)
-            return hangUp(call, cause: .notAcceptable, reason: "the SIP peer's answer in its ACK is missing or not usable", now: now)
+            hangUp(call, cause: .notAcceptable, reason: "the SIP peer's answer in its ACK is missing or not usable", now: now)
+            return true
         }
         markAnswered(call, now: now, "call \(call.id) answered by \(call.user), the SIP answer in the ACK")
+        return true
     }
 
     func reject(_ call: Call, now: UInt64) {
@@ -169,10 +203,10 @@ extension CallModel {
         return true
     }
 
-    /// An answered incoming call failed (no ACK, session expired); true when it was one of ours.
-    public func dialogFailed(_ dialogID: String, reason: String, now: UInt64) -> Bool {
-        guard let call = sipCalls.call(dialogID: dialogID) else { return false }
+    /// A dialog of ours failed (no ACK, session expired): its call ends with a BYE, or the dialog is forgotten.
+    func dialogFailed(_ dialogID: String, reason: String, now: UInt64) {
+        guard let call = sipCalls.call(dialogID: dialogID) else { return dialogs.close(dialogID) }
+        log(call, "call \(call.id): \(reason), hanging up", .warning)
         hangUp(call, cause: .failed, reason: reason, now: now)
-        return true
     }
 }

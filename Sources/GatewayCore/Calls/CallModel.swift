@@ -16,8 +16,8 @@ public protocol MediaPortAllocator: AnyObject {
 /// their calls, each bridged between a browser leg and a SIP leg. Inputs are
 /// client messages, SIP events from the user agent, media events and time;
 /// outputs are values (`Output`) the shell carries out; one `nextTimeout`.
-/// It shares the user agent's dialog table (`InviteServerCore`, sans-IO too)
-/// for the dialogs of the calls it answers.
+/// It owns the dialogs of the calls it answers (`InviteServerCore`): their
+/// 2xx retransmitted until the ACK, their session timers.
 public final class CallModel {
     public struct Settings: Sendable {
         public var mediaIP: String
@@ -67,7 +67,8 @@ public final class CallModel {
     public var settings: Settings
     /// Who is signed in as whom.
     public internal(set) var sessions: SessionTable
-    let dialogs: InviteServerCore
+    /// The dialogs of the calls it answered, and of placed calls while our 2xx to a re-INVITE awaits its ACK.
+    let dialogs = InviteServerCore()
     let ports: MediaPortAllocator
     /// Every live call, by its id, and by session.
     var calls: [String: Call] = [:]
@@ -84,9 +85,8 @@ public final class CallModel {
     var nextRequestID: UInt64 = 0
     var outputs = Deque<Output>()
 
-    public init(settings: Settings, dialogs: InviteServerCore, ports: MediaPortAllocator) {
+    public init(settings: Settings, ports: MediaPortAllocator) {
         self.settings = settings
-        self.dialogs = dialogs
         self.ports = ports
         sessions = SessionTable(settings: settings.sessions)
     }
@@ -94,16 +94,26 @@ public final class CallModel {
     public func pollOutput() -> Output? { outputs.popFirst() }
 
     public var nextTimeout: UInt64? {
-        [sessions.nextTimeout, ringDeadlines.next(), closingDeadlines.next()].compactMap { $0 }.min()
+        [sessions.nextTimeout, ringDeadlines.next(), closingDeadlines.next(), dialogs.nextTimeout].compactMap { $0 }.min()
     }
 
     public var callCount: Int { calls.count }
+    /// Dialogs kept: answered calls', and placed calls' while a 2xx of ours awaits its ACK.
+    public var dialogCount: Int { dialogs.calls.count }
     public var allCalls: Dictionary<String, Call>.Values { calls.values }
     public func call(_ id: String) -> Call? { calls[id] }
     public func calls(of session: String) -> [Call] { callsOfSession[session].map { Array($0.values) } ?? [] }
 
-    /// Sign-ins that gave up, calls that rang too long, browsers that closed their media without a word.
+    /// Sign-ins that gave up, calls that rang too long, browsers that closed their media without a word,
+    /// our 2xx sent again until its ACK, dialogs that failed.
     public func handleTimeout(now: UInt64) {
+        for output in dialogs.poll(now: now) {
+            switch output {
+            case .send(let response, let peer): outputs.append(.resend(response, to: peer))
+            case .ackTimeout(let id): dialogFailed(id, reason: "no ACK for our 2xx", now: now)
+            case .sessionExpired(let id): dialogFailed(id, reason: "session expired", now: now)
+            }
+        }
         for id in closingDeadlines.due(now: now) {
             guard let call = calls[id] else { continue }
             hangUp(call, cause: .hangup, reason: "the browser closed its media", now: now)

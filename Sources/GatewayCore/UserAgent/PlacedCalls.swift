@@ -135,7 +135,7 @@ public final class PlacedCalls {
     // MARK: responses
 
     private func handle(_ response: SIPResponse, callID: String, now: UInt64) {
-        guard let call = calls[callID], let method = response.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) })?.method
+        guard let call = calls[callID], let method = response.headers.cseq?.method
         else { return }
         defer { reschedule(callID, now: now) }
         if method == .bye, response.statusCode >= 200 {

@@ -3,7 +3,7 @@ import SIP
 
 /// The gateway's SIP user agent as it decides (sans-IO): one dispatch of
 /// what the SIP service hands it - requests in their server transactions,
-/// responses and timeouts of its client transactions, ACKs, failed dialogs -
+/// responses and timeouts of its client transactions, ACKs -
 /// to its parts: the call model (browsers' calls), the calls it places and
 /// the registrations it keeps. What those parts ask of SIP is consumed here
 /// (a placed call's INVITE, a REGISTER, a request in a dialog); what remains
@@ -19,6 +19,8 @@ public final class UserAgentCore {
         case send(SIPRequest, to: SIPPeer, cancelling: SIPRequest?, owner: Owner)
         /// Write `request` as it is, no transaction (the ACK of a 2xx).
         case write(SIPRequest, to: SIPPeer)
+        /// Our 2xx again, its ACK not come yet: where its request's Via says over UDP.
+        case resend(SIPResponse, to: SIPPeer)
         /// The call model's decision for the browsers' side (signaling, media, log).
         case call(CallModel.Output)
         /// A registration's state changed; nil: the user is no longer kept registered (its sign-in failed).
@@ -47,8 +49,6 @@ public final class UserAgentCore {
     public private(set) var probe: ServerProbe
     /// The users of the configuration, kept registered from the start.
     private var accounts: Set<String> = []
-    /// The dialogs answered (shared with the call model): requests in them are noted, failed ones forgotten.
-    private let dialogs: InviteServerCore
     /// The call model's requests in its dialogs, by client transaction.
     private var dialogRequests: [TransactionKey: UInt64] = [:]
     private var outputs = Deque<Output>()
@@ -56,7 +56,7 @@ public final class UserAgentCore {
     private var now: UInt64 = 0
 
     /// `probeInterval`: how often the SIP server is asked whether it is there (OPTIONS), in µs; 0: never.
-    public init(server: SIPPeer, registrations: Registrations.Settings, dialogs: InviteServerCore,
+    public init(server: SIPPeer, registrations: Registrations.Settings,
                 probeInterval: UInt64 = 30_000_000, token: @escaping () -> String) {
         self.server = server
         var probeSettings = ServerProbe.Settings(domain: registrations.domain, contactHost: registrations.contactHost,
@@ -65,7 +65,6 @@ public final class UserAgentCore {
         probe = ServerProbe(settings: probeSettings, token: token)
         placed = PlacedCalls(server: server)
         self.registrations = Registrations(settings: registrations, token: token)
-        self.dialogs = dialogs
     }
 
     /// Hands calls and registrations to the call model, and tells it where the
@@ -150,13 +149,13 @@ public final class UserAgentCore {
     /// it to the shell (the test routes' calls, the endpoint's own answers).
     public func request(_ r: SIPRequest, key: TransactionKey, from peer: SIPPeer, cancelling: TransactionKey?, now: UInt64) -> Bool {
         self.now = now
-        dialogs.noteRequest(r)
+        model?.noteRequest(r)
         let placedCall = placed.call(in: r)
         // A re-INVITE or UPDATE refreshes a placed call's session timer (RFC 4028), whoever answers it.
         if r.method == .invite || r.method == .update, let placedCall { placed.refreshedByPeer(placedCall.callID, now: now) }
         if let model, [SIPMethod.invite, .bye, .info, .update].contains(r.method) {
             if model.inDialog(r, key: key, now: now) { return true }
-            let toTag = r.headers["To"].flatMap { try? NameAddress(parsing: $0) }?.tag
+            let toTag = r.headers.to?.tag
             if r.method == .invite, toTag == nil { return model.incomingInvite(r, key: key, from: peer, now: now) }
         }
         if r.method == .cancel, let cancelling {
@@ -180,7 +179,7 @@ public final class UserAgentCore {
         }
     }
 
-    // MARK: responses, timeouts, ACKs, dialogs
+    // MARK: responses, timeouts, ACKs
 
     /// A response in one of our client transactions.
     public func response(_ response: SIPResponse, key: TransactionKey, now: UInt64) {
@@ -206,16 +205,10 @@ public final class UserAgentCore {
         placed.strayResponse(response, now: now)
     }
 
-    /// The ACK of a 2xx of ours.
-    public func acknowledged(_ ack: SIPRequest, now: UInt64) {
+    /// An ACK outside any transaction: true when it was of a 2xx of the call model's.
+    public func acknowledged(_ ack: SIPRequest, now: UInt64) -> Bool {
         self.now = now
-        model?.acknowledged(ack, now: now)
-    }
-
-    /// A dialog we answered failed (no ACK, session expired): the call model's call ends, or it is forgotten.
-    public func dialogFailed(_ dialogID: String, reason: String, now: UInt64) {
-        self.now = now
-        if model?.dialogFailed(dialogID, reason: reason, now: now) != true { dialogs.close(dialogID) }
+        return model?.acknowledged(ack, now: now) ?? false
     }
 
     /// The client transaction an output's request went out in.
@@ -268,6 +261,7 @@ public final class UserAgentCore {
         case .placedCallHungUp(let call): placed.hungUpByPeer(call.callID, now: now)
         case .sendInDialog(let request, let peer, let id): outputs.append(.send(request, to: peer, cancelling: nil, owner: .dialogRequest(id)))
         case .write(let request, let peer): outputs.append(.write(request, to: peer))
+        case .resend(let response, let peer): outputs.append(.resend(response, to: peer))
         case .register(let user, let password): registrations.register(user: user, password: password, now: now)
         case .unregister(let user): registrations.unregister(user: user, now: now)
         case .forgetRegistration(let user):

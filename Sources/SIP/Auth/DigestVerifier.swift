@@ -90,7 +90,7 @@ extension DigestVerifier {
         switch verify(request, header: header, now: now) {
         case .authenticated(let user):
             guard request.method == .register else { return nil }
-            let to = request.headers["To"].flatMap { try? NameAddress(parsing: $0) }
+            let to = request.headers.to
             guard to?.uri.user == user else {
                 return TransactionLayer.response(to: request, .forbidden, reason: "Forbidden: Not Your Binding", toTag: toTag)
             }

@@ -36,7 +36,7 @@ public final class EndpointCore {
             }
             return registrar.register(r, from: peer, now: now, toTag: tag)
         case .invite:
-            let toTag = r.headers["To"].flatMap { try? NameAddress(parsing: $0) }?.tag
+            let toTag = r.headers.to?.tag
             if toTag != nil { return TransactionLayer.response(to: r, .callDoesNotExist) }
             return TransactionLayer.response(to: r, .temporarilyUnavailable, toTag: tag)
         default:

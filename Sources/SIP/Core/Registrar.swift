@@ -48,8 +48,8 @@ public final class Registrar {
         func reply(_ code: Int, _ reason: String) -> SIPResponse {
             TransactionLayer.response(to: r, SIPStatus(code), reason: reason, toTag: toTag)
         }
-        guard let to = r.headers["To"].flatMap({ try? NameAddress(parsing: $0) }),
-              let cseq = r.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) }),
+        guard let to = r.headers.to,
+              let cseq = r.headers.cseq,
               let callID = r.headers["Call-ID"] else { return reply(400, "Bad Request") }
         let aor = Self.aor(to.uri)
         let headerExpires = r.headers["Expires"].flatMap(WireNumber.deltaSeconds)

@@ -46,18 +46,20 @@ public struct RequestValidator: Sendable {
         for name in ["Via", "Call-ID"] where h[name] == nil {
             return RequestRejection(.badRequest, "Missing \(name)")
         }
-        guard let from = h["From"] else { return RequestRejection(.badRequest, "Missing From") }
-        guard let toValue = h["To"] else { return RequestRejection(.badRequest, "Missing To") }
-        guard let cseqValue = h["CSeq"] else { return RequestRejection(.badRequest, "Missing CSeq") }
+        guard let from = h.core.from else { return RequestRejection(.badRequest, "Missing From") }
+        guard let toValue = h.core.to else { return RequestRejection(.badRequest, "Missing To") }
+        guard let cseqValue = h.core.cseq else { return RequestRejection(.badRequest, "Missing CSeq") }
         for name in Self.singleValued where h.values(name).count > 1 {
             return RequestRejection(.badRequest, "Multiple \(name) values")
         }
         let cseq: CSeq
         do {
-            for v in h.values("Via") { _ = try Via(parsing: v) }
-            _ = try NameAddress(parsing: from)
-            let to = try NameAddress(parsing: toValue)
-            cseq = try CSeq(parsing: cseqValue)
+            // The core fields were parsed as they entered the message; the other Via values are read here.
+            _ = try h.core.topVia?.get()
+            for v in h.values("Via").dropFirst() { _ = try Via(parsing: v) }
+            _ = try from.get()
+            let to = try toValue.get()
+            cseq = try cseqValue.get()
             for v in h.values("Contact") where v != "*" { _ = try NameAddress(parsing: v) }
             if let mf = h["Max-Forwards"], !(mf.utf8.allSatisfy { (48...57).contains($0) } && !mf.isEmpty && mf.count <= 10) {
                 return RequestRejection(.badRequest, "Bad Max-Forwards")

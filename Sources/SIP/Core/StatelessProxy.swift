@@ -75,7 +75,7 @@ public struct StatelessProxy: Sendable {
     /// A response to a request this proxy forwarded: without our Via, and where it goes next.
     public func route(_ response: SIPResponse) -> SIPResponse? {
         let vias = response.headers.values("Via")
-        guard vias.count >= 2, let top = try? Via(parsing: vias[0]), top.branch?.hasPrefix(Self.branchPrefix) == true,
+        guard vias.count >= 2, let top = response.headers.topVia, top.branch?.hasPrefix(Self.branchPrefix) == true,
               top.host == host, top.port == port || (tlsPort != nil && top.port == tlsPort) else { return nil }
         var out = response
         out.headers.remove("Via")

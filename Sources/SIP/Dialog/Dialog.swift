@@ -16,18 +16,18 @@ public struct Dialog: Equatable, Sendable {
     /// To, the peer's in its From. nil outside a dialog.
     public static func id(ofRequestToServer r: SIPRequest) -> String? {
         guard let callID = r.headers["Call-ID"],
-              let local = r.headers["To"].flatMap({ try? NameAddress(parsing: $0) })?.tag,
-              let remote = r.headers["From"].flatMap({ try? NameAddress(parsing: $0) })?.tag else { return nil }
+              let local = r.headers.to?.tag,
+              let remote = r.headers.from?.tag else { return nil }
         return "\(callID)|\(local)|\(remote)"
     }
 
     /// The dialog a UAS creates by answering `request` with a tag (§12.1.1).
     public static func asServer(request: SIPRequest, localTag: String) -> Dialog? {
-        guard let from = request.headers["From"].flatMap({ try? NameAddress(parsing: $0) }), let remoteTag = from.tag,
-              let to = request.headers["To"].flatMap({ try? NameAddress(parsing: $0) }),
+        guard let from = request.headers.from, let remoteTag = from.tag,
+              let to = request.headers.to,
               let callID = request.headers["Call-ID"],
-              let cseq = request.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) }),
-              let contact = request.headers.values("Contact").first.flatMap({ try? NameAddress(parsing: $0) }) else { return nil }
+              let cseq = request.headers.cseq,
+              let contact = request.headers.contact else { return nil }
         var local = to
         local.parameters.removeAll { $0.name.lowercased() == "tag" }
         var remote = from
@@ -40,10 +40,10 @@ public struct Dialog: Equatable, Sendable {
 
     /// The dialog a UAC gets from a response with a To tag (§12.1.2).
     public static func asClient(request: SIPRequest, response: SIPResponse) -> Dialog? {
-        guard let from = request.headers["From"].flatMap({ try? NameAddress(parsing: $0) }), let localTag = from.tag,
-              let to = response.headers["To"].flatMap({ try? NameAddress(parsing: $0) }), let remoteTag = to.tag,
-              let cseq = request.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) }),
-              let contact = response.headers.values("Contact").first.flatMap({ try? NameAddress(parsing: $0) }) else { return nil }
+        guard let from = request.headers.from, let localTag = from.tag,
+              let to = response.headers.to, let remoteTag = to.tag,
+              let cseq = request.headers.cseq,
+              let contact = response.headers.contact else { return nil }
         var local = from
         local.parameters.removeAll { $0.name.lowercased() == "tag" }
         var remote = to
@@ -73,7 +73,7 @@ public struct Dialog: Equatable, Sendable {
     /// Whether a request belongs to this dialog (§12.2.2).
     public func matches(_ r: SIPRequest) -> Bool {
         r.headers["Call-ID"] == callID &&
-            r.headers["To"].flatMap({ try? NameAddress(parsing: $0) })?.tag == localTag &&
-            r.headers["From"].flatMap({ try? NameAddress(parsing: $0) })?.tag == remoteTag
+            r.headers.to?.tag == localTag &&
+            r.headers.from?.tag == remoteTag
     }
 }

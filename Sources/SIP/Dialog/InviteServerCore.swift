@@ -132,8 +132,8 @@ public final class InviteServerCore {
     /// so its ACK was only lost on the way; stop retransmitting.
     public func noteRequest(_ request: SIPRequest) {
         guard var call = call(for: request), let pending = call.pending2xx,
-              let sent = pending.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) }),
-              let now = request.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) }), now.number > sent.number else { return }
+              let sent = pending.headers.cseq,
+              let now = request.headers.cseq, now.number > sent.number else { return }
         call.confirmed = true
         call.pending2xx = nil
         call.retransmitAt = nil

@@ -90,7 +90,7 @@ public final class OutgoingCall {
         switch state {
         case .ended: return (nil, nil)
         case .confirmed:
-            let number = response.headers["CSeq"].flatMap { try? CSeq(parsing: $0) }?.number
+            let number = response.headers.cseq?.number
             if let pending = reinvite, number == pending.cseq { return (nil, reinviteAnswered(response, now: now)) }
             // A retransmitted 2xx: our ACK was lost, send it again (§13.2.2.4).
             return (nil, code >= 200 && code < 300 && number == cseq ? ack : nil)
@@ -231,7 +231,7 @@ public final class OutgoingCall {
         reinvite = nil
         lastReinviteResult = code
         guard code < 300, var d = dialog else { return nil }
-        if let c = response.headers.values("Contact").first.flatMap({ try? NameAddress(parsing: $0) }) { d.remoteTarget = c.uri }
+        if let c = response.headers.contact { d.remoteTarget = c.uri }
         var ackRequest = d.request(.ack, contact: settings.contact)
         ackRequest.headers.set("CSeq", "\(pending.cseq) ACK")
         ackRequest.headers.prepend("Via", via().description)

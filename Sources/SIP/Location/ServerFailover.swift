@@ -89,7 +89,7 @@ public struct ServerFailover: Sendable {
 
     /// `request` with a new branch in its top Via: a new transaction.
     static func withBranch(_ request: SIPRequest, _ branch: String) -> SIPRequest? {
-        guard let top = request.headers.values("Via").first, var via = try? Via(parsing: top) else { return nil }
+        guard var via = request.headers.topVia else { return nil }
         via.parameters.removeAll { $0.name.lowercased() == "branch" }
         via.parameters.insert(SIPParameter(name: "branch", value: Via.magicCookie + branch), at: 0)
         var out = request

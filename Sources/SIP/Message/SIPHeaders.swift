@@ -11,6 +11,8 @@ public struct SIPHeaders: Equatable, Sendable, Sequence {
     }
 
     public private(set) var fields: [Field] = []
+    /// The fields every layer reads, parsed as they enter.
+    public private(set) var core = SIPCoreHeaders()
 
     public init(_ fields: [(String, String)] = []) {
         for (n, v) in fields { add(n, v) }
@@ -45,7 +47,15 @@ public struct SIPHeaders: Equatable, Sendable, Sequence {
     mutating func reserve(_ n: Int) { fields.reserveCapacity(n) }
 
     public mutating func add(_ name: String, _ value: String) {
-        fields.append(Field(Self.canonical(name), value))
+        let n = Self.canonical(name)
+        fields.append(Field(n, value))
+        // Only the first field of a name is a core field's: a later one changes nothing (and a message of
+        // many Via lines costs one parse, not one per line).
+        if let field = SIPCoreHeaders.field(n), !core.has(field) { core.refresh(field, in: self) }
+    }
+
+    private mutating func changed(_ name: String) {
+        if let field = SIPCoreHeaders.field(name) { core.refresh(field, in: self) }
     }
 
     /// Replaces every field of `name` with one.
@@ -57,11 +67,14 @@ public struct SIPHeaders: Equatable, Sendable, Sequence {
     public mutating func remove(_ name: String) {
         let n = Self.canonical(name)
         fields.removeAll { Self.sameName($0.name, n) }
+        changed(n)
     }
 
     /// Inserts a field before all others (a proxy's Via, a Record-Route).
     public mutating func prepend(_ name: String, _ value: String) {
-        fields.insert(Field(Self.canonical(name), value), at: 0)
+        let n = Self.canonical(name)
+        fields.insert(Field(n, value), at: 0)
+        changed(n)
     }
 
     /// Replaces the top Via value (the first of the first Via field) with `top`; the others stay in order,
@@ -70,8 +83,9 @@ public struct SIPHeaders: Equatable, Sendable, Sequence {
         var vias = values("Via")
         guard !vias.isEmpty else { return }
         vias[0] = top
-        remove("Via")
-        for value in vias.reversed() { prepend("Via", value) }
+        fields.removeAll { Self.sameName($0.name, "Via") }
+        fields.insert(contentsOf: vias.map { Field("Via", $0) }, at: 0)
+        changed("Via")
     }
 
     /// The first field's value.

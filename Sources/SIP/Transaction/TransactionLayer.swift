@@ -88,7 +88,7 @@ public final class TransactionLayer {
     /// sent over TCP only because of its size (`TransportChoice`).
     public func send(_ request: SIPRequest, to peer: SIPPeer, udpFallback: (SIPRequest, SIPPeer)? = nil,
                      now: UInt64) -> (TransactionKey, [Output]) {
-        let branch = request.headers.values("Via").first.flatMap { try? Via(parsing: $0) }?.branch ?? ""
+        let branch = request.headers.topVia?.branch ?? ""
         let key = TransactionKey.client(branch: branch, method: request.method)
         let invite = request.method == .invite
         let t = Transaction(layer: self, key: key, isInvite: invite, peer: peer, state: invite ? .calling : .trying, request: request,
@@ -109,7 +109,7 @@ public final class TransactionLayer {
     /// for the TU at once (§8.1.3.1), not a timeout at timer B or F.
     public func transportFailed(_ request: SIPRequest, now: UInt64) -> [Output] {
         guard request.method != .ack,
-              let branch = request.headers.values("Via").first.flatMap({ try? Via(parsing: $0) })?.branch,
+              let branch = request.headers.topVia?.branch,
               let t = transactions[.client(branch: branch, method: request.method)],
               t.state == .calling || t.state == .trying else { return [] }
         if let (udpRequest, udpPeer) = t.udpFallback {
@@ -127,8 +127,8 @@ public final class TransactionLayer {
     }
 
     private func receiveResponse(_ response: SIPResponse, from peer: SIPPeer, now: UInt64) -> [Output] {
-        guard let top = response.headers.values("Via").first, let via = try? Via(parsing: top), let branch = via.branch,
-              let cseq = response.headers["CSeq"].flatMap({ try? CSeq(parsing: $0) }),
+        guard let via = response.headers.topVia, let branch = via.branch,
+              let cseq = response.headers.cseq,
               let t = transactions[.client(branch: branch, method: cseq.method)] else {
             return [.stray(.response(response), from: peer)] // e.g. a retransmitted 2xx after the transaction ended
         }
@@ -186,7 +186,7 @@ public final class TransactionLayer {
         for name in ["Max-Forwards", "From"] { if let v = invite.headers[name] { h.add(name, v) } }
         if let to = response.headers["To"] { h.add("To", to) }
         if let callID = invite.headers["Call-ID"] { h.add("Call-ID", callID) }
-        let number = invite.headers["CSeq"].flatMap { try? CSeq(parsing: $0) }?.number ?? 1
+        let number = invite.headers.cseq?.number ?? 1
         h.add("CSeq", "\(number) ACK")
         for route in invite.headers.all("Route") { h.add("Route", route) }
         return SIPRequest(method: .ack, uri: invite.uri, headers: h)
@@ -236,8 +236,7 @@ public final class TransactionLayer {
 
     /// An INVITE outside any dialog (no To tag): a new call.
     public static func startsACall(_ request: SIPRequest) -> Bool {
-        guard let to = request.headers["To"] else { return true }
-        return (try? NameAddress(parsing: to))?.tag == nil
+        request.headers.to?.tag == nil
     }
 
     /// A 503 with Retry-After, sent without a transaction: a retransmission gets another.
@@ -285,7 +284,7 @@ public final class TransactionLayer {
         for via in request.headers.all("Via") { h.add("Via", via) }
         for name in ["From", "To", "Call-ID", "CSeq"] {
             guard var v = request.headers[name] else { continue }
-            if name == "To", let toTag, code > 100, (try? NameAddress(parsing: v))?.tag == nil { v += ";tag=\(toTag)" }
+            if name == "To", let toTag, code > 100, request.headers.to?.tag == nil { v += ";tag=\(toTag)" }
             h.add(name, v)
         }
         // A response that makes a dialog carries the Record-Route of its request (§12.1.1).

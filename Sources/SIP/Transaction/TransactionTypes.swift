@@ -43,23 +43,23 @@ public struct TransactionKey: Hashable, Sendable, CustomStringConvertible {
 
     /// The server-side key of a request, or nil when it has no parsable top Via.
     public static func server(for request: SIPRequest) -> TransactionKey? {
-        guard let top = request.headers.values("Via").first, let via = try? Via(parsing: top) else { return nil }
+        guard let via = request.headers.topVia else { return nil }
         let method: SIPMethod = request.method == .ack ? .invite : request.method
         let sentBy = "\(via.host.lowercased()):\(via.port ?? 5060)"
         if let branch = via.branch, branch.hasPrefix(Via.magicCookie) {
             // Call-ID and CSeq number too: a retransmission always repeats them, so a
             // peer that reuses a branch for a new request is not taken for one.
             let callID = request.headers["Call-ID"] ?? ""
-            let cseq = request.headers["CSeq"].flatMap { try? CSeq(parsing: $0) }?.number ?? 0
+            let cseq = request.headers.cseq?.number ?? 0
             return TransactionKey(isServer: true, branch: "\(branch)|\(callID)|\(cseq)", sentBy: sentBy, method: method)
         }
         // RFC 2543 (§17.2.3): From tag, Call-ID, CSeq number and top Via. (The To
         // tag is left out so that the ACK for a non-2xx, which carries it, still
         // matches; the Request-URI is the same in an INVITE, its ACK and its CANCEL.)
-        let from = request.headers["From"].flatMap { try? NameAddress(parsing: $0) }?.tag ?? ""
-        let cseq = request.headers["CSeq"].flatMap { try? CSeq(parsing: $0) }?.number ?? 0
+        let from = request.headers.from?.tag ?? ""
+        let cseq = request.headers.cseq?.number ?? 0
         let callID = request.headers["Call-ID"] ?? ""
-        let legacy = "2543|\(request.uri)|\(from)|\(callID)|\(cseq)|\(top)"
+        let legacy = "2543|\(request.uri)|\(from)|\(callID)|\(cseq)|\(via)"
         return TransactionKey(isServer: true, branch: legacy, sentBy: sentBy, method: method)
     }
 }

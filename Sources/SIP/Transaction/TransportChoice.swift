@@ -11,7 +11,7 @@ public enum TransportChoice {
         -> (SIPRequest, SIPPeer) {
         let sized = request.method == .cancel ? invite ?? request : request
         guard peer.transport == .udp, request.method != .ack, SIPMessage.request(sized).bytes.count > udpLimit,
-              let top = request.headers.values("Via").first, var via = try? Via(parsing: top) else { return (request, peer) }
+              var via = request.headers.topVia else { return (request, peer) }
         via.transport = "TCP"
         var switched = request
         switched.headers.replaceTopVia(with: via.description)

@@ -58,7 +58,6 @@ final class CallModelHarness {
 
     var now: UInt64 = 1_000 * second
     let ports: Ports
-    let dialogs = InviteServerCore()
     let model: CallModel
     /// Every output so far, and those since the last `take()`.
     private(set) var all: [CallModel.Output] = []
@@ -69,7 +68,7 @@ final class CallModelHarness {
         var settings = CallModel.Settings(mediaIP: "127.0.0.1", domain: "gw.test", contactHost: "192.0.2.2", contactPort: 5070,
                                           server: Self.server)
         configure(&settings)
-        model = CallModel(settings: settings, dialogs: dialogs, ports: ports)
+        model = CallModel(settings: settings, ports: ports)
     }
 
     /// The outputs since the last call.
@@ -165,10 +164,12 @@ final class CallModelHarness {
 
     /// A request from the SIP side, parsed as the socket would get it.
     static func request(_ method: String, to user: String = "1001", callID: String = "in-1", toTag: String? = nil,
-                        cseq: Int = 1, branch: String = "z9hG4bK-1", sdp: [UInt8] = []) throws -> (SIPRequest, TransactionKey) {
+                        cseq: Int = 1, branch: String = "z9hG4bK-1", sdp: [UInt8] = [], headers: [String] = [])
+        throws -> (SIPRequest, TransactionKey) {
         var head = "\(method) sip:\(user)@192.0.2.2:5070 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=\(branch)\r\n"
         head += "From: \"Ann \\\"A\\\" Lee\" <sip:2000@gw.test>;tag=caller\r\nTo: <sip:\(user)@gw.test>\(toTag.map { ";tag=\($0)" } ?? "")\r\n"
         head += "Call-ID: \(callID)\r\nCSeq: \(cseq) \(method)\r\nContact: <sip:2000@192.0.2.9:5080>\r\nMax-Forwards: 70\r\n"
+        for line in headers { head += line + "\r\n" }
         if !sdp.isEmpty { head += "Content-Type: application/sdp\r\n" }
         head += "Content-Length: \(sdp.count)\r\n\r\n"
         guard case .request(let r) = try SIPParser.parse(Array(head.utf8) + sdp, framing: .datagram).message,
@@ -180,6 +181,6 @@ final class CallModelHarness {
 
     /// The tag our 1xx/2xx gave the dialog of an incoming INVITE.
     static func toTag(_ response: SIPResponse) -> String? {
-        response.headers["To"].flatMap { try? NameAddress(parsing: $0) }?.tag
+        response.headers.to?.tag
     }
 }

@@ -9,10 +9,10 @@ import Testing
     typealias H = CallModelHarness
 
     /// An INVITE for a signed-in 1001 rings its browser.
-    private func ringing(_ h: H, sdp: [UInt8] = H.sipSDP(), takesOffers: Bool = false)
+    private func ringing(_ h: H, sdp: [UInt8] = H.sipSDP(), takesOffers: Bool = false, headers: [String] = [])
         throws -> (session: String, call: String, invite: SIPRequest, tag: String) {
         let session = try h.signIn("1001", takesOffers: takesOffers)
-        let (invite, key) = try H.request("INVITE", sdp: sdp)
+        let (invite, key) = try H.request("INVITE", sdp: sdp, headers: headers)
         #expect(h.model.incomingInvite(invite, key: key, from: H.server, now: h.now))
         let out = h.take()
         let ringing = try #require(h.responses(out).first)
@@ -27,8 +27,10 @@ import Testing
     enum Failure: Error { case notIncoming }
 
     /// A request from the SIP side in the dialog of an incoming call.
-    private func inDialog(_ h: H, _ method: String, tag: String, cseq: Int, sdp: [UInt8] = []) throws -> [CallModel.Output] {
-        let (r, key) = try H.request(method, toTag: tag, cseq: cseq, branch: "z9hG4bK-\(method)-\(cseq)", sdp: sdp)
+    private func inDialog(_ h: H, _ method: String, tag: String, cseq: Int, sdp: [UInt8] = [], headers: [String] = [])
+        throws -> [CallModel.Output] {
+        let (r, key) = try H.request(method, toTag: tag, cseq: cseq, branch: "z9hG4bK-\(method)-\(cseq)", sdp: sdp,
+                                     headers: headers)
         #expect(h.model.inDialog(r, key: key, now: h.now))
         return h.take()
     }
@@ -45,11 +47,18 @@ import Testing
         #expect(ok.statusCode == 200 && String(decoding: ok.body, as: UTF8.self).contains("m=audio 40000 RTP/AVP 0"))
         #expect(h.sipSides(out).first?.remotePort == 30000)
         #expect(h.events(out, session) == [.sdp(call: call, sdp: H.browserAnswer), .answered(call: call)])
-        #expect(h.dialogs.calls.count == 1)   // our 2xx is retransmitted until the ACK
+        // Our 2xx is sent again (T1, then doubling) until the ACK; then no more.
+        h.advance(500_000)
+        #expect(h.take().compactMap { if case .resend(let r, _) = $0 { r.statusCode } else { nil } } == [200])
+        let (ack, _) = try H.request("ACK", toTag: tag)
+        #expect(h.model.acknowledged(ack, now: h.now))
+        h.advance(4_000_000)
+        #expect(!h.take().contains { if case .resend = $0 { true } else { false } })
+        #expect(h.model.dialogCount == 1)
 
         let bye = try inDialog(h, "BYE", tag: tag, cseq: 2)
         #expect(h.responses(bye).map(\.statusCode) == [200] && h.ended(bye, session)?.cause == .hangup)
-        #expect(h.dialogs.calls.isEmpty && h.model.callCount == 0)
+        #expect(h.model.dialogCount == 0 && h.model.callCount == 0)
     }
 
     /// A client that answers offers (the Genesys one) gets our offer with the ring: ICE-lite, DTLS actpass, the
@@ -170,7 +179,7 @@ import Testing
         #expect(h.model.call(call)?.phase == .awaitingAnswerInACK && !h.events(out, session).contains(.answered(call: call)))
 
         let (ack, _) = try H.request("ACK", toTag: tag, sdp: H.sipSDP(port: 32000))
-        h.model.acknowledged(ack, now: h.now)
+        #expect(h.model.acknowledged(ack, now: h.now))
         let acked = h.take()
         #expect(h.sipSides(acked).first?.remotePort == 32000 && h.events(acked, session) == [.answered(call: call)])
     }
@@ -182,7 +191,7 @@ import Testing
         h.openBrowserLegs(h.take())
         h.take()
         let (ack, _) = try H.request("ACK", toTag: tag)
-        h.model.acknowledged(ack, now: h.now)
+        #expect(h.model.acknowledged(ack, now: h.now))
         let out = h.take()
         #expect(h.inDialogRequests(out).map(\.0.method) == [.bye] && h.ended(out, session)?.cause == .notAcceptable)
     }
@@ -225,7 +234,7 @@ import Testing
         let (session, call, tag) = try answered(h)
         h.send(session, call, .hold)
         let (reinvite, id) = try #require(h.inDialogRequests(h.take()).first)
-        let cseq = try #require(reinvite.headers["CSeq"].flatMap { try? CSeq(parsing: $0) })
+        let cseq = try #require(reinvite.headers.cseq)
         #expect(reinvite.method == .invite && cseq.method == .invite)
         #expect(reinvite.uri.description == "sip:2000@192.0.2.9:5080")
         // Their re-INVITE crosses ours: 491 (RFC 3261 §14.2).
@@ -328,13 +337,75 @@ import Testing
         #expect(form.headers["Content-Type"] == "application/x-www-form-urlencoded" && form.body == Array("a=1&b=x+y%26z".utf8))
     }
 
-    @Test func anExpiredSessionTimerHangsUp() throws {
+    /// RFC 4028 as the UAS: the caller that supports timers refreshes; each refresh (re-INVITE or UPDATE) runs
+    /// the timer again; without one the call ends with a BYE a little before the interval is over.
+    @Test func theCallersSessionTimerIsRefreshedAndThenExpires() throws {
         let h = H()
-        let (session, _, _) = try answered(h)
-        let dialog = try #require(h.dialogs.calls.keys.first)
-        #expect(h.model.dialogFailed(dialog, reason: "session expired", now: h.now))
+        let timer = ["Supported: timer", "Session-Expires: 120"]
+        let (session, call, _, tag) = try ringing(h, headers: timer)
+        h.send(session, call, .answer(sdp: H.browserOffer))
+        h.openBrowserLegs(h.take())
+        let ok = try #require(h.responses(h.take()).first)
+        #expect(ok.headers["Session-Expires"] == "120;refresher=uac" && ok.headers["Require"] == "timer")
+        let (ack, _) = try H.request("ACK", toTag: tag)
+        #expect(h.model.acknowledged(ack, now: h.now))
+
+        h.advance(70 * H.second)   // refreshed before the BYE is due (at 120 - 32 s)
+        let update = try inDialog(h, "UPDATE", tag: tag, cseq: 2, headers: timer)
+        #expect(h.responses(update).first?.headers["Session-Expires"] == "120;refresher=uac")
+        h.advance(70 * H.second)
+        let reinvite = try inDialog(h, "INVITE", tag: tag, cseq: 3, sdp: H.sipSDP(version: 2), headers: timer)
+        #expect(h.responses(reinvite).first?.headers["Session-Expires"] == "120;refresher=uac")
+        #expect(h.model.acknowledged(try H.request("ACK", toTag: tag, cseq: 3).0, now: h.now))
+        h.advance(70 * H.second)
+        #expect(h.ended(h.take(), session) == nil && h.model.callCount == 1)
+
+        h.advance(20 * H.second)   // 90 s since the last refresh: no more
         let out = h.take()
         #expect(h.inDialogRequests(out).map(\.0.method) == [.bye] && h.ended(out, session)?.cause == .failed)
+        #expect(h.model.dialogCount == 0)
+    }
+
+    /// A session interval below our Min-SE gets 422 with it (RFC 4028 §8.1); a caller without timers gets none.
+    @Test func aTooBriefSessionIntervalIsRefusedAndNoTimerRunsWithoutOne() throws {
+        let h = H()
+        let session = try h.signIn("1001")
+        let (brief, key) = try H.request("INVITE", sdp: H.sipSDP(), headers: ["Supported: timer", "Session-Expires: 30"])
+        #expect(h.model.incomingInvite(brief, key: key, from: H.server, now: h.now))
+        let refused = try #require(h.responses(h.take()).first)
+        #expect(refused.statusCode == 422 && refused.headers["Min-SE"] == "90" && h.model.callCount == 0)
+
+        h.model.receive(.signOut, from: session, now: h.now)
+        let plain = H()
+        let (s2, c2, _, t2) = try ringing(plain)
+        plain.send(s2, c2, .answer(sdp: H.browserOffer))
+        plain.openBrowserLegs(plain.take())
+        let ok = try #require(plain.responses(plain.take()).first)
+        #expect(ok.headers["Session-Expires"] == nil)
+        let (ack, _) = try H.request("ACK", toTag: t2)
+        #expect(plain.model.acknowledged(ack, now: plain.now))
+        plain.advance(3_600 * H.second)
+        #expect(plain.ended(plain.take(), s2) == nil && plain.model.callCount == 1)
+    }
+
+    /// No ACK for our 2xx within 64*T1 (§13.3.1.4): the call ends with a BYE.
+    @Test func noACKForOur2xxHangsUp() throws {
+        let h = H()
+        let (session, call, _, _) = try ringing(h)
+        h.send(session, call, .answer(sdp: H.browserOffer))
+        h.openBrowserLegs(h.take())
+        h.take()
+        var resent = 0, ended: (code: Int, cause: EndCause)?
+        for _ in 0..<70 where ended == nil {
+            h.advance(500_000)
+            let out = h.take()
+            resent += out.filter { if case .resend = $0 { true } else { false } }.count
+            if let e = h.ended(out, session) {
+                ended = e
+                #expect(h.inDialogRequests(out).map(\.0.method) == [.bye])
+            }
+        }
+        #expect(ended?.cause == .failed && resent >= 7 && h.model.dialogCount == 0)
     }
 
     @Test func signingOutWithACallUpSaysByeAndUnregisters() throws {

@@ -106,7 +106,7 @@ private func callModel(_ message: ClientMessage) {
           let inviteKey = TransactionKey.server(for: invite) else { return }
     let model = CallModel(settings: .init(mediaIP: "127.0.0.1", domain: "gw.test", contactHost: "127.0.0.1", contactPort: 5070,
                                           server: SIPPeer(.udp, host: "127.0.0.1", port: 5060)),
-                          dialogs: InviteServerCore(), ports: Ports())
+                          ports: Ports())
     guard case .success(let session) = model.open(source: "192.0.2.1") else { fatalError("the first session was refused") }
     model.receive(.signIn(user: "1001", password: "pw"), from: session, now: 0)
     model.registrationChanged(user: "1001", state: .registered(expires: 600), now: 0)
