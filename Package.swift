@@ -150,6 +150,7 @@ let package = Package(
         .testTarget(name: "SIPTests", dependencies: ["SIP"]),
         .testTarget(name: "SIPEndpointTests", dependencies: ["SIPEndpoint", "SIP"]),
         .testTarget(name: "WireInputTests", dependencies: ["WireInput"]),
+        .testTarget(name: "HTTPEdgeTests", dependencies: ["HTTPEdge"]),
         .testTarget(name: "SignalingProtocolTests", dependencies: ["SignalingProtocol"]),
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "SignalingProtocol", "SIP", "SDP"]),
         .testTarget(name: "WebRTCTests", dependencies: ["WebRTC", "STUN", "SDP", "MediaCore", "CGatewayMedia"]),

@@ -60,6 +60,10 @@ public final class GatewayServer: @unchecked Sendable {
         public var httpNames: [String] = []
         /// Web origins besides the gateway's own whose pages may use its signaling.
         public var allowedOrigins: [String] = []
+        /// This instance's name in a pool: the GWINSTANCE cookie's value, a load balancer's key (nil: a random one).
+        public var instanceID: String?
+        /// Load balancers whose X-Forwarded-For names the client (their connections are not bounded per source).
+        public var trustedProxies: [String] = []
         /// A long-poll client that has not polled for this long is signed out.
         public var pollExpirySeconds = 30
         /// How long a GET /wait is held open with nothing to send.
@@ -181,13 +185,16 @@ public final class GatewayServer: @unchecked Sendable {
         let hosts = HostPolicy(names: config.httpNames)
         let https = try Self.httpsConfiguration(config)
         let longPoll = LongPollRoutes(manager: manager, origins: origins, expiry: .seconds(Int64(config.pollExpirySeconds)),
-                                      hold: .seconds(Int64(config.pollHoldSeconds)), https: https != nil)
+                                      hold: .seconds(Int64(config.pollHoldSeconds)), https: https != nil,
+                                      instance: config.instanceID ?? Random.token(16))
         // Long-poll takes two connections per session: room for the sessions one address may hold.
         let connections = ConnectionLimiter(total: 8 * config.maxSessions, perSource: 2 * config.maxSessionsPerSource + 16,
-                                            reason: "http-connections", refusals: refusals)
+                                            reason: "http-connections", refusals: refusals,
+                                            unboundedSources: Set(config.trustedProxies))
         let routes = GatewayRoutes(longPoll: longPoll, status: status, health: health, metrics: metricsRoute, test: testRoutes,
                                    files: files)
-        let router = routes.router(hosts: hosts, origins: origins, manager: manager)
+        let router = routes.router(hosts: hosts, origins: origins, proxies: TrustedProxies(config.trustedProxies),
+                                   manager: manager)
         return HTTPServer.application(
             router: router, group: group, host: config.httpHost, port: config.httpPort, tls: https, connections: connections,
             idleTimeout: .seconds(Int64(config.idleTimeoutSeconds)), webSocketPing: .seconds(config.webSocketPingSeconds),

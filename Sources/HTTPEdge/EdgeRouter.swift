@@ -8,9 +8,10 @@ import NIOHTTP1
 /// CORS answers and headers, signaling answers never cached; the gateway adds
 /// its routes to it (`route`), the fuzzer a stand-in. No sockets.
 public enum EdgeRouter {
-    public static func make(hosts: HostPolicy, cors: CORSPolicy) -> Router<GatewayRequestContext> {
+    public static func make(hosts: HostPolicy, cors: CORSPolicy, proxies: TrustedProxies = TrustedProxies())
+        -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: EdgeMiddleware(hosts: hosts, cors: cors))
+        router.add(middleware: EdgeMiddleware(hosts: hosts, cors: cors, proxies: proxies))
         return router
     }
 
@@ -29,13 +30,19 @@ public enum EdgeRouter {
     }
 }
 
-/// The checks and headers of every request and answer.
+/// The checks and headers of every request and answer, and where it comes from.
 struct EdgeMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let hosts: HostPolicy
     let cors: CORSPolicy
+    let proxies: TrustedProxies
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if proxies.trusts(context.source), let name = Self.forwardedFor {
+            context.source = proxies.client(peer: context.source, forwardedFor: request.headers[values: name])
+        }
         let head = RouteRequest(request.head, uri: request.uri, body: [], source: context.source)
         guard hosts.permits(head.headers) else {
             return RouteResponse.text("unknown Host: give the gateway this name with --http-name\n", status: .misdirectedRequest)

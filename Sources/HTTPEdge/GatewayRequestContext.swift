@@ -9,8 +9,8 @@ import ShellSupport
 public struct GatewayRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let webSocket: WebSocketHandlerReference<Self>
-    /// The client's IP address.
-    public let source: String
+    /// The client's IP address (behind a trusted proxy, the one it forwards for: `EdgeMiddleware`).
+    public internal(set) var source: String
     public let eventLoop: any EventLoop
     /// Whether the connection is still open (from any thread).
     public let connectionIsOpen: @Sendable () -> Bool

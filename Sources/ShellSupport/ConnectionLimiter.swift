@@ -1,19 +1,22 @@
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// Bounds the connections a listener accepts, in all and per source address:
-/// one that would pass a bound is closed at once and counted as a refusal.
+/// Bounds the connections a listener accepts, in all and per source address
+/// (but for `unboundedSources`: load balancers that carry many clients): one
+/// that would pass a bound is closed at once and counted as a refusal.
 /// Shared by the listener's event loops; consulted once per connection.
 public final class ConnectionLimiter: Sendable {
     public let total: Int
     public let perSource: Int
     private let reason: String
     private let refusals: Refusals
+    private let unboundedSources: Set<String>
     private let counts = NIOLockedValueBox<(total: Int, bySource: [String: Int])>((0, [:]))
 
-    public init(total: Int, perSource: Int, reason: String, refusals: Refusals) {
+    public init(total: Int, perSource: Int, reason: String, refusals: Refusals, unboundedSources: Set<String> = []) {
         self.total = total
         self.perSource = perSource
+        self.unboundedSources = unboundedSources
         self.reason = reason
         self.refusals = refusals
     }
@@ -22,7 +25,9 @@ public final class ConnectionLimiter: Sendable {
     public func admit(_ channel: Channel) -> Bool {
         let source = channel.remoteAddress?.ipAddress ?? "?"
         let admitted = counts.withLockedValue { c -> Bool in
-            guard c.total < total, c.bySource[source, default: 0] < perSource else { return false }
+            guard c.total < total, c.bySource[source, default: 0] < perSource || unboundedSources.contains(source) else {
+                return false
+            }
             c.total += 1
             c.bySource[source, default: 0] += 1
             return true

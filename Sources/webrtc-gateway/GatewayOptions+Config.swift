@@ -13,6 +13,16 @@ extension GatewayOptions {
         config.httpsKey = httpsKey
         config.httpNames = httpName
         config.allowedOrigins = allowedOrigin
+        if let instanceId {
+            guard (1...40).contains(instanceId.utf8.count), instanceId.utf8.allSatisfy({ b in
+                (48...57).contains(b) || (65...90).contains(b) || (97...122).contains(b) || b == 45 || b == 95
+            }) else { throw ValidationError("--instance-id takes letters, digits, - and _ (at most 40)") }
+            config.instanceID = instanceId
+        }
+        for proxy in trustedProxy where !Self.isIPAddress(proxy) {
+            throw ValidationError("--trusted-proxy takes an IP address, got \(proxy)")
+        }
+        config.trustedProxies = trustedProxy
         config.pollExpirySeconds = try Self.within(pollExpiry, 1...3600, "--poll-expiry")
         config.pollHoldSeconds = try Self.within(pollHold, 1...600, "--poll-hold")
         config.anonymousDestinations = anonymousCallsTo
@@ -110,6 +120,11 @@ extension GatewayOptions {
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }
     }
 
+    static func isIPAddress(_ text: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
+    }
+
     /// Every option and its effective value, passwords masked: what --print-config shows.
     var effective: [(String, ConfigValue)] {
         func masked(_ accounts: [String]) -> ConfigValue {
@@ -118,7 +133,8 @@ extension GatewayOptions {
         func text(_ value: String?) -> ConfigValue { value.map { .text($0) } ?? .none }
         return [
             ("http", .text(http)), ("https-cert", text(httpsCert)), ("https-key", text(httpsKey)), ("http-name", .list(httpName)),
-            ("allowed-origin", .list(allowedOrigin)), ("poll-expiry", .number(pollExpiry)), ("poll-hold", .number(pollHold)),
+            ("allowed-origin", .list(allowedOrigin)), ("instance-id", text(instanceId)), ("trusted-proxy", .list(trustedProxy)),
+            ("poll-expiry", .number(pollExpiry)), ("poll-hold", .number(pollHold)),
             ("anonymous-calls-to", .list(anonymousCallsTo)), ("max-sessions", .number(maxSessions)),
             ("max-sessions-per-source", .number(maxSessionsPerSource)), ("idle-timeout", .number(idleTimeout)), ("ws-ping", .number(wsPing)),
             ("attached-data-prefix", .text(attachedDataPrefix)), ("media-ip", .text(mediaIp)),

@@ -21,6 +21,10 @@ struct GatewayOptions: ParsableArguments {
     var httpName: [String] = []
     @Option(help: ArgumentHelp("Let pages of ORIGIN use the signaling from a browser (repeatable), besides the gateway's own.", valueName: "origin"))
     var allowedOrigin: [String] = []
+    @Option(help: ArgumentHelp("This instance's name in a pool behind a load balancer: the value of the GWINSTANCE cookie it sticks sessions by (letters, digits, - and _; default: a random one).", valueName: "id"))
+    var instanceId: String?
+    @Option(help: ArgumentHelp("A load balancer in front (repeatable): its X-Forwarded-For names the client, and its connections are not bounded per source.", valueName: "addr"))
+    var trustedProxy: [String] = []
     @Option(help: ArgumentHelp("Sign out a long-poll client that stops polling for this long.", valueName: "seconds"))
     var pollExpiry = 30
     @Option(help: ArgumentHelp("Hold a long-poll /wait open this long when there is nothing to send.", valueName: "seconds"))

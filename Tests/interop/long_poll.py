@@ -8,20 +8,29 @@ from aiortc import RTCSessionDescription
 
 
 class LongPoll:
-    """A raw long-poll client: the wire protocol by hand."""
+    """A raw long-poll client: the wire protocol by hand. It sends back the GWINSTANCE cookie as a browser does
+    (a load balancer keeps its session on one instance by it), from `source` when given (an address of its own)."""
 
-    def __init__(self, gateway, origin=None):
+    def __init__(self, gateway, origin=None, source=None):
         self.port = gateway.port
         self.host = getattr(gateway, "host", "127.0.0.1")
         self.origin = origin
+        self.source = source
+        self.cookie = None
         self.json_dialect = False
 
     def request(self, method, path, body=None, timeout=30):
-        c = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
-        c.request(method, path, body=body, headers={"Origin": self.origin} if self.origin else {})
+        c = http.client.HTTPConnection(self.host, self.port, timeout=timeout,
+                                       source_address=(self.source, 0) if self.source else None)
+        headers = {"Origin": self.origin} if self.origin else {}
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        c.request(method, path, body=body, headers=headers)
         r = c.getresponse()
-        out = (r.status, dict(r.getheaders()), r.read().decode())
+        out = (r.status, r.headers, r.read().decode())     # names case-insensitive (a proxy may lower them)
         c.close()
+        if out[1].get("Set-Cookie", "").startswith("GWINSTANCE="):
+            self.cookie = out[1]["Set-Cookie"].split(";")[0]
         return out
 
     def sign_in(self, user, password=None, json_dialect=False):

@@ -21,9 +21,8 @@ DOMAIN = "example.com"
 USERS = {"1001": "alpha-secret", "1002": "bravo-secret"}
 
 
-def start_kamailio(tls=False, trunk_port=9):
-    """Starts kamailio with the repo's config (users USERS in a db_text table; numbers
-    9xxx routed to 127.0.0.1:trunk_port); yields (port, TLS certificate path)."""
+def kamailio_workdir(users):
+    """A scratch folder for kamailio with a db_text subscriber table of `users` (user: password): (folder, db URL)."""
     if not shutil.which("kamailio"):
         pytest.fail("kamailio is not installed (scripts/setup --test installs it)")
     work = tempfile.mkdtemp(prefix="gw-kamailio-")
@@ -33,10 +32,17 @@ def start_kamailio(tls=False, trunk_port=9):
         f.write("table_name(str) table_version(int)\nsubscriber:7\n")
     with open(os.path.join(db, "subscriber"), "w") as f:
         f.write("id(int,auto) username(str) domain(str) password(str) ha1(str,null) ha1b(str,null)\n")
-        for i, (user, password) in enumerate(USERS.items(), 1):
+        for i, (user, password) in enumerate(users.items(), 1):
             f.write(f"{i}:{user}:{DOMAIN}:{password}::\n")
+    return work, f"text://{db}"
+
+
+def start_kamailio(tls=False, trunk_port=9):
+    """Starts kamailio with the repo's config (users USERS in a db_text table; numbers
+    9xxx routed to 127.0.0.1:trunk_port); yields (port, TLS certificate path)."""
+    work, db_url = kamailio_workdir(USERS)
     with open(os.path.join(HERE, "kamailio", "kamailio.cfg.in")) as f:
-        cfg = f.read().replace("@DB_URL@", f"text://{db}").replace("@DOMAIN@", DOMAIN)
+        cfg = f.read().replace("@DB_URL@", db_url).replace("@DOMAIN@", DOMAIN)
         cfg = cfg.replace("@TRUNK_PORT@", str(trunk_port))
     port = free_port()
     listen = ["-l", f"udp:127.0.0.1:{port}"]
@@ -52,6 +58,11 @@ def start_kamailio(tls=False, trunk_port=9):
             f.write(tls_cfg)
         cfg = cfg.replace("@TLS_CFG@", os.path.join(work, "tls.cfg"))
         listen = ["-l", f"tls:127.0.0.1:{port}", "-A", "WITH_TLS"]
+    yield from run_kamailio(work, cfg, listen, (port, cert))
+
+
+def run_kamailio(work, cfg, listen, started):
+    """Runs kamailio with the config text `cfg` on `listen` (-l flags) in `work`; yields `started`, then stops it."""
     cfg_path = os.path.join(work, "kamailio.cfg")
     with open(cfg_path, "w") as f:
         f.write(cfg)
@@ -62,7 +73,7 @@ def start_kamailio(tls=False, trunk_port=9):
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     wait_until(lambda: proc.poll() is not None or "INFO" in open(log.name).read(), 10, what="kamailio to start")
     assert proc.poll() is None, open(log.name).read()[-3000:]
-    yield port, cert
+    yield started
     os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(5)

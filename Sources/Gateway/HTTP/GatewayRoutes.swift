@@ -16,8 +16,9 @@ struct GatewayRoutes {
     let test: TestRoutes?
     let files: StaticFiles
 
-    func router(hosts: HostPolicy, origins: OriginPolicy, manager: CallManager) -> Router<GatewayRequestContext> {
-        let router = EdgeRouter.make(hosts: hosts, cors: CORSPolicy(origins: origins))
+    func router(hosts: HostPolicy, origins: OriginPolicy, proxies: TrustedProxies, manager: CallManager)
+        -> Router<GatewayRequestContext> {
+        let router = EdgeRouter.make(hosts: hosts, cors: CORSPolicy(origins: origins), proxies: proxies)
         router.ws(RouterPath(WebSocketSignaling.path), shouldUpgrade: { request, _ in
             EdgeRouter.permitsUpgrade(request, hosts: hosts, origins: origins) ? .upgrade([:]) : .dontUpgrade
         }, onUpgrade: { inbound, outbound, context in

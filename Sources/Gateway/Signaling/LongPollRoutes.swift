@@ -15,15 +15,15 @@ final class LongPollRoutes: @unchecked Sendable {
     /// How long a /wait is held with nothing to send. A parked /wait keeps its
     /// client alive, so a client that vanished with one parked goes after hold + expiry.
     let hold: TimeAmount
-    /// Set on sign-in so that a load balancer can keep a user on this instance
-    /// (sent only over HTTPS when the gateway serves HTTPS).
+    /// Set on sign-in to the instance's id so that a load balancer keeps a user on
+    /// this instance (deploy/haproxy.cfg; sent only over HTTPS when the gateway serves HTTPS).
     let instanceCookie: String
     private var clients: [String: LongPollClient] = [:]   // by session id, on the manager's loop
 
     init(manager: CallManager, origins: OriginPolicy, expiry: TimeAmount = .seconds(30),
-         hold: TimeAmount = .seconds(50), https: Bool = false) {
+         hold: TimeAmount = .seconds(50), https: Bool = false, instance: String) {
         // Over HTTPS the cookie goes cross-site too (a web app on its own server keeps its instance).
-        instanceCookie = "GWINSTANCE=\(Random.token(16)); Path=/; HttpOnly" + (https ? "; SameSite=None; Secure" : "; SameSite=Lax")
+        instanceCookie = "GWINSTANCE=\(instance); Path=/; HttpOnly" + (https ? "; SameSite=None; Secure" : "; SameSite=Lax")
         self.manager = manager
         self.origins = origins
         self.expiry = expiry

@@ -13,6 +13,7 @@ import SignalingProtocol
 /// edge router (the Host check, CORS, the body bound) and a route that does
 /// with the request what the gateway's does with wire data: the Origin
 /// check, the long-poll request (sign-in, wait, message word, sign-out).
+/// The connection is a trusted proxy's, so X-Forwarded-For is read too.
 /// Checked: no crash; the body bound holds; what the route reads back is
 /// what the request said; every answer goes out as an HTTP response.
 public func fuzzHTTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
@@ -35,7 +36,8 @@ private final class Answer: @unchecked Sendable { var bytes: ByteBuffer? }
 private let logger = Logger(label: "fuzz-http") { _ in SwiftLogNoOpLogHandler() }
 private let origins = OriginPolicy(allowed: ["https://app.example"])
 private let responder = {
-    let router = EdgeRouter.make(hosts: HostPolicy(names: ["gw.example"]), cors: CORSPolicy(origins: origins))
+    let router = EdgeRouter.make(hosts: HostPolicy(names: ["gw.example"]), cors: CORSPolicy(origins: origins),
+                                 proxies: TrustedProxies(["192.0.2.1"]))
     let longPoll = EdgeRouter.handler { request, loop in loop.makeSucceededFuture(route(request)) }
     for path in LongPollRequest.paths {
         router.get(RouterPath(path), use: longPoll)
