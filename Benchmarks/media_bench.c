@@ -3,7 +3,9 @@
  * 20 ms) for a relayed call (SRTP <-> RTP) and a transcoded call
  * (Opus/SRTP <-> PCMU/RTP), each beside its "floor": the same libsrtp,
  * libopus, libspeexdsp and G.711 calls made directly, back to back. Also heap
- * allocations per packet on the steady path. Prints figures; asserts nothing.
+ * allocations per packet on the steady path; then the transcoded call at other
+ * Opus encoder complexities (the gateway's --opus-complexity). Prints figures;
+ * asserts nothing.
  *
  *   make bench && build/media-bench [seconds-of-call]
  */
@@ -35,6 +37,8 @@ typedef struct { uint8_t data[MAX_PKT]; size_t len; } packet;
 
 /* The browser leg is SRTP normally; plain RTP isolates the core's own work. */
 static int use_srtp = 1;
+/* The Opus encoder's complexity, in the core and in the floor alike (the bridge's default). */
+static int opus_complexity = 5;
 
 static double cpu_seconds(void)
 {
@@ -123,6 +127,7 @@ static run_result run_core(int frames, int opus, int fullband, const packet *bro
     cfg.legs[0].ssrc = 1;
     cfg.legs[1].ssrc = 2;
     cfg.fullband = (uint8_t)fullband;
+    cfg.legs[0].opus_complexity = opus_complexity;
     if (!opus) {
         cfg.legs[0].codec = GWM_CODEC_PCMU;
         cfg.legs[0].payload_type = 0;
@@ -162,7 +167,7 @@ static run_result run_floor(int frames, int opus, int fullband, const packet *br
     OpusDecoder *dec = opus_decoder_create(rate, 1, NULL);
     OpusEncoder *enc = opus_encoder_create(rate, 1, OPUS_APPLICATION_VOIP, NULL);
     opus_encoder_ctl(enc, OPUS_SET_BITRATE(24000));
-    opus_encoder_ctl(enc, OPUS_SET_COMPLEXITY(5));
+    opus_encoder_ctl(enc, OPUS_SET_COMPLEXITY(opus_complexity));
     opus_encoder_ctl(enc, OPUS_SET_INBAND_FEC(1));
     opus_encoder_ctl(enc, OPUS_SET_PACKET_LOSS_PERC(10));
     opus_encoder_ctl(enc, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE));
@@ -251,5 +256,13 @@ int main(int argc, char **argv)
     use_srtp = 0; /* the core's own work, without the SRTP library's */
     report("    relay PCMU/RTP <-> PCMU/RTP", seconds, 0, 0);
     report("    transcode Opus/RTP <-> PCMU/RTP, 8 kHz", seconds, 1, 0);
+    use_srtp = 1;
+    static const int complexities[] = {0, 2, 8, 10};
+    for (size_t i = 0; i < sizeof complexities / sizeof complexities[0]; i++) {
+        opus_complexity = complexities[i];
+        char name[64];
+        snprintf(name, sizeof name, "(b) at Opus complexity %d", opus_complexity);
+        report(name, seconds, 1, 0);
+    }
     return 0;
 }

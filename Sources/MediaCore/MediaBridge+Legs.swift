@@ -11,8 +11,8 @@ extension MediaBridge {
         var leg: Leg { self == .browser ? GWM_LEG_A : GWM_LEG_B }
     }
 
-    /// What one leg sends and takes (gwm_leg_config). Opus bitrate,
-    /// complexity, FEC and the CNAME stay the bridge's defaults.
+    /// What one leg sends and takes (gwm_leg_config). Opus bitrate, FEC and
+    /// the CNAME stay the bridge's defaults.
     public struct LegSettings: Sendable, Equatable {
         public var codec: AudioCodec
         /// The payload type of `codec` on this leg.
@@ -27,6 +27,8 @@ extension MediaBridge {
         public var ssrc: UInt32
         /// The leg is SRTP: nothing goes or comes until it has keys (fixed when the bridge is made).
         public var requireSRTP: Bool
+        /// The Opus encoder's complexity, 0...10 (clamped): lower costs less CPU per transcoded call.
+        public var opusComplexity: Int32 = 5
 
         /// The bridge's defaults for a side: Opus 111 with DTMF 126 toward the browser, PCMU 0 with DTMF 101 on the other, 20 ms.
         public static func defaults(for side: Side) -> LegSettings {
@@ -35,7 +37,7 @@ extension MediaBridge {
             return LegSettings(codec: AudioCodec(leg.codec) ?? .pcmu, payloadType: leg.payload_type,
                                dtmfPayloadType: leg.dtmf_payload_type >= 0 ? UInt8(clamping: leg.dtmf_payload_type) : nil,
                                dtmfClockRate: leg.dtmf_clock_rate == 0 ? nil : leg.dtmf_clock_rate, ptimeMs: leg.ptime_ms,
-                               ssrc: leg.ssrc, requireSRTP: leg.require_srtp != 0)
+                               ssrc: leg.ssrc, requireSRTP: leg.require_srtp != 0, opusComplexity: leg.opus_complexity)
         }
 
         /// The C configuration from `base`, with a random first sequence number and timestamp (RFC 3550 §5.1).
@@ -50,6 +52,7 @@ extension MediaBridge {
             leg.initial_sequence = UInt16.random(in: 0...0x7fff)
             leg.initial_timestamp = UInt32.random(in: 0...UInt32.max)
             leg.require_srtp = requireSRTP ? 1 : 0
+            leg.opus_complexity = min(max(opusComplexity, 0), 10)
             return leg
         }
     }

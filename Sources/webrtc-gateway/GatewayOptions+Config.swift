@@ -44,6 +44,7 @@ extension GatewayOptions {
             throw ValidationError("--rtp-ports wants LOW-HIGH, got \(rtpPorts)")
         }
         config.rtpPorts = low...high
+        config.opusComplexity = Int32(try Self.within(opusComplexity, 0...10, "--opus-complexity"))
 
         let sipAt = try Self.hostPort(sipListen, "--sip-listen")
         (config.sipListenHost, config.sipListenPort) = (sipAt.0, Int(sipAt.1))
@@ -139,7 +140,8 @@ extension GatewayOptions {
             ("max-sessions-per-source", .number(maxSessionsPerSource)), ("idle-timeout", .number(idleTimeout)), ("ws-ping", .number(wsPing)),
             ("attached-data-prefix", .text(attachedDataPrefix)), ("media-ip", .text(mediaIp)),
             ("media-advertise", text(mediaAdvertise)), ("sip-media-advertise", text(sipMediaAdvertise)),
-            ("public-ip", text(publicIp)), ("rtp-ports", .text(rtpPorts)), ("sip-listen", .text(sipListen)),
+            ("public-ip", text(publicIp)), ("rtp-ports", .text(rtpPorts)), ("opus-complexity", .number(opusComplexity)),
+            ("sip-listen", .text(sipListen)),
             ("sip-advertise", text(sipAdvertise)), ("sip-server", text(sipServer)), ("sip-tls-port", sipTlsPort.map { .number($0) } ?? .none),
             ("sip-tls-cert", text(sipTlsCert)), ("sip-tls-key", text(sipTlsKey)), ("sip-tls-trust", text(sipTlsTrust)),
             ("sip-domain", text(sipDomain)), ("register", masked(register)), ("register-file", text(registerFile)),

@@ -51,6 +51,8 @@ struct GatewayOptions: ParsableArguments {
     var publicIp: String?
     @Option(help: ArgumentHelp("The UDP ports for media, one per call leg.", valueName: "low-high"))
     var rtpPorts = "40000-40999"
+    @Option(help: ArgumentHelp("The Opus encoder's complexity toward browsers on transcoded calls, 0 (cheapest) to 10 (best).", valueName: "0-10"))
+    var opusComplexity = 5
 
     // SIP
     @Option(help: ArgumentHelp("Where the SIP stack listens, UDP and TCP; without --sip-server the embedded server listens here.", valueName: "host:port"))

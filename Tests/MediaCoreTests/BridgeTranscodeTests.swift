@@ -67,6 +67,28 @@ struct EchoCall {
         #expect(ToneAnalysis.rmsLevel(steady) - level < 1.0)
     }
 
+    /// The cheapest and the best Opus encoder (the gateway's --opus-complexity) both carry the tone.
+    @Test(arguments: [Int32(0), 10])
+    func everyOpusComplexityKeepsTheTone(complexity: Int32) throws {
+        var call = EchoCall()
+        call.config.legs.0.opus_complexity = complexity
+        let result = try call.run(frames: 200)
+        let steady = result.pcm[48000..<min(result.pcm.count, 3 * 48000)]
+        try #require(steady.count == 2 * 48000)
+        #expect(ToneAnalysis.dominantFrequency(steady, sampleRate: 48000, candidates: [500, 800, 1000, 1250, 2000]) == 1000)
+        #expect(abs(ToneAnalysis.toneLevel(steady, frequency: 1000, sampleRate: 48000) - call.levelDBFS) < 1.5)
+    }
+
+    /// Settings from the shell are clamped to what the core takes: an out-of-range complexity makes no failed call.
+    @Test func theSwiftFaceClampsTheComplexity() throws {
+        var browser = MediaBridge.LegSettings.defaults(for: .browser), other = MediaBridge.LegSettings.defaults(for: .other)
+        (browser.ssrc, other.ssrc) = (1, 2)
+        browser.opusComplexity = 42
+        _ = try MediaBridge(browser: browser, other: other)
+        browser.opusComplexity = -3
+        _ = try MediaBridge(browser: browser, other: other)
+    }
+
     @Test func fivePercentLossStaysContinuous() throws {
         var rng = SeededRandom(seed: 2024)
         let drops = Set((0..<400).filter { _ in Double.random(in: 0..<1, using: &rng) < 0.05 })

@@ -74,6 +74,7 @@ extension CallManager {
         guard let sipMedia = media[call]?.sip else { return }
         var legSettings = BrowserLegFactory.Settings(mediaIP: mediaBindIP, advertisedIP: browserMediaIP)
         legSettings.codecs = model.settings.browserCodecs
+        legSettings.opusComplexity = opusComplexity
         let loop = self.loop
         let manager = NIOLoopBound(self, eventLoop: loop)
         factory.open(sdp, settings: legSettings, other: sipSide, on: sipMedia.loop, otherLeg: { _ in sipMedia },

@@ -32,6 +32,8 @@ final class CallManager: @unchecked Sendable {
     /// `mediaIP` is what the SIP legs advertise).
     let mediaBindIP: String
     let browserMediaIP: String
+    /// The Opus encoder's complexity on the browser legs.
+    let opusComplexity: Int32
     /// The media quality of calls whose media closed, until their end is reported (the page's
     /// `ended`, the log line, the metrics).
     var endedQuality: [String: CallQualityReport] = [:]
@@ -39,9 +41,10 @@ final class CallManager: @unchecked Sendable {
     var metrics: GatewayMetrics?
 
     init(ua: UserAgent, factory: BrowserLegFactory, ports: MediaPortPool, group: EventLoopGroup, settings: CallModel.Settings,
-         media: (bind: String, browserAdvertised: String), refusals: Refusals, logger: Logger) {
+         media: (bind: String, browserAdvertised: String, opusComplexity: Int32), refusals: Refusals, logger: Logger) {
         mediaBindIP = media.bind
         browserMediaIP = media.browserAdvertised
+        opusComplexity = media.opusComplexity
         self.refusals = refusals
         self.ua = ua
         self.factory = factory

@@ -19,6 +19,8 @@ public final class BrowserLegFactory: Sendable {
         public var codecs: [AudioCodec] = [.opus, .pcmu, .pcma]
         /// Our DTLS role when the browser offers actpass.
         public var preferredSetup: DTLSSetup = .passive
+        /// The Opus encoder's complexity toward the browser (when the call is transcoded).
+        public var opusComplexity: Int32 = 5
         public init(mediaIP: String, advertisedIP: String? = nil) {
             self.mediaIP = mediaIP
             self.advertisedIP = advertisedIP ?? mediaIP
@@ -144,7 +146,8 @@ public final class BrowserLegFactory: Sendable {
         let id = Random.token(12)
         let (agreed, ice, local, dtlsRole, sdesKeys, answer) = (plan.agreed, plan.ice, plan.local, plan.dtlsRole, plan.sdesKeys, plan.answer)
         let port = local.port
-        let browser = MediaBridge.LegSettings.agreed(agreed, on: .browser, ssrc: local.ssrc, requireSRTP: true)
+        var browser = MediaBridge.LegSettings.agreed(agreed, on: .browser, ssrc: local.ssrc, requireSRTP: true)
+        browser.opusComplexity = settings.opusComplexity
         let legEnded: (@Sendable (BrowserLegEnding) -> Void)? = onEnd.map { end in { @Sendable ending in end(id, ending) } }
         let registry = self.registry
         let logger = self.logger
