@@ -22,6 +22,8 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "pcmu (relayed by the gateway) or opus (transcoded).") var codec = "pcmu"
     @Option(help: "The number called (the far end echoes).") var to = "echo"
     @Option(help: "Event loops of the generator.") var threads = 1
+    @Option(help: "Measure rtpengine instead: its ng control address (host:port); --pid is then rtpengine's.")
+    var rtpengine: String?
 
     func run() async throws {
         let counts = steps.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
@@ -37,11 +39,18 @@ struct LoadCommand: AsyncParsableCommand {
         var logger = Logger(label: "gateway-load")
         logger.logLevel = .critical
         let pacer = Pacer()
+        var control: RTPEngineControl?
+        if let address = rtpengine {
+            let parts = address.split(separator: ":")
+            guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--rtpengine wants host:port") }
+            control = try await RTPEngineControl.connect(to: String(parts[0]), port: port, group: group)
+        }
         let baseline = process.residentKiB() ?? 0
         var browsers: [SimulatedBrowser] = []
         var tasks: [Task<Void, Never>] = []
+        var lastCPU = 0.0
 
-        print(Report.header(codec: codec))
+        emit(Report.header(codec: codec, through: control == nil ? "the gateway" : "rtpengine"))
         for target in counts {
             var added: [SimulatedBrowser] = []
             let rampStart = SimulatedBrowser.now()
@@ -50,7 +59,11 @@ struct LoadCommand: AsyncParsableCommand {
                 added.append(b)
                 browsers.append(b)
                 await pacer.add(b)
-                tasks.append(Task { await b.run(gateway: gateway, password: "load", to: to, logger: logger) })
+                if let control {
+                    tasks.append(Task { await b.run(rtpengine: control) })
+                } else {
+                    tasks.append(Task { await b.run(gateway: gateway, password: "load", to: to, logger: logger) })
+                }
                 try await Task.sleep(for: .microseconds(1_000_000 / rate))
             }
             let limit = SimulatedBrowser.now() + 30_000_000
@@ -61,20 +74,22 @@ struct LoadCommand: AsyncParsableCommand {
                 try await Task.sleep(for: .milliseconds(100))
             }
             let rampSeconds = Double((settled.compactMap(\.answeredAt).max() ?? rampStart) - rampStart) / 1e6
-            for b in browsers { try await b.loop.submit { b.resetCounters() }.get() }
+            await onTheirLoops(browsers) { b, now in b.resetCounters(now: now) }
             let cpu0 = process.cpuSeconds() ?? 0, t0 = SimulatedBrowser.now()
             try await Task.sleep(for: .seconds(hold))
             let cpu1 = process.cpuSeconds() ?? 0, t1 = SimulatedBrowser.now()
             let all = await Snapshot.take(browsers)
             let up = all.filter(\.isUp).count
             let newUsers = Set(added.map(\.user))
-            print(Report.row(calls: target, up: up, failed: all.filter { $0.failure != nil }.count,
+            emit(Report.row(calls: target, up: up, failed: all.filter { $0.failure != nil }.count,
                              callsPerSecond: rampSeconds > 0 ? Double(settled.filter(\.isUp).count) / rampSeconds : 0,
                              new: all.filter { newUsers.contains($0.user) }, all: all,
                              cpuMsPerCallSecond: up > 0 ? (cpu1 - cpu0) * 1000 / (Double(up) * Double(t1 - t0) / 1e6) : 0,
                              kibPerCall: up > 0 ? ((process.residentKiB() ?? 0) - baseline) / Double(up) : 0))
-            if let why = all.compactMap(\.failure).first { print("   first failure: \(why)") }
+            if let why = all.compactMap(\.failure).first { emit("   first failure: \(why)") }
+            lastCPU = up > 0 ? (cpu1 - cpu0) * 1000 / (Double(up) * Double(t1 - t0) / 1e6) : 0
         }
+        emit("summary \(codec) \(Report.f(lastCPU, 3))")   // the last step's CPU per call-second, for scripts
         for b in browsers { await b.hangUp() }
         for t in tasks { await t.value }
         try await group.shutdownGracefully()
@@ -110,4 +125,21 @@ actor Pacer {
 
     /// The browsers one loop's timer ticks; touched only on that loop.
     final class Ticker: @unchecked Sendable { var browsers: [SimulatedBrowser] = [] }
+}
+
+/// A line to standard output at once (a row as soon as it is measured, through a pipe too).
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// `body` for every browser on its own loop, one hop per loop (a busy loop delays them all alike).
+func onTheirLoops(_ browsers: [SimulatedBrowser], _ body: @escaping @Sendable (SimulatedBrowser, UInt64) -> Void) async {
+    var byLoop: [ObjectIdentifier: (EventLoop, [SimulatedBrowser])] = [:]
+    for b in browsers { byLoop[ObjectIdentifier(b.loop), default: (b.loop, [])].1.append(b) }
+    for (loop, list) in byLoop.values {
+        try? await loop.submit {
+            let now = SimulatedBrowser.now()
+            for b in list { body(b, now) }
+        }.get()
+    }
 }

@@ -31,6 +31,8 @@ struct MediaProbe {
 
     init(payload: Payload) { self.payload = payload }
 
+    var payloadType: UInt8 { if case .opus = payload { 111 } else { 0 } }
+
     /// The next 20 ms packet (RTP, not yet protected).
     mutating func next(now: UInt64) -> [UInt8] {
         defer {
@@ -39,14 +41,11 @@ struct MediaProbe {
             sent += 1
         }
         let body: [UInt8]
-        let payloadType: UInt8
         switch payload {
         case .pcmuProbe:
-            payloadType = 0
             timestamp &+= 160
             body = Self.mark + number.bigEndianBytes + now.bigEndianBytes + [UInt8](repeating: 0xFF, count: 144)
         case .opus(let frames):
-            payloadType = 111
             timestamp &+= 960
             body = frames[Int(number % UInt32(frames.count))]
         }
@@ -55,7 +54,8 @@ struct MediaProbe {
 
     /// A packet from the gateway at `now` (µs).
     mutating func received(_ rtp: [UInt8], now: UInt64) {
-        guard rtp.count >= 12, let packet = try? RTPPacket(parsing: rtp) else { return }
+        // Only the codec offered counts: a far end's other codec passed through untranscoded is loss.
+        guard rtp.count >= 12, let packet = try? RTPPacket(parsing: rtp), packet.payloadType == payloadType else { return }
         received += 1
         if firstReceivedAt == nil { firstReceivedAt = now }
         let arrival = Double(now) / 1000
@@ -109,8 +109,12 @@ struct MediaProbe {
         }
     }
 
-    /// The counters start again (a measurement window begins); the first audio time stays.
-    mutating func resetCounters() {
+    /// When the counters started (the measurement window), µs.
+    private(set) var windowStartedAt: UInt64 = 0
+
+    /// The counters start again (a measurement window begins at `now`); the first audio time stays.
+    mutating func resetCounters(now: UInt64) {
+        windowStartedAt = now
         sent = 0
         received = 0
         roundTrips.removeAll(keepingCapacity: true)

@@ -37,6 +37,7 @@ final class PeerSession {
 
     private(set) var state = State.checking
     let localUfrag: String
+    let localPwd: String
     let remote: Remote
     private let dtls: DTLSEndpoint
     private var sender: SRTPContext?
@@ -48,8 +49,9 @@ final class PeerSession {
     private let giveUpAt: UInt64
     static let consentInterval: UInt64 = 5_000_000
 
-    init(localUfrag: String, remote: Remote, identity: DTLSIdentity, now: UInt64) throws {
+    init(localUfrag: String, localPwd: String, remote: Remote, identity: DTLSIdentity, now: UInt64) throws {
         self.localUfrag = localUfrag
+        self.localPwd = localPwd
         self.remote = remote
         dtls = try DTLSEndpoint(identity: identity, role: .client, expected: remote.fingerprint)
         giveUpAt = now + 15_000_000
@@ -84,6 +86,10 @@ final class PeerSession {
         guard let first = datagram.first else { return ([], nil) }
         switch first {
         case 0...3:
+            if let request = try? STUNCoder.decode(datagram, integrityKey: Array(localPwd.utf8)),
+               request.messageClass == .request {
+                return ([answer(request)], nil)   // a full ICE agent's own checks (rtpengine's)
+            }
             guard state == .checking, let message = try? STUNCoder.decode(datagram, integrityKey: Array(remote.pwd.utf8)),
                   message.messageClass == .success, message.transactionID == transaction else { return ([], nil) }
             state = .handshaking
@@ -111,6 +117,14 @@ final class PeerSession {
 
     /// An RTP packet of ours, protected; nil before the keys.
     func protect(_ rtp: [UInt8]) -> [UInt8]? { try? sender?.protect(rtp) }
+
+    private func answer(_ request: STUNMessage) -> [UInt8] {
+        let address = remote.host.split(separator: ".").compactMap { UInt8($0) }
+        let success = STUNMessage(class: .success, transactionID: request.transactionID, attributes: [
+            .xorMapped(address: address, port: remote.port, transactionID: request.transactionID),
+        ])
+        return STUNCoder.encode(success, integrityKey: Array(localPwd.utf8))
+    }
 
     private func bindingRequest() -> [UInt8] {
         transaction = (0..<12).map { _ in UInt8.random(in: 0...255) }

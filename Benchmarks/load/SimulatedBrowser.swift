@@ -21,11 +21,15 @@ final class SimulatedBrowser: @unchecked Sendable {
     /// Answered, with its media connected (ICE, DTLS, SRTP keys).
     var isUp: Bool { mediaUp && answeredAt != nil && failure == nil }
     private var mediaUp = false
+    private var nextSendAt: UInt64 = 0
     private var channel: Channel?
     private var session: PeerSession?
     private var timer: Scheduled<Void>?
     private var remote: SocketAddress?
     private var signaling: WebSocketOutboundWriter?
+    /// Through rtpengine: its control and our from-tag; the far end's echo socket.
+    private var rtpengine: (RTPEngineControl, String)?
+    private var echo: Channel?
     /// The call's id (the gateway takes ids unique among its calls).
     private let callID = "c" + Random.token(12)
     private let ufrag = Random.token(8)
@@ -84,21 +88,81 @@ final class SimulatedBrowser: @unchecked Sendable {
         }
     }
 
-    /// Hangs up and closes the signaling connection.
+    /// The same call through rtpengine instead of the gateway, as a SIP proxy drives it (ng offer and answer):
+    /// the browser's offer goes to a far end on the generator's own echo socket, whose answer comes back with
+    /// rtpengine's ICE and DTLS (transcoding when the browser offered Opus only).
+    func run(rtpengine control: RTPEngineControl) async {
+        do {
+            let browser = try await DatagramBootstrap(group: loop)
+                .channelInitializer { $0.pipeline.addHandler(Reader(browser: self)) }
+                .bind(host: "127.0.0.1", port: 0).get()
+            let echo = try await DatagramBootstrap(group: loop)
+                .channelInitializer { $0.pipeline.addHandler(Echo()) }
+                .bind(host: "127.0.0.1", port: 0).get()
+            try await loop.submit {
+                self.channel = browser
+                self.echo = echo
+                self.callStartedAt = Self.now()
+            }.get()
+            let fromTag = Random.token(10), toTag = Random.token(10)
+            let transcoding: Bool = if case .opus = probe.payload { true } else { false }
+            var offer: [String: Bencode] = [
+                "command": .string("offer"), "call-id": .string(callID), "from-tag": .string(fromTag),
+                "sdp": .string(self.offer(port: browser.localAddress?.port ?? 0)), "ICE": .string("remove"),
+                "DTLS": .string("off"), "transport-protocol": .string("RTP/AVP"), "rtcp-mux": .list([.string("demux")]),
+            ]
+            if transcoding {
+                offer["codec"] = .dictionary(["transcode": .list([.string("PCMU")]), "mask": .list([.string("opus")])])
+            }
+            _ = try await control.command(offer)
+            let farEnd = ["v=0", "o=- 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
+                          "m=audio \(echo.localAddress?.port ?? 0) RTP/AVP 0", "a=rtpmap:0 PCMU/8000", "a=sendrecv", ""]
+                .joined(separator: "\r\n")
+            let answer = try await control.command([
+                "command": .string("answer"), "call-id": .string(callID), "from-tag": .string(fromTag),
+                "to-tag": .string(toTag), "sdp": .string(farEnd), "ICE": .string("force"), "DTLS": .string("passive"),
+            ])
+            guard let sdp = answer["sdp"]?.text else { throw RTPEngineControl.Failure.refused("an answer without SDP") }
+            try await loop.submit {
+                self.answeredAt = Self.now()
+                self.rtpengine = (control, fromTag)
+                self.answer(sdp)
+            }.get()
+        } catch {
+            loop.execute { self.fail("rtpengine: \(error)") }
+        }
+    }
+
+    /// Hangs up and closes the signaling connection (through rtpengine: deletes the call).
     func hangUp() async {
+        if let (control, fromTag) = try? await loop.submit({ self.rtpengine }).get() {
+            _ = try? await control.command(["command": .string("delete"), "call-id": .string(callID),
+                                            "from-tag": .string(fromTag)])
+            loop.execute {
+                self.channel?.close(promise: nil)
+                self.echo?.close(promise: nil)
+            }
+            return
+        }
         guard let signaling = try? await loop.submit({ self.signaling }).get() else { return }
         try? await signaling.write(.text(Self.json(["type": "hangup", "call": callID])))
         try? await signaling.close(.normalClosure, reason: nil)
     }
 
-    /// One 20 ms tick: the next packet, once connected.
+    /// A tick of the loop's timer: the packets due since the last (one every 20 ms from the connection on, so a
+    /// late timer does not lower the rate; at most a few at once after a long stall).
     func tick(now: UInt64) {
-        guard mediaUp, let session, let channel, let remote, let packet = session.protect(probe.next(now: now)) else { return }
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: channel.allocator.buffer(bytes: packet)),
-                              promise: nil)
+        guard mediaUp, let session, let channel, let remote else { return }
+        if nextSendAt == 0 || now &- nextSendAt > 100_000 { nextSendAt = now }
+        while nextSendAt <= now {
+            nextSendAt += 20_000
+            guard let packet = session.protect(probe.next(now: now)) else { return }
+            channel.write(AddressedEnvelope(remoteAddress: remote, data: channel.allocator.buffer(bytes: packet)), promise: nil)
+        }
+        channel.flush()
     }
 
-    func resetCounters() { probe.resetCounters() }
+    func resetCounters(now: UInt64) { probe.resetCounters(now: now) }
 
     // MARK: on the loop
 
@@ -108,7 +172,7 @@ final class SimulatedBrowser: @unchecked Sendable {
             return fail("an answer without ICE credentials, fingerprint or candidate")
         }
         do {
-            session = try PeerSession(localUfrag: ufrag, remote: parsed, identity: identity, now: Self.now())
+            session = try PeerSession(localUfrag: ufrag, localPwd: pwd, remote: parsed, identity: identity, now: Self.now())
         } catch {
             return fail("DTLS: \(error)")
         }
@@ -188,5 +252,17 @@ private final class Reader: ChannelInboundHandler, @unchecked Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         browser.received(Array(envelope.data.readableBytesView))
+    }
+}
+
+/// The far end of a call through rtpengine: every datagram back where it came from.
+private final class Echo: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: envelope.data)),
+                              promise: nil)
     }
 }
