@@ -21,7 +21,9 @@ final class RTPEngineControl: @unchecked Sendable {
     static func connect(to host: String, port: Int, group: EventLoopGroup) async throws -> RTPEngineControl {
         let server = try SocketAddress(ipAddress: host, port: port)
         let box = Box()
+        // An answer can be large (a delete's carries every stream's statistics): room for any datagram.
         let channel = try await DatagramBootstrap(group: group)
+            .channelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
             .channelInitializer { $0.pipeline.addHandler(Reader(box: box)) }
             .bind(host: "127.0.0.1", port: 0).get()
         let control = RTPEngineControl(channel: channel, server: server)
