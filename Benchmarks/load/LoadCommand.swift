@@ -48,7 +48,7 @@ struct LoadCommand: AsyncParsableCommand {
         let baseline = process.residentKiB() ?? 0
         var browsers: [SimulatedBrowser] = []
         var tasks: [Task<Void, Never>] = []
-        var lastCPU = 0.0
+        var summary: [String] = []
 
         emit(Report.header(codec: codec, through: control == nil ? "the gateway" : "rtpengine"))
         for target in counts {
@@ -87,9 +87,11 @@ struct LoadCommand: AsyncParsableCommand {
                              cpuMsPerCallSecond: up > 0 ? (cpu1 - cpu0) * 1000 / (Double(up) * Double(t1 - t0) / 1e6) : 0,
                              kibPerCall: up > 0 ? ((process.residentKiB() ?? 0) - baseline) / Double(up) : 0))
             if let why = all.compactMap(\.failure).first { emit("   first failure: \(why)") }
-            lastCPU = up > 0 ? (cpu1 - cpu0) * 1000 / (Double(up) * Double(t1 - t0) / 1e6) : 0
+            let cpu = up > 0 ? (cpu1 - cpu0) * 1000 / (Double(up) * Double(t1 - t0) / 1e6) : 0
+            summary.append("\(target):\(Report.f(cpu, 3)):\(Report.f(Report.packetsBack(all)))")
         }
-        emit("summary \(codec) \(Report.f(lastCPU, 3))")   // the last step's CPU per call-second, for scripts
+        // For scripts: each step's calls, CPU per call-second and packets back per second.
+        emit("summary \(codec) " + summary.joined(separator: " "))
         for b in browsers { await b.hangUp() }
         for t in tasks { await t.value }
         try await group.shutdownGracefully()

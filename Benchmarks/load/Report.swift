@@ -67,8 +67,7 @@ enum Report {
         let live = all.filter(\.isUp)
         let expected = live.reduce(0) { $0 + $1.expected }, lost = live.reduce(0) { $0 + $1.lost }
         let loss = expected > 0 ? Double(lost) * 100 / Double(expected) : 0
-        let window = live.reduce(0) { $0 + $1.windowSeconds }
-        let back = window > 0 ? Double(live.reduce(0) { $0 + $1.received }) / window : 0
+        let back = packetsBack(all)
         func pair(_ values: [Double], _ a: Double, _ b: Double) -> String {
             values.isEmpty ? "-" : "\(f(percentile(values, a))) / \(f(percentile(values, b)))"
         }
@@ -76,6 +75,13 @@ enum Report {
                 pad(pair(new.compactMap(\.setupMs), 50, 95), 18), pad(pair(new.compactMap(\.firstAudioMs), 50, 95), 21),
                 pad(f(cpuMsPerCallSecond, 3), 14), pad(f(loss, 3), 8), pad(f(back), 7), pad(pair(live.map(\.jitterMs), 50, 99), 18),
                 pad(pair(live.flatMap(\.roundTrips), 50, 99), 22), pad(f(kibPerCall, 0), 9)].joined(separator: " ")
+    }
+
+    /// The packets a call got back per second of its window, over the calls up.
+    static func packetsBack(_ all: [Snapshot]) -> Double {
+        let live = all.filter(\.isUp)
+        let window = live.reduce(0) { $0 + $1.windowSeconds }
+        return window > 0 ? Double(live.reduce(0) { $0 + $1.received }) / window : 0
     }
 
     static func percentile(_ values: [Double], _ p: Double) -> Double {

@@ -20,6 +20,7 @@ public struct RTPPacket: Equatable {
     }
 
     public init(parsing bytes: [UInt8]) throws(MediaError) {
+        guard !bytes.isEmpty else { throw .truncated }   // no buffer to hand the parser
         var h = gwm_rtp_header()
         try MediaError.check(bytes.withUnsafeBufferPointer { gwm_rtp_parse($0.baseAddress!, $0.count, &h) })
         let start = Int(h.payload_offset)
