@@ -59,8 +59,6 @@ def free_port():
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "minutes: a test of several minutes, run beside the suite (scripts/test)")
-    config.addinivalue_line("markers", "failing: a test that fails intermittently for a cause not yet found; out of "
-                                       "scripts/test until it is (its issue's note says why); run it with -m failing")
 
 
 def wait_until(condition, timeout, interval=0.05, what="condition"):

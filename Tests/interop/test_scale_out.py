@@ -231,9 +231,6 @@ async def scenario(pool):
         await c.pc.close()
 
 
-# Fails in about one CI run in two (both CI runs of 2026-12-07): the callee of the first call across instances
-# receives no audio at all. Cause not found yet (issue 13's note); out of scripts/test until it is.
-@pytest.mark.failing
 @pytest.mark.timeout(180)
 def test_two_instances_behind_haproxy_and_kamailio(workdir):
     pool = Pool(workdir)
