@@ -16,8 +16,8 @@ final class SIPMediaLeg: OtherLeg, @unchecked Sendable {
     /// The RTP port (even); RTCP is `port + 1`.
     let port: UInt16
     private let ports: MediaPortPool
-    private var rtp: Channel?
-    private var rtcp: Channel?
+    private var rtp: (channel: Channel, socket: MediaSocket)?
+    private var rtcp: (channel: Channel, socket: MediaSocket)?
     private var rtpDestination: SocketAddress?
     private var rtcpDestination: SocketAddress?
     private var rtcpMux = false
@@ -27,7 +27,6 @@ final class SIPMediaLeg: OtherLeg, @unchecked Sendable {
     private var rtpLatched = false
     private var rtcpLatched = false
     private var sink: ((UnsafeRawBufferPointer, UInt64) -> Bool)?
-    private var sendBuffer = DatagramSendBuffer(allocator: ByteBufferAllocator())
     private var closed = false
     private let logger: Logger
 
@@ -39,18 +38,13 @@ final class SIPMediaLeg: OtherLeg, @unchecked Sendable {
         self.port = port
         self.ports = ports
         let bind = { @Sendable (p: UInt16, isRTCP: Bool) in
-            DatagramBootstrap(group: loop)
-                .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(SIPMediaHandler(leg: self, isRTCP: isRTCP))
-                    }
-                }
-                .bind(host: host, port: Int(p))
+            MediaSocket.open(on: loop, host: host, port: p) { channel, _ in
+                try channel.pipeline.syncOperations.addHandler(SIPMediaHandler(leg: self, isRTCP: isRTCP))
+            }
         }
         bind(port, false).flatMap { rtp in
             bind(port + 1, true).map { (rtp, $0) }.flatMapError { error in
-                rtp.close().flatMapThrowing { throw error }      // the RTP socket must not outlive a failed pair
+                rtp.channel.close().flatMapThrowing { throw error }      // the RTP socket must not outlive a failed pair
             }
         }.whenComplete { result in
             switch result {
@@ -80,9 +74,9 @@ final class SIPMediaLeg: OtherLeg, @unchecked Sendable {
     }
 
     func deliver(_ datagram: UnsafeRawBufferPointer, isRTCP: Bool, now: UInt64) -> [[UInt8]] {
-        guard let channel = isRTCP && !rtcpMux ? rtcp : rtp,
+        guard let socket = (isRTCP && !rtcpMux ? rtcp : rtp)?.socket,
               let destination = isRTCP ? rtcpDestination : rtpDestination else { return [] }
-        channel.writeAndFlush(sendBuffer.envelope(datagram, to: destination), promise: nil)
+        socket.send(datagram, to: destination)
         return []
     }
 
@@ -95,9 +89,11 @@ final class SIPMediaLeg: OtherLeg, @unchecked Sendable {
         self.rtp = nil
         self.rtcp = nil
         let ports = self.ports, port = self.port
-        rtp.close(promise: nil)
-        rtcp.close(promise: nil)
-        rtp.closeFuture.and(rtcp.closeFuture).whenComplete { _ in
+        let dropped = rtp.socket.dropped + rtcp.socket.dropped
+        if dropped > 0 { logger.info("SIP leg media on port \(port): \(dropped) datagrams dropped (the socket was full)") }
+        rtp.channel.close(promise: nil)
+        rtcp.channel.close(promise: nil)
+        rtp.channel.closeFuture.and(rtcp.channel.closeFuture).whenComplete { _ in
             ports.release(port)
             ports.release(port + 1)
         }

@@ -153,46 +153,39 @@ public final class BrowserLegFactory: Sendable {
         let logger = self.logger
         let ports = self.ports
         let identity = self.identity
-        return DatagramBootstrap(group: loop)
-            .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .channelInitializer { channel in
-                do {
-                    let bridge = try MediaBridge(browser: browser, other: other)
-                    var dtls: DTLSEndpoint?
-                    if let role = dtlsRole, case .dtls(let fps, _) = agreed.security {
-                        dtls = try DTLSEndpoint(identity: identity, role: role, expected: fps[0])
-                    }
-                    if let sdesKeys, let receive = sdesKeys.receive {
-                        try bridge.setSRTP(sdesKeys.suite, on: .browser, sendKey: sdesKeys.send, receiveKey: receive)
-                    }
-                    var agent = ICELiteAgent(local: ice, remote: agreed.remoteICE)
-                    for c in agreed.remoteCandidates { agent.addRemoteCandidate(c) }
-                    let session = BrowserMediaSession(ice: agent, dtls: dtls, bridge: bridge,
-                                                      setupDeadline: BrowserLegHandler.now() + Self.setupTimeout)
-                    let handler = BrowserLegHandler(session: session, otherLeg: otherLeg(channel.eventLoop), registry: registry,
-                                                    id: id, offerAt: offerAt, logger: logger, onEnd: legEnded)
-                    try channel.pipeline.syncOperations.addHandler(handler)
-                    return channel.eventLoop.makeSucceededVoidFuture()
-                } catch {
-                    return channel.eventLoop.makeFailedFuture(error)
-                }
+        let browserSettings = browser
+        return MediaSocket.open(on: loop, host: settings.mediaIP, port: port) { channel, socket in
+            let bridge = try MediaBridge(browser: browserSettings, other: other)
+            var dtls: DTLSEndpoint?
+            if let role = dtlsRole, case .dtls(let fps, _) = agreed.security {
+                dtls = try DTLSEndpoint(identity: identity, role: role, expected: fps[0])
             }
-            .bind(host: settings.mediaIP, port: Int(port))
-            .map { channel in
-                registry.update(id) { _ in }
-                let security = dtlsRole.map { "DTLS \($0)" } ?? "SDES"
-                logger.info("browser leg \(id) on \(settings.mediaIP):\(port): \(agreed.codec.encodingName), \(security)")
-                channel.closeFuture.whenComplete { _ in
-                    ports.release(port)
-                    // Keep the final status readable for a while, then forget it.
-                    channel.eventLoop.scheduleTask(in: .seconds(120)) { registry.remove(id) }
-                }
-                return BrowserLeg(id: id, answer: answer, agreed: agreed, channel: channel)
+            if let sdesKeys, let receive = sdesKeys.receive {
+                try bridge.setSRTP(sdesKeys.suite, on: .browser, sendKey: sdesKeys.send, receiveKey: receive)
             }
-            .flatMapErrorThrowing { error in
+            var agent = ICELiteAgent(local: ice, remote: agreed.remoteICE)
+            for c in agreed.remoteCandidates { agent.addRemoteCandidate(c) }
+            let session = BrowserMediaSession(ice: agent, dtls: dtls, bridge: bridge,
+                                              setupDeadline: BrowserLegHandler.now() + Self.setupTimeout)
+            let handler = BrowserLegHandler(session: session, socket: socket, otherLeg: otherLeg(channel.eventLoop),
+                                            registry: registry, id: id, offerAt: offerAt, logger: logger, onEnd: legEnded)
+            try channel.pipeline.syncOperations.addHandler(handler)
+        }
+        .map { channel, _ in
+            registry.update(id) { _ in }
+            let security = dtlsRole.map { "DTLS \($0)" } ?? "SDES"
+            logger.info("browser leg \(id) on \(settings.mediaIP):\(port): \(agreed.codec.encodingName), \(security)")
+            channel.closeFuture.whenComplete { _ in
                 ports.release(port)
-                throw error
+                // Keep the final status readable for a while, then forget it.
+                channel.eventLoop.scheduleTask(in: .seconds(120)) { registry.remove(id) }
             }
+            return BrowserLeg(id: id, answer: answer, agreed: agreed, channel: channel)
+        }
+        .flatMapErrorThrowing { error in
+            ports.release(port)
+            throw error
+        }
     }
 }
 

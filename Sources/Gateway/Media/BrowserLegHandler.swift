@@ -5,13 +5,14 @@ import MediaTypes
 import NIOCore
 import WebRTC
 
-/// The NIO shell of a BrowserMediaSession: one UDP socket, datagrams in and
-/// out, one timer. It makes no protocol decision.
+/// The NIO shell of a BrowserMediaSession: one UDP socket, datagrams in
+/// (through NIO) and out (straight to the socket), one timer. It makes no
+/// protocol decision.
 final class BrowserLegHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
     private let session: BrowserMediaSession
+    private let socket: MediaSocket
     private let otherLeg: OtherLeg
     private let registry: SessionRegistry
     private let id: String
@@ -28,13 +29,13 @@ final class BrowserLegHandler: ChannelInboundHandler {
     private var cachedAddress: (TransportAddress, SocketAddress)?
     /// The same for the source of what arrives: the browser sends from one address.
     private var lastSource: (SocketAddress, TransportAddress)?
-    private var sendBuffer = DatagramSendBuffer(allocator: ByteBufferAllocator())
     private var statsAt: UInt64 = 0
     static let statsInterval: UInt64 = 500_000
 
-    init(session: BrowserMediaSession, otherLeg: OtherLeg, registry: SessionRegistry, id: String, offerAt: UInt64,
+    init(session: BrowserMediaSession, socket: MediaSocket, otherLeg: OtherLeg, registry: SessionRegistry, id: String, offerAt: UInt64,
          logger: Logger, onEnd: (@Sendable (BrowserLegEnding) -> Void)? = nil, maxLifetime: UInt64 = 4 * 3_600_000_000) {
         self.session = session
+        self.socket = socket
         self.otherLeg = otherLeg
         self.registry = registry
         self.id = id
@@ -117,7 +118,7 @@ final class BrowserLegHandler: ChannelInboundHandler {
     }
 
     private func sendToBrowser(_ to: TransportAddress, _ bytes: UnsafeRawBufferPointer, now: UInt64) {
-        guard let context else { return }
+        guard context != nil else { return }    // the leg closed
         let address: SocketAddress
         if let cached = cachedAddress, cached.0 == to {
             address = cached.1
@@ -129,7 +130,7 @@ final class BrowserLegHandler: ChannelInboundHandler {
         if !firstSRTPSeen, let b = bytes.first, b >= 128, b < 192, bytes.count > 1, bytes[1] < 192 || bytes[1] > 223 {
             noteMediaSent(now: now)
         }
-        context.write(wrapOutboundOut(sendBuffer.envelope(bytes, to: address)), promise: nil)
+        socket.send(bytes, to: address)
     }
 
     /// What the other leg sends back at once (a loop-back test peer comes
@@ -154,10 +155,9 @@ final class BrowserLegHandler: ChannelInboundHandler {
         }
     }
 
-    /// After a media packet or a timer: flush, statistics now and then, and the
+    /// After a media packet or a timer: statistics now and then, and the
     /// timer only when the next deadline moved earlier.
     private func afterMedia(now: UInt64) {
-        context?.flush()
         if now >= statsAt + Self.statsInterval {
             statsAt = now
             publishStats()
@@ -165,10 +165,7 @@ final class BrowserLegHandler: ChannelInboundHandler {
         if let due = session.nextTimeout, timerDue.map({ due < $0 }) ?? true { rearm() }
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) { context.flush() }
-
     private func emit(_ outputs: [BrowserMediaSession.Output], now: UInt64) {
-        guard let context else { return }
         var pending = outputs
         var rounds = 0
         while !pending.isEmpty, rounds < 64 { // bounded: a loop-back peer answers each packet once
@@ -186,7 +183,6 @@ final class BrowserLegHandler: ChannelInboundHandler {
             }
             pending = next
         }
-        context.flush()
     }
 
     private func noteMediaSent(now: UInt64) {
@@ -209,6 +205,7 @@ final class BrowserLegHandler: ChannelInboundHandler {
             $0.packetsFromBrowser = browser.packetsReceived
             $0.packetsToBrowser = browser.packetsSent
             $0.authFailures = browser.srtpAuthFailures
+            $0.socketDrops = self.socket.dropped
             $0.browserQuality = browser
             $0.sipQuality = sip
         }

@@ -16,6 +16,8 @@ public struct SessionStatus: Sendable, Codable {
     public var packetsFromBrowser: UInt64 = 0
     public var packetsToBrowser: UInt64 = 0
     public var authFailures: UInt64 = 0
+    /// Datagrams toward the browser its socket could not take at once (dropped, not queued).
+    public var socketDrops: UInt64 = 0
     /// How the media arrived from the browser and from the SIP side (as last published).
     public var browserQuality: LegQuality?
     public var sipQuality: LegQuality?
