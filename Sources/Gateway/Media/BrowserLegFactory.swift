@@ -48,6 +48,7 @@ public final class BrowserLegFactory: Sendable {
     let ports: MediaPortPool
     let registry: SessionRegistry
     let logger: Logger
+    private let timers = MediaTimersByLoop()
 
     public init(group: EventLoopGroup, identity: DTLSIdentity, ports: MediaPortPool, registry: SessionRegistry,
                 logger: Logger) {
@@ -153,6 +154,7 @@ public final class BrowserLegFactory: Sendable {
         let logger = self.logger
         let ports = self.ports
         let identity = self.identity
+        let timers = self.timers.timers(on: loop)
         let browserSettings = browser
         return MediaSocket.open(on: loop, host: settings.mediaIP, port: port) { channel, socket in
             let bridge = try MediaBridge(browser: browserSettings, other: other)
@@ -167,7 +169,7 @@ public final class BrowserLegFactory: Sendable {
             for c in agreed.remoteCandidates { agent.addRemoteCandidate(c) }
             let session = BrowserMediaSession(ice: agent, dtls: dtls, bridge: bridge,
                                               setupDeadline: BrowserLegHandler.now() + Self.setupTimeout)
-            let handler = BrowserLegHandler(session: session, socket: socket, otherLeg: otherLeg(channel.eventLoop),
+            let handler = BrowserLegHandler(session: session, socket: socket, timers: timers, otherLeg: otherLeg(channel.eventLoop),
                                             registry: registry, id: id, offerAt: offerAt, logger: logger, onEnd: legEnded)
             try channel.pipeline.syncOperations.addHandler(handler)
         }

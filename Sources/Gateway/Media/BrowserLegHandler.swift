@@ -6,13 +6,14 @@ import NIOCore
 import WebRTC
 
 /// The NIO shell of a BrowserMediaSession: one UDP socket, datagrams in
-/// (through NIO) and out (straight to the socket), one timer. It makes no
-/// protocol decision.
-final class BrowserLegHandler: ChannelInboundHandler {
+/// (through NIO) and out (straight to the socket), one deadline among its
+/// loop's media timers. It makes no protocol decision.
+final class BrowserLegHandler: ChannelInboundHandler, MediaTimerOwner {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
     private let session: BrowserMediaSession
     private let socket: MediaSocket
+    private let timers: MediaTimers
     private let otherLeg: OtherLeg
     private let registry: SessionRegistry
     private let id: String
@@ -20,7 +21,6 @@ final class BrowserLegHandler: ChannelInboundHandler {
     private let logger: Logger
     private let onEnd: (@Sendable (BrowserLegEnding) -> Void)?
     private let maxLifetime: UInt64
-    private var timer: Scheduled<Void>?
     private var timerDue: UInt64?
     private var context: ChannelHandlerContext?
     private var firstSRTPSeen = false
@@ -32,10 +32,11 @@ final class BrowserLegHandler: ChannelInboundHandler {
     private var statsAt: UInt64 = 0
     static let statsInterval: UInt64 = 500_000
 
-    init(session: BrowserMediaSession, socket: MediaSocket, otherLeg: OtherLeg, registry: SessionRegistry, id: String, offerAt: UInt64,
+    init(session: BrowserMediaSession, socket: MediaSocket, timers: MediaTimers, otherLeg: OtherLeg, registry: SessionRegistry, id: String, offerAt: UInt64,
          logger: Logger, onEnd: (@Sendable (BrowserLegEnding) -> Void)? = nil, maxLifetime: UInt64 = 4 * 3_600_000_000) {
         self.session = session
         self.socket = socket
+        self.timers = timers
         self.otherLeg = otherLeg
         self.registry = registry
         self.id = id
@@ -54,7 +55,7 @@ final class BrowserLegHandler: ChannelInboundHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
+        timers.set(self, at: nil)
         self.context = nil
     }
 
@@ -243,33 +244,25 @@ final class BrowserLegHandler: ChannelInboundHandler {
     }
 
     private func rearm() {
-        guard let context else { return }
-        timer?.cancel()
-        let now = Self.now()
-        if now > offerAt + maxLifetime {
+        guard context != nil else { return }
+        if Self.now() > offerAt + maxLifetime {
             end(state: "closed", reason: "maximum call length", loss: .maxLength)
             return
         }
+        timerDue = session.nextTimeout
+        timers.set(self, at: timerDue)
+    }
+
+    /// Timers drive playout and RTCP: their media goes out in place too.
+    func timerFired(now: UInt64) {
         timerDue = nil
-        guard let due = session.nextTimeout else { return }
-        let delay = due > now ? due - now : 0
-        timerDue = due
-        // The task holds the handler until it fires or the leg closes (which cancels it).
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: .microseconds(Int64(delay))) {
-            let `self` = bound.value
-            self.timerDue = nil
-            let now = Self.now()
-            // Timers drive playout and RTCP: their media goes out in place too.
-            var fedBack: [[UInt8]] = []
-            let control = self.session.pollControl(now: now)
-            self.emit(control, now: now)
-            self.session.drainBridge(now: now, send: { self.sendToBrowser($0, $1, now: now) },
-                                     other: { fedBack += self.otherLegReplies($0, $1, now: now) })
-            self.feedBack(fedBack, now: now)
-            for event in self.session.takeEvents() { self.record(event) }
-            self.afterMedia(now: now)   // timerDue is nil: the timer is set again
-        }
+        var fedBack: [[UInt8]] = []
+        emit(session.pollControl(now: now), now: now)
+        session.drainBridge(now: now, send: { self.sendToBrowser($0, $1, now: now) },
+                            other: { fedBack += self.otherLegReplies($0, $1, now: now) })
+        feedBack(fedBack, now: now)
+        for event in session.takeEvents() { record(event) }
+        afterMedia(now: now)   // timerDue is nil: the timer is set again
     }
 }
 
