@@ -1,14 +1,17 @@
 """Two gateway instances behind HAProxy and Kamailio, run from the files in deploy/ (docs/SCALING.md): the
 long-poll clients (each from an address of its own) spread over both and stick to theirs by the GWINSTANCE
-cookie; a call between users on different instances is two SIP calls through Kamailio, heard both ways; a
-drained instance gets no new sessions while its call ends normally; a killed instance's users sign in again
+cookie; a WebSocket client signs in through HAProxy and a call from the other instance reaches it; a call
+between users on different instances is two SIP calls through Kamailio, heard both ways; a drained instance gets no new sessions while its call ends normally; a killed instance's users sign in again
 through HAProxy, are registered on the other within seconds and reachable, and the other's call goes on."""
 import asyncio
+import base64
+import json
 import os
 import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import time
@@ -131,6 +134,49 @@ class Client:
         self.pc, self.received, self.rate = tone_peer(self.hz)
 
 
+class WebSocketClient:
+    """Our JSON protocol over a WebSocket through HAProxy, by hand (frames as RFC 6455 has them), from `source`."""
+
+    def __init__(self, pool, source):
+        self.s = socket.create_connection(("127.0.0.1", pool.port), timeout=10, source_address=(source, 0))
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.s.sendall((f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{pool.port}\r\nUpgrade: websocket\r\n"
+                        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += self.s.recv(1)
+        assert head.startswith(b"HTTP/1.1 101"), head
+
+    def send(self, message):
+        payload, mask = json.dumps(message).encode(), os.urandom(4)
+        length = bytes([0x80 | len(payload)]) if len(payload) < 126 else bytes([0x80 | 126]) + struct.pack(">H", len(payload))
+        self.s.sendall(bytes([0x81]) + length + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+    def exactly(self, n):
+        data = b""
+        while len(data) < n:
+            chunk = self.s.recv(n - len(data))
+            assert chunk, "the WebSocket closed"
+            data += chunk
+        return data
+
+    def receive(self):
+        """The next text message, as JSON (the server's frames are not masked)."""
+        while True:
+            op, length = self.exactly(2)
+            length &= 0x7F
+            if length == 126:
+                length = struct.unpack(">H", self.exactly(2))[0]
+            elif length == 127:
+                length = struct.unpack(">Q", self.exactly(8))[0]
+            payload = self.exactly(length)
+            if op & 0x0F == 1:
+                return json.loads(payload)
+
+    def close(self):
+        self.s.close()
+
+
 async def run(f, *args):
     return await asyncio.get_running_loop().run_in_executor(None, f, *args)
 
@@ -174,6 +220,27 @@ async def scenario(pool):
     on = {name: sorted(u for u, n in where.items() if n == name) for name in ("gw1", "gw2")}
     a, a2 = (clients[u] for u in on["gw1"])
     b, b2 = (clients[u] for u in on["gw2"])
+
+    # The WebSocket through HAProxy: a user signs in on it (our JSON protocol), is registered on the instance
+    # the connection went to, and a call from the other instance reaches it there; it declines (603). Its
+    # connection closing signs it out (its binding goes).
+    ws = await run(WebSocketClient, pool, "127.0.0.18")
+    await run(ws.send, {"type": "sign-in", "user": "1008", "password": USERS["1008"]})
+    assert (await run(ws.receive))["type"] == "signed-in"
+    ws_on = await run(wait_until, lambda: pool.instance_of("1008"), 10, 0.1, "1008 registered")
+    caller = a if ws_on == "gw2" else b
+    await caller.pc.setLocalDescription(await caller.pc.createOffer())
+    offer = {"messageType": "OFFER", "sdp": caller.pc.localDescription.sdp, "Candidates": []}
+    await run(caller.lp.send, "1008", "RSMP " + json.dumps(offer))
+    incoming = await run(ws.receive)
+    assert (incoming["type"], incoming["from"]) == ("incoming", caller.user), incoming
+    await run(ws.send, {"type": "reject", "call": incoming["call"]})
+    peer, word, body, _ = await run(caller.lp.wait)     # the 603 back through Kamailio, as ROAP ERROR
+    assert (peer, word, body["messageType"], body["code"]) == ("1008", "RSMP", "ERROR", 603), (peer, word, body)
+    assert (await run(caller.lp.wait))[:2] == ("1008", "BYE")   # then the end, as after any failed call
+    await caller.renew_peer()
+    ws.close()
+    await run(wait_until, lambda: pool.instance_of("1008") is None, 10, 0.1, "1008's binding to go")
 
     # A call across instances: gw1's INVITE goes through Kamailio to gw2, which registered the callee.
     await call(a, b)
