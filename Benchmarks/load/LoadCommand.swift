@@ -81,13 +81,13 @@ struct LoadCommand: AsyncParsableCommand {
             let all = await Snapshot.take(browsers)
             let up = all.filter(\.isUp).count
             let newUsers = Set(added.map(\.user))
+            let cpu = up > 0 ? (cpu1 - cpu0) * 1000 / (Double(up) * Double(t1 - t0) / 1e6) : 0
             emit(Report.row(calls: target, up: up, failed: all.filter { $0.failure != nil }.count,
                              callsPerSecond: rampSeconds > 0 ? Double(settled.filter(\.isUp).count) / rampSeconds : 0,
                              new: all.filter { newUsers.contains($0.user) }, all: all,
-                             cpuMsPerCallSecond: up > 0 ? (cpu1 - cpu0) * 1000 / (Double(up) * Double(t1 - t0) / 1e6) : 0,
+                             cpuMsPerCallSecond: cpu,
                              kibPerCall: up > 0 ? ((process.residentKiB() ?? 0) - baseline) / Double(up) : 0))
             if let why = all.compactMap(\.failure).first { emit("   first failure: \(why)") }
-            let cpu = up > 0 ? (cpu1 - cpu0) * 1000 / (Double(up) * Double(t1 - t0) / 1e6) : 0
             summary.append("\(target):\(Report.f(cpu, 3)):\(Report.f(Report.packetsBack(all)))")
         }
         // For scripts: each step's calls, CPU per call-second and packets back per second.

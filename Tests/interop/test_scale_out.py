@@ -23,6 +23,7 @@ import pytest
 
 from aiortc_peer import hear, tone_peer
 from conftest import Gateway, free_port, wait_until
+from hostile import Harness
 from long_poll import LongPoll, answer_offer, offer_and_answer
 from sip_peers import DOMAIN, kamailio_workdir, run_kamailio
 
@@ -148,9 +149,7 @@ class WebSocketClient:
         assert head.startswith(b"HTTP/1.1 101"), head
 
     def send(self, message):
-        payload, mask = json.dumps(message).encode(), os.urandom(4)
-        length = bytes([0x80 | len(payload)]) if len(payload) < 126 else bytes([0x80 | 126]) + struct.pack(">H", len(payload))
-        self.s.sendall(bytes([0x81]) + length + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+        self.s.sendall(Harness.frame(json.dumps(message).encode()))
 
     def exactly(self, n):
         data = b""

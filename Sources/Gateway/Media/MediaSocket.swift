@@ -18,7 +18,10 @@ final class MediaSocket: @unchecked Sendable {
     private var descriptor: CInt
     /// Datagrams the kernel did not take (its send buffer full, or an error).
     private(set) var dropped: UInt64 = 0
-    private var cached: (SocketAddress, sockaddr_storage, socklen_t)?
+    /// The last destination as the kernel takes it, kept: media goes to one address.
+    private var destination: SocketAddress?
+    private var destinationStorage = sockaddr_storage()
+    private var destinationLength: socklen_t = 0
 
     private init(descriptor: CInt) { self.descriptor = descriptor }
 
@@ -46,10 +49,14 @@ final class MediaSocket: @unchecked Sendable {
     /// Sends `bytes` to `address` if the kernel takes it now; false when dropped.
     @discardableResult
     func send(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress) -> Bool {
-        guard descriptor >= 0, let (storage, length) = destination(address) else { return false }
-        let sent = withUnsafePointer(to: storage) { pointer in
+        guard descriptor >= 0 else { return false }
+        if destination != address {
+            guard let (storage, length) = Self.storage(of: address) else { return false }
+            (destination, destinationStorage, destinationLength) = (address, storage, length)
+        }
+        let sent = withUnsafePointer(to: &destinationStorage) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                sendto(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT), $0, length)
+                sendto(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT), $0, destinationLength)
             }
         }
         if sent < 0 { dropped &+= 1 }
@@ -60,14 +67,6 @@ final class MediaSocket: @unchecked Sendable {
         guard descriptor >= 0 else { return }
         _ = Glibc.close(descriptor)
         descriptor = -1
-    }
-
-    /// The last destination's sockaddr, kept: media goes to one address.
-    private func destination(_ address: SocketAddress) -> (sockaddr_storage, socklen_t)? {
-        if let cached, cached.0 == address { return (cached.1, cached.2) }
-        guard let (storage, length) = Self.storage(of: address) else { return nil }
-        cached = (address, storage, length)
-        return (storage, length)
     }
 
     private static func storage(of address: SocketAddress) -> (sockaddr_storage, socklen_t)? {

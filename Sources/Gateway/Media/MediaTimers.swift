@@ -53,8 +53,9 @@ final class MediaTimers: @unchecked Sendable {
             taskAt = nil
             return
         }
-        let (rounded, overflow) = (next / Self.grid + 1).multipliedReportingOverflow(by: Self.grid)
-        let at = overflow ? UInt64.max / 1000 : (next % Self.grid == 0 ? next : rounded)
+        // Capped where microseconds still fit in NIO's nanoseconds once rounded up to the grid.
+        let capped = min(next, UInt64.max / 1000 - Self.grid)
+        let at = (capped + Self.grid - 1) / Self.grid * Self.grid
         if let taskAt, taskAt <= at { return }
         task?.cancel()
         taskAt = at
