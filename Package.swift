@@ -69,6 +69,7 @@ let package = Package(
                                                     .product(name: "HeapModule", package: "swift-collections")]),
         // What the NIO shells share: bounds and refusal counts, the media port pool, random identifiers.
         .target(name: "ShellSupport", dependencies: ["Identifiers", .product(name: "NIOCore", package: "swift-nio"),
+                                                     .product(name: "NIOPosix", package: "swift-nio"),
                                                      .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         // The HTTP layer without sockets: request handler, request and response values, Host/Origin/CORS policies.
         .target(name: "HTTPEdge", dependencies: ["SignalingProtocol", "ShellSupport",

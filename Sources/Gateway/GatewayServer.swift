@@ -122,7 +122,8 @@ public final class GatewayServer: @unchecked Sendable {
     let group: MultiThreadedEventLoopGroup
     let logger: Logger
     var ua: UserAgent?
-    private var embedded: EmbeddedServer?
+    /// The embedded SIP server, a shard per event loop (empty with --sip-server).
+    private var embedded: [EmbeddedServer] = []
     private var manager: CallManager?
 
     public init(config: Config, logger: Logger = Logger(label: "gateway")) {
@@ -173,7 +174,7 @@ public final class GatewayServer: @unchecked Sendable {
             ? TestRoutes(echo: EchoTestRoutes(factory: factory, registry: registry, mediaIP: config.mediaIP),
                          sipStatus: SIPStatusRoute(ua: ua), calls: OutgoingCallRoutes(service: ua))
             : nil
-        let status = StatusRoute(manager: manager, embedded: embedded?.service, ports: ports, registry: registry)
+        let status = StatusRoute(manager: manager, embedded: embedded.map(\.service), ports: ports, registry: registry)
         let health = HealthRoutes(ua: ua)
         let metrics = GatewayMetrics(registry: metricsRegistry)
         manager.metrics = metrics
@@ -238,11 +239,13 @@ public final class GatewayServer: @unchecked Sendable {
                     realm: domain, accounts: Dictionary(accounts.map { ($0.user, $0.password) }, uniquingKeysWith: { first, _ in first }),
                     secret: Random.bytes(32))
             }
-            let service = SIPService(settings: settings(port: config.sipListenPort, server: nil, accounts: []),
-                                     loop: group.next(), logger: logger, registrar: Registrar())
-            let embedded = EmbeddedServer(service: service, authentication: authentication)
+            // On every loop: its calls are spread over them by Call-ID.
+            let shards = SIPService.sharded(settings: settings(port: config.sipListenPort, server: nil, accounts: []),
+                                            loops: Array(group.makeIterator()), logger: logger, registrar: Registrar())
+            let servers = shards.map { EmbeddedServer(service: $0, authentication: authentication) }
+            guard let service = shards.first else { throw GatewayError.configuration("no event loop for the embedded SIP server") }
             try service.start().wait()
-            self.embedded = embedded
+            embedded = servers
             server = SIPPeer(.udp, host: Self.reachable(config.sipListenHost), port: UInt16(service.boundPort ?? config.sipListenPort))
         }
         let service = SIPService(settings: settings(port: config.sipServer == nil ? 0 : config.sipListenPort, server: server,
@@ -305,7 +308,7 @@ public final class GatewayServer: @unchecked Sendable {
     }
 
     /// The port SIP is taken on (--sip-listen; the one bound when it asked for 0).
-    public var sipPort: Int { (embedded?.service ?? ua?.service)?.boundPort ?? config.sipListenPort }
+    public var sipPort: Int { (embedded.first?.service ?? ua?.service)?.boundPort ?? config.sipListenPort }
 }
 
 public enum GatewayError: Error, CustomStringConvertible {

@@ -11,11 +11,21 @@ import SIP
 /// it receives goes to its `SIPServiceCore`, which decides, and what the core
 /// sends goes out. What the endpoint is for is its `role`'s: the gateway's
 /// user agent (`UserAgent`), or the embedded SIP server (`EmbeddedServer`).
+/// A service may be one of several shards on as many loops (`sharded`).
 public final class SIPService: @unchecked Sendable {
     public let settings: Settings
     public let loop: EventLoop
     public let logger: Logger
     private var channel: Channel?
+    /// This loop's sender on the UDP socket (the first shard's socket, for every shard).
+    var socket: UDPSocket?
+    var port: Int?
+    /// On the first shard: every shard, itself first (empty when not sharded).
+    var shards: [SIPService] = []
+    /// On the other shards: the first, which owns the sockets and the connections.
+    var primary: SIPService?
+    /// On the first shard: datagrams read for each shard, handed over at the end of a read cycle.
+    var handOvers: [[(bytes: [UInt8], source: SIPPeer)]] = []
     private var tcpListener: Channel?
     private var tlsListener: Channel?
     /// Open TCP connections by remote "host:port", reused both ways (RFC 3261 §18).
@@ -60,49 +70,56 @@ public final class SIPService: @unchecked Sendable {
 
     public static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds / 1000 }
 
+    /// Binds the sockets and starts the other shards, if any, on them.
     public func start() -> EventLoopFuture<Void> {
-        bindUDPAndTCP(attempts: settings.listenPort == 0 ? 20 : 1).flatMap { channel, listener in
+        bindUDPAndTCP(attempts: settings.listenPort == 0 ? 20 : 1).flatMap { channel, socket, listener in
             self.channel = channel
+            self.socket = socket
             self.tcpListener = listener
-            return self.locateFirst().map { (channel, listener) }
-        }.map { channel, _ in
+            return self.locateFirst().map { channel }
+        }.flatMap { channel in
             let port = channel.localAddress?.port ?? self.settings.listenPort
             let upstream = self.settings.server.map { "server \($0)" } ?? "embedded registrar"
-            self.logger.info("SIP listening on udp and tcp \(self.settings.listenHost):\(port), \(upstream)")
-            self.role?.started(port: UInt16(port))
-            self.afterWork()
+            let loops = self.shards.count > 1 ? ", on \(self.shards.count) event loops" : ""
+            self.logger.info("SIP listening on udp and tcp \(self.settings.listenHost):\(port), \(upstream)\(loops)")
+            self.begin(port: port)
             self.startTLSListener()
+            return self.startShards(port: port, channel: channel)
         }
+    }
+
+    /// Ready to work on `port`.
+    func begin(port: Int) {
+        self.port = port
+        role?.started(port: UInt16(clamping: port))
+        afterWork()
     }
 
     /// UDP and TCP on the same port. Asked for port 0, the port UDP got may be
     /// taken for TCP: then both are let go and another is tried.
-    private func bindUDPAndTCP(attempts: Int) -> EventLoopFuture<(Channel, Channel)> {
-        DatagramBootstrap(group: loop)
-            .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            // Room for a burst while the loop sheds load (the kernel caps it at net.core.rmem_max).
-            .channelOption(ChannelOptions.socketOption(.so_rcvbuf), value: 4 << 20)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(service: self))
-                }
-            }
-            .bind(host: settings.listenHost, port: settings.listenPort)
-            .flatMap { udp in
-                ServerBootstrap(group: self.loop)
-                    .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-                    .childChannelInitializer { self.accept($0, transport: .tcp, tls: nil) }
-                    .bind(host: self.settings.listenHost, port: udp.localAddress?.port ?? self.settings.listenPort)
-                    .map { (udp, $0) }
-                    .flatMapError { error in
-                        udp.close().flatMap {
-                            attempts > 1 ? self.bindUDPAndTCP(attempts: attempts - 1) : self.loop.makeFailedFuture(error)
-                        }
+    private func bindUDPAndTCP(attempts: Int) -> EventLoopFuture<(Channel, UDPSocket, Channel)> {
+        // Room for a burst while the loop sheds load (the kernel caps it at net.core.rmem_max).
+        UDPSocket.open(on: loop, host: settings.listenHost, port: UInt16(clamping: settings.listenPort), receiveBuffer: 4 << 20) {
+            channel, _ in
+            // Several datagrams per wake-up under load, handed to the other shards together.
+            try channel.syncOptions?.setOption(ChannelOptions.maxMessagesPerRead, value: 16)
+            try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(service: self))
+        }
+        .flatMap { udp, socket in
+            ServerBootstrap(group: self.loop)
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { self.accept($0, transport: .tcp, tls: nil) }
+                .bind(host: self.settings.listenHost, port: udp.localAddress?.port ?? self.settings.listenPort)
+                .map { (udp, socket, $0) }
+                .flatMapError { error in
+                    udp.close().flatMap {
+                        attempts > 1 ? self.bindUDPAndTCP(attempts: attempts - 1) : self.loop.makeFailedFuture(error)
                     }
-            }
+                }
+        }
     }
 
-    public var boundPort: Int? { channel?.localAddress?.port }
+    public var boundPort: Int? { port }
 
 
     /// A connection a peer opened to us: within the bounds, closed when idle.
@@ -129,7 +146,7 @@ public final class SIPService: @unchecked Sendable {
                 switch result {
                 case .success(let listener):
                     self.tlsListener = listener
-                    if let bound = listener.localAddress?.port { self.role?.tlsListening(port: UInt16(bound)) }
+                    if let bound = listener.localAddress?.port { self.tlsListening(port: bound) }
                     self.logger.info("SIP listening on tls \(self.settings.listenHost):\(listener.localAddress?.port ?? port)")
                 case .failure(let error):
                     self.logger.error("cannot listen for SIP over TLS on port \(port): \(error)")
@@ -138,7 +155,7 @@ public final class SIPService: @unchecked Sendable {
     }
     // MARK: input
 
-    /// A UDP datagram.
+    /// A UDP datagram for this shard.
     func received(_ bytes: [UInt8], from source: SIPPeer) {
         core.receive(datagram: bytes, from: source, now: Self.now())
         afterWork()
@@ -186,9 +203,8 @@ public final class SIPService: @unchecked Sendable {
         guard let peer = core.hop(server, now: Self.now()) else { return }
         let ping: [UInt8] = [13, 10, 13, 10]
         if peer.transport == .udp {
-            guard let channel, let address = try? SocketAddress(ipAddress: peer.host, port: Int(peer.port)) else { return }
-            channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: ping)),
-                                  promise: nil)
+            guard let socket, let address = try? SocketAddress(ipAddress: peer.host, port: Int(peer.port)) else { return }
+            ping.withUnsafeBytes { _ = socket.send($0, to: address) }
         } else if let connection = tcpConnections[Self.key(peer)] {
             connection.writeAndFlush(connection.allocator.buffer(bytes: ping), promise: nil)
         }
@@ -213,16 +229,18 @@ public final class SIPService: @unchecked Sendable {
     private func transmit(_ message: SIPMessage, to peer: SIPPeer) {
         observer?(message, peer, false)
         if peer.transport != .udp {
-            writeStream(message, to: peer)
-            return
+            // The connections are the first shard's.
+            guard let primary else { return writeStream(message, to: peer) }
+            return primary.loop.execute { primary.writeStream(message, to: peer) }
         }
-        guard let channel else { return }
+        guard let socket else { return }
         guard let address = try? SocketAddress(ipAddress: peer.host, port: Int(peer.port)) else {
             logger.notice("not sending to \(peer): not an IP address")
             return
         }
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: message.bytes)),
-                              promise: nil)
+        // A full send buffer drops it: a request's transaction sends it again, a peer its request.
+        let sent = message.bytes.withUnsafeBytes { socket.send($0, to: address) }
+        if !sent { settings.refusals.count("sip-udp-send-buffer-full") }
     }
 
     /// Carries out what the core decided and re-arms the one timer at its earliest deadline.
@@ -251,6 +269,8 @@ final class SIPDatagramHandler: ChannelInboundHandler {
         let envelope = unwrapInboundIn(data)
         guard let host = envelope.remoteAddress.ipAddress, let port = envelope.remoteAddress.port,
               envelope.data.readableBytes <= 65_535 else { return }
-        service.received(Array(envelope.data.readableBytesView), from: SIPPeer(.udp, host: host, port: UInt16(port)))
+        service.route(Array(envelope.data.readableBytesView), from: SIPPeer(.udp, host: host, port: UInt16(clamping: port)))
     }
+
+    func channelReadComplete(context: ChannelHandlerContext) { service.handOver() }
 }

@@ -16,8 +16,8 @@ final class SIPMediaLeg: OtherLeg, @unchecked Sendable {
     /// The RTP port (even); RTCP is `port + 1`.
     let port: UInt16
     private let ports: MediaPortPool
-    private var rtp: (channel: Channel, socket: MediaSocket)?
-    private var rtcp: (channel: Channel, socket: MediaSocket)?
+    private var rtp: (channel: Channel, socket: UDPSocket)?
+    private var rtcp: (channel: Channel, socket: UDPSocket)?
     private var rtpDestination: SocketAddress?
     private var rtcpDestination: SocketAddress?
     private var rtcpMux = false
@@ -38,7 +38,7 @@ final class SIPMediaLeg: OtherLeg, @unchecked Sendable {
         self.port = port
         self.ports = ports
         let bind = { @Sendable (p: UInt16, isRTCP: Bool) in
-            MediaSocket.open(on: loop, host: host, port: p) { channel, _ in
+            UDPSocket.open(on: loop, host: host, port: p) { channel, _ in
                 try channel.pipeline.syncOperations.addHandler(SIPMediaHandler(leg: self, isRTCP: isRTCP))
             }
         }

@@ -10,7 +10,8 @@ import SIPEndpoint
 /// and for the tests' "nothing left open" checks. No names, numbers or addresses.
 struct StatusRoute: Sendable {
     let manager: CallManager
-    let embedded: SIPService?
+    /// The embedded SIP server's shards (none with --sip-server).
+    let embedded: [SIPService]
     let ports: MediaPortPool
     let registry: SessionRegistry
 
@@ -23,12 +24,11 @@ struct StatusRoute: Sendable {
                     "calls": manager.model.callCount,
                     "sipDialogs": sip.dialogs, "sipPlacedCalls": sip.placedCalls, "registrations": sip.registrations]
         }
-        let server = embedded.map { s in s.loop.submit { ["dialogs": s.role?.dialogCount ?? 0] } }
-            ?? loop.makeSucceededFuture([String: Int]())
-        return gateway.and(server).map { gateway, server in
+        let server = EventLoopFuture.whenAllSucceed(embedded.map { s in s.loop.submit { s.role?.dialogCount ?? 0 } }, on: loop)
+        return gateway.and(server).map { gateway, perLoop in
             var body: [String: Any] = ["gateway": gateway, "mediaPortsFree": ports.freeCount,
                                        "browserPackets": registry.browserPackets, "refused": manager.refusals.snapshot]
-            if embedded != nil { body["embeddedServer"] = server }
+            if !embedded.isEmpty { body["embeddedServer"] = ["dialogs": perLoop.reduce(0, +), "dialogsPerLoop": perLoop] }
             let json = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
             return RouteResponse(contentType: "application/json", body: Array(json))
         }

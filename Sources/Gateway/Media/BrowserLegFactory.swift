@@ -156,7 +156,7 @@ public final class BrowserLegFactory: Sendable {
         let identity = self.identity
         let timers = self.timers.timers(on: loop)
         let browserSettings = browser
-        return MediaSocket.open(on: loop, host: settings.mediaIP, port: port) { channel, socket in
+        return UDPSocket.open(on: loop, host: settings.mediaIP, port: port) { channel, socket in
             let bridge = try MediaBridge(browser: browserSettings, other: other)
             var dtls: DTLSEndpoint?
             if let role = dtlsRole, case .dtls(let fps, _) = agreed.security {

@@ -3,6 +3,7 @@ import Logging
 import MediaCore
 import MediaTypes
 import NIOCore
+import ShellSupport
 import WebRTC
 
 /// The NIO shell of a BrowserMediaSession: one UDP socket, datagrams in
@@ -12,7 +13,7 @@ final class BrowserLegHandler: ChannelInboundHandler, MediaTimerOwner {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
     private let session: BrowserMediaSession
-    private let socket: MediaSocket
+    private let socket: UDPSocket
     private let timers: MediaTimers
     private let otherLeg: OtherLeg
     private let registry: SessionRegistry
@@ -32,7 +33,7 @@ final class BrowserLegHandler: ChannelInboundHandler, MediaTimerOwner {
     private var statsAt: UInt64 = 0
     static let statsInterval: UInt64 = 500_000
 
-    init(session: BrowserMediaSession, socket: MediaSocket, timers: MediaTimers, otherLeg: OtherLeg, registry: SessionRegistry, id: String, offerAt: UInt64,
+    init(session: BrowserMediaSession, socket: UDPSocket, timers: MediaTimers, otherLeg: OtherLeg, registry: SessionRegistry, id: String, offerAt: UInt64,
          logger: Logger, onEnd: (@Sendable (BrowserLegEnding) -> Void)? = nil, maxLifetime: UInt64 = 4 * 3_600_000_000) {
         self.session = session
         self.socket = socket

@@ -1,8 +1,11 @@
+import Synchronization
 import WireInput
 
 /// A location service and registrar (RFC 3261 §10.3) as a sans-IO core: the
 /// embedded SIP server keeps where each address of record can be reached.
-public final class Registrar {
+/// Its loops share one: the table is behind a lock, held for one lookup or
+/// one REGISTER (SIP signaling only, never per media packet).
+public final class Registrar: Sendable {
     public struct Binding: Equatable, Sendable {
         public var contact: String      // the Contact URI as registered
         public var expiresAt: UInt64    // µs, caller's clock
@@ -11,12 +14,12 @@ public final class Registrar {
         public var peer: SIPPeer?       // where the REGISTER came from (for NAT traversal)
     }
 
-    public var defaultExpires = 3600
-    public var minExpires = 60
-    public var maxExpires = 7200
+    public let defaultExpires = 3600
+    public let minExpires = 60
+    public let maxExpires = 7200
     public let maxBindingsPerAOR: Int
     public let maxAORs: Int
-    private var bindings: [String: [Binding]] = [:]
+    private let table = Mutex<[String: [Binding]]>([:])
 
     public init(maxBindingsPerAOR: Int = 10, maxAORs: Int = 100_000) {
         self.maxBindingsPerAOR = maxBindingsPerAOR
@@ -28,6 +31,10 @@ public final class Registrar {
 
     /// Current contacts of an AOR, pruning the expired ones.
     public func lookup(_ aor: String, now: UInt64) -> [Binding] {
+        table.withLock { Self.live(aor, in: &$0, now: now) }
+    }
+
+    private static func live(_ aor: String, in bindings: inout [String: [Binding]], now: UInt64) -> [Binding] {
         let live = (bindings[aor] ?? []).filter { $0.expiresAt > now }
         bindings[aor] = live.isEmpty ? nil : live
         return live
@@ -36,11 +43,12 @@ public final class Registrar {
     /// The live binding whose Contact is exactly `uri` (an in-dialog request's target).
     public func binding(contact uri: SIPURI, now: UInt64) -> Binding? {
         let text = uri.description.lowercased()
-        for (aor, list) in bindings {
-            if let b = lookup(aor, now: now).first(where: { $0.contact.lowercased() == text }) { return b }
-            _ = list
+        return table.withLock { bindings in
+            for aor in Array(bindings.keys) {
+                if let b = Self.live(aor, in: &bindings, now: now).first(where: { $0.contact.lowercased() == text }) { return b }
+            }
+            return nil
         }
-        return nil
     }
 
     /// Processes a REGISTER that passed the request checks; returns the response.
@@ -54,11 +62,21 @@ public final class Registrar {
         let aor = Self.aor(to.uri)
         let headerExpires = r.headers["Expires"].flatMap(WireNumber.deltaSeconds)
         let contacts = r.headers.values("Contact")
-        var current = lookup(aor, now: now)
+        return table.withLock { bindings in
+            update(aor, in: &bindings, contacts: contacts, headerExpires: headerExpires, callID: callID, cseq: cseq.number,
+                   from: peer, now: now, reply: reply)
+        }
+    }
+
+    /// A REGISTER's contacts applied to `aor`'s bindings (under the lock).
+    private func update(_ aor: String, in bindings: inout [String: [Binding]], contacts: [String], headerExpires: Int?,
+                        callID: String, cseq: UInt32, from peer: SIPPeer, now: UInt64,
+                        reply: (Int, String) -> SIPResponse) -> SIPResponse {
+        var current = Self.live(aor, in: &bindings, now: now)
 
         if contacts == ["*"] {
             guard headerExpires == 0 else { return reply(400, "Wildcard Contact Needs Expires: 0") }
-            current.removeAll { $0.callID != callID || $0.cseq < cseq.number }
+            current.removeAll { $0.callID != callID || $0.cseq < cseq }
         } else {
             for value in contacts {
                 guard let contact = try? NameAddress(parsing: value) else { return reply(400, "Bad Contact") }
@@ -71,13 +89,13 @@ public final class Registrar {
                 }
                 if let old = current.firstIndex(where: { $0.contact.lowercased() == uri.lowercased() }) {
                     // §10.3 step 7: an older CSeq for the same Call-ID is stale.
-                    if current[old].callID == callID && current[old].cseq >= cseq.number { continue }
+                    if current[old].callID == callID && current[old].cseq >= cseq { continue }
                     current.remove(at: old)
                 }
                 if expires > 0 {
                     guard current.count < maxBindingsPerAOR else { return reply(403, "Too Many Contacts") }
                     current.append(Binding(contact: uri, expiresAt: WireNumber.deadline(now, plus: WireNumber.microseconds(seconds: min(expires, maxExpires))),
-                                           callID: callID, cseq: cseq.number, peer: peer))
+                                           callID: callID, cseq: cseq, peer: peer))
                 }
             }
         }

@@ -1,7 +1,7 @@
 import SIP
 
 /// libFuzzer target for one SIP datagram as the socket hands it over: the
-/// parser (both framings), the request checks, then the decisions the SIP
+/// embedded server's choice of event loop by its Call-ID, the parser (both framings), the request checks, then the decisions the SIP
 /// cores take on it with a fake clock: the transaction layer, the endpoint
 /// (OPTIONS, the registrar), the embedded proxy's routing, the UAS call core
 /// (session timers, dialogs, ACK), and for responses the UAC cores that await
@@ -9,6 +9,7 @@ import SIP
 /// and serialising is idempotent after one parse.
 public func fuzzSIP(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    guard (0..<3).contains(CallIDShard.of(bytes, among: 3)) else { fatalError("a shard out of range") }
     _ = try? SIPParser.parse(bytes, framing: .stream)
     guard let (message, _) = try? SIPParser.parse(bytes, framing: .datagram) else { return 0 }
     for v in message.headers.values("Via") { _ = try? Via(parsing: v) }
