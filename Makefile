@@ -5,7 +5,7 @@
 CC ?= cc
 FUZZ_CC ?= clang
 BUILD ?= build
-PKGS := libsrtp2 opus speexdsp
+PKGS := libcrypto opus speexdsp
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 
@@ -20,7 +20,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 LIB_CFLAGS := $(CFLAGS) $(WARN) -std=c11 -D_DEFAULT_SOURCE -fPIC -fvisibility=hidden -Iinclude $(PKG_CFLAGS)
 
-.PHONY: lib host-test sanitized-test fuzz bench bench-dtls alloc-counter clean
+.PHONY: lib host-test srtp-reference-test sanitized-test fuzz bench bench-dtls alloc-counter clean
 lib: $(BUILD)/$(LIB_REAL)
 
 $(BUILD)/$(LIB_REAL): $(SRC) $(HDR) CShims/gwmedia/exports.map
@@ -36,6 +36,13 @@ host-test: lib
 	$(CC) -std=c99 -Wall -Wextra -Werror -Iinclude -o $(BUILD)/host_test Tests/chost/host_test.c \
 	    -L$(BUILD) -lgwmedia -lm -Wl,-rpath,'$$ORIGIN'
 	$(BUILD)/host_test
+
+# The media core's SRTP against libsrtp (the reference), under AddressSanitizer and UBSan.
+srtp-reference-test:
+	@mkdir -p $(BUILD)
+	$(FUZZ_CC) $(SAN_FLAGS) -Iinclude $(PKG_CFLAGS) -o $(BUILD)/srtp_reference_test Tests/chost/srtp_reference_test.c \
+	    $(SRC) $(PKG_LIBS) $$(pkg-config --cflags --libs libsrtp2) -lpthread -lm
+	$(BUILD)/srtp_reference_test
 
 # The same host and the TLS shim's fingerprint test, built from the sources
 # with AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -69,7 +76,8 @@ $(BUILD)/fuzz/%: Tests/fuzz/%.c $(SRC) $(HDR)
 bench: $(BUILD)/media-bench
 $(BUILD)/media-bench: Benchmarks/media_bench.c $(SRC) $(HDR)
 	@mkdir -p $(BUILD)
-	$(CC) -O2 -g -std=c11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) -o $@ $< $(SRC) $(PKG_LIBS) -lpthread -lm
+	$(CC) -O2 -g -std=c11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) -o $@ $< $(SRC) $(PKG_LIBS) \
+	    $$(pkg-config --cflags --libs libsrtp2) -lpthread -lm
 
 # Counts a running gateway's allocations (LD_PRELOAD; see the file).
 alloc-counter: $(BUILD)/alloc-counter.so

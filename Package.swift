@@ -24,8 +24,6 @@ let package = Package(
     ],
     targets: [
         // System C libraries, resolved through pkg-config.
-        .systemLibrary(name: "CSRTP", path: "CShims/system/srtp", pkgConfig: "libsrtp2",
-                       providers: [.apt(["libsrtp2-dev"])]),
         .systemLibrary(name: "COpus", path: "CShims/system/opus", pkgConfig: "opus",
                        providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "CShims/system/openssl", pkgConfig: "openssl",
@@ -36,7 +34,7 @@ let package = Package(
         // The media core: the same sources the Makefile builds into libgwmedia.so.
         .target(
             name: "CGatewayMedia",
-            dependencies: ["CSRTP", "COpus", "CSpeexDSP"],
+            dependencies: ["COpenSSL", "COpus", "CSpeexDSP"],
             path: ".",
             sources: ["CShims/gwmedia/src"],
             publicHeadersPath: "include",

@@ -1,8 +1,9 @@
 /*
  * Media core benchmark: CPU time per call-second (50 packets each way at
  * 20 ms) for a relayed call (SRTP <-> RTP) and a transcoded call
- * (Opus/SRTP <-> PCMU/RTP), each beside its "floor": the same libsrtp,
- * libopus, libspeexdsp and G.711 calls made directly, back to back. Also heap
+ * (Opus/SRTP <-> PCMU/RTP), each beside its "floor": libsrtp (Debian's, on
+ * NSS, which the core's own SRTP on OpenSSL replaced), libopus, libspeexdsp and
+ * G.711 calls made directly, back to back. Also heap
  * allocations per packet on the steady path; then the transcoded call at other
  * Opus encoder complexities (the gateway's --opus-complexity). Prints figures;
  * asserts nothing.

@@ -78,6 +78,39 @@ import Testing
         #expect(gwm_srtp_key_length(GWM_SRTP_AES128_CM_SHA1_32) == 30)
     }
 
+    /// Headers that claim more than the packet holds (CSRCs, an extension), a version that is not 2, and
+    /// SRTCP shorter than its trailer are refused before any key is used, and counted.
+    @Test func refusesHeadersLongerThanThePacket() throws {
+        let receiver = try SRTPContext(profile: GWM_SRTP_AES128_CM_SHA1_80, direction: GWM_SRTP_RECEIVE, key: Self.cmKey)
+        var csrcs = Self.cm80RTP
+        csrcs[0] = 0x8f // 15 CSRCs: 72 bytes of header in a 38-byte packet
+        var extensionTooLong = Self.cm80RTP
+        extensionTooLong[0] = 0x90
+        extensionTooLong[14] = 0xff // the extension's length field: 1020 more bytes
+        extensionTooLong[15] = 0xff
+        var version1 = Self.cm80RTP
+        version1[0] = 0x40
+        for packet in [csrcs, extensionTooLong, version1] {
+            #expect(throws: MediaError.self) { try receiver.unprotect(packet) }
+        }
+        #expect(throws: MediaError.self) { try receiver.unprotect(Array(Self.cm80RTCP.prefix(20)), rtcp: true) }
+        #expect(receiver.stats.other_failures == 4 && receiver.stats.auth_failures == 0)
+        #expect(try receiver.unprotect(Self.cm80RTP) == Self.rtpPlain)
+    }
+
+    /// The E flag is under the tag (RFC 3711 §3.4): clearing it in transit, so that the ciphertext would be
+    /// taken as clear RTCP, fails authentication.
+    @Test func anEFlagClearedInTransitFailsAuthentication() throws {
+        let sender = try SRTPContext(profile: GWM_SRTP_AES128_CM_SHA1_80, direction: GWM_SRTP_SEND, key: Self.cmKey)
+        let receiver = try SRTPContext(profile: GWM_SRTP_AES128_CM_SHA1_80, direction: GWM_SRTP_RECEIVE, key: Self.cmKey)
+        var sealed = try sender.protect(Self.rtcpPlain, rtcp: true)
+        #expect(sealed.count == Self.rtcpPlain.count + 4 + 10)
+        sealed[Self.rtcpPlain.count] &= 0x7f
+        #expect(throws: MediaError.authenticationFailed) { try receiver.unprotect(sealed, rtcp: true) }
+        sealed[Self.rtcpPlain.count] |= 0x80
+        #expect(try receiver.unprotect(sealed, rtcp: true) == Self.rtcpPlain)
+    }
+
     @Test func boundsTheStreamsAPeerCanCreate() throws {
         let sender = try SRTPContext(profile: GWM_SRTP_AES128_CM_SHA1_80, direction: GWM_SRTP_SEND, key: Self.cmKey)
         let receiver = try SRTPContext(profile: GWM_SRTP_AES128_CM_SHA1_80, direction: GWM_SRTP_RECEIVE, key: Self.cmKey)

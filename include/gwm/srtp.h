@@ -7,8 +7,11 @@
  * SSRC of its direction; replay protection is always on. Failures are counted
  * in gwm_srtp_stats and never make the object unusable.
  *
- * Threads: one thread at a time per object. gwm_srtp_create may be called
- * from several threads at once (the underlying library is initialized once).
+ * Protecting and unprotecting allocate nothing and take no lock: the cipher
+ * and MAC states are made by gwm_srtp_create (AES through OpenSSL's libcrypto).
+ *
+ * Threads: one thread at a time per object; distinct objects on any threads
+ * at once, gwm_srtp_create included.
  */
 #ifndef GWM_SRTP_H
 #define GWM_SRTP_H
@@ -34,8 +37,8 @@ typedef enum gwm_srtp_direction {
 
 /**
  * Spare capacity a buffer needs beyond the packet for gwm_srtp_protect and
- * gwm_srtp_protect_rtcp (authentication tag, SRTCP index, and the library's
- * worst-case trailer).
+ * gwm_srtp_protect_rtcp (authentication tag and SRTCP index, with room to spare:
+ * the value is part of the ABI).
  */
 #define GWM_SRTP_MAX_OVERHEAD 148
 
