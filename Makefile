@@ -61,7 +61,7 @@ sanitized-test:
 FUZZ_OPT ?= -O1
 FUZZ_FLAGS := -g $(FUZZ_OPT) -fuse-ld=lld -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -std=c11 -D_DEFAULT_SOURCE -Iinclude $(PKG_CFLAGS)
-FUZZ_TARGETS := fuzz_rtp fuzz_bridge fuzz_dns
+FUZZ_TARGETS := fuzz_rtp fuzz_bridge fuzz_srtp fuzz_dns
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 
 # The DNS shim of the Swift side, with the C library's resolver.
