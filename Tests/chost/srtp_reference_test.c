@@ -2,7 +2,8 @@
  * for byte: for each profile, random master keys and packets (CSRCs, header
  * extensions, empty and long payloads, SRTCP compounds) along a sequence that
  * wraps past 65535 (the rollover counter) and arrives reordered, each side
- * protects what the other unprotects and both protect to the same bytes. */
+ * protects what the other unprotects and both protect to the same bytes. And
+ * SRTCP a peer sends authenticated but not encrypted (E = 0) is taken as is. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@ static uint32_t next_random(void)
     return (uint32_t)(rng >> 16);
 }
 
-static srtp_t reference(gwm_srtp_profile profile, const uint8_t *key, int inbound)
+static srtp_t reference(gwm_srtp_profile profile, const uint8_t *key, int inbound, int rtcp_clear)
 {
     srtp_policy_t p;
     memset(&p, 0, sizeof p);
@@ -41,6 +42,7 @@ static srtp_t reference(gwm_srtp_profile profile, const uint8_t *key, int inboun
         srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtcp);
         break;
     }
+    if (rtcp_clear) p.rtcp.sec_serv = sec_serv_auth;
     p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
     p.key = (uint8_t *)key;
     p.window_size = 1024;
@@ -87,7 +89,7 @@ static void run(gwm_srtp_profile profile)
     gwm_srtp *our_tx = NULL, *our_rx = NULL;
     CHECK(gwm_srtp_create(profile, GWM_SRTP_SEND, key, key_len, &our_tx) == GWM_OK);
     CHECK(gwm_srtp_create(profile, GWM_SRTP_RECEIVE, key, key_len, &our_rx) == GWM_OK);
-    srtp_t ref_tx = reference(profile, key, 0), ref_rx = reference(profile, key, 1);
+    srtp_t ref_tx = reference(profile, key, 0, 0), ref_rx = reference(profile, key, 1, 0);
     if (!our_tx || !our_rx || !ref_tx || !ref_rx) return;
 
     uint32_t ssrc = next_random();
@@ -130,12 +132,47 @@ static void run(gwm_srtp_profile profile)
     srtp_dealloc(ref_rx);
 }
 
+/* A peer's SRTCP with E = 0 (RFC 3711 §3.4): authenticated, the payload in clear. */
+static void clear_rtcp(gwm_srtp_profile profile)
+{
+    uint8_t key[30];
+    size_t key_len = gwm_srtp_key_length(profile);
+    for (size_t i = 0; i < key_len; i++) key[i] = (uint8_t)next_random();
+    gwm_srtp *our_rx = NULL;
+    CHECK(gwm_srtp_create(profile, GWM_SRTP_RECEIVE, key, key_len, &our_rx) == GWM_OK);
+    srtp_t ref_tx = reference(profile, key, 0, 1);
+    if (!our_rx || !ref_tx) return;
+    for (int n = 0; n < 50; n++) {
+        uint8_t plain[200], sealed[400];
+        size_t len = rtcp_packet(plain, 0x5eed);
+        memcpy(sealed, plain, len);
+        int sealed_len = (int)len;
+        CHECK(srtp_protect_rtcp(ref_tx, sealed, &sealed_len) == srtp_err_status_ok);
+        size_t e_flag = profile == GWM_SRTP_AEAD_AES_128_GCM ? len + 16 : len; /* GCM: after the tag */
+        CHECK(memcmp(sealed, plain, len) == 0 && (sealed[e_flag] & 0x80) == 0);
+        size_t back = (size_t)sealed_len;
+        CHECK(gwm_srtp_unprotect_rtcp(our_rx, sealed, &back) == GWM_OK && back == len && memcmp(sealed, plain, len) == 0);
+        /* The payload is still under the tag. */
+        sealed_len = (int)len;
+        memcpy(sealed, plain, len);
+        CHECK(srtp_protect_rtcp(ref_tx, sealed, &sealed_len) == srtp_err_status_ok);
+        sealed[9] ^= 1;
+        back = (size_t)sealed_len;
+        CHECK(gwm_srtp_unprotect_rtcp(our_rx, sealed, &back) == GWM_ERR_AUTH);
+    }
+    gwm_srtp_destroy(our_rx);
+    srtp_dealloc(ref_tx);
+}
+
 int main(void)
 {
     CHECK(srtp_init() == srtp_err_status_ok);
     run(GWM_SRTP_AES128_CM_SHA1_80);
     run(GWM_SRTP_AES128_CM_SHA1_32);
     run(GWM_SRTP_AEAD_AES_128_GCM);
+    clear_rtcp(GWM_SRTP_AES128_CM_SHA1_80);
+    clear_rtcp(GWM_SRTP_AES128_CM_SHA1_32);
+    clear_rtcp(GWM_SRTP_AEAD_AES_128_GCM);
     printf("SRTP against libsrtp: %d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
 }
