@@ -49,11 +49,11 @@ extension SIPService {
 
     /// The other shards take up work on the first shard's port, each with a sender of its own.
     func startShards(port: Int, channel: Channel) -> EventLoopFuture<Void> {
-        let started = shards.dropFirst().map { shard in
-            shard.loop.submit {
-                guard let sender = self.socket?.sender(for: shard.loop, closingWith: channel) else {
-                    throw ShardError.noDescriptor
-                }
+        let started = shards.dropFirst().map { shard -> EventLoopFuture<Void> in
+            guard let sender = socket?.sender(for: shard.loop, closingWith: channel) else {
+                return loop.makeFailedFuture(ShardError.noDescriptor)
+            }
+            return shard.loop.submit {
                 shard.socket = sender
                 shard.begin(port: port)
             }

@@ -100,7 +100,9 @@ public final class UDPSocket: @unchecked Sendable {
 
     /// A bound non-blocking UDP socket and our duplicate of it.
     private static func bind(host: String, port: UInt16, receiveBuffer: CInt?) throws -> (channel: CInt, own: CInt) {
-        let address = try SocketAddress(ipAddress: host, port: Int(port))
+        // A name (`--sip-listen localhost:5060`) is looked up, at start; media addresses are literals.
+        let address = try (try? SocketAddress(ipAddress: host, port: Int(port)))
+            ?? SocketAddress.makeAddressResolvingHost(host, port: Int(port))
         let family = address.protocol.rawValue
         let fd = Glibc.socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
