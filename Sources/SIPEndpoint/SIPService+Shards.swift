@@ -39,7 +39,7 @@ extension SIPService {
     func handOver() {
         for index in handOvers.indices where !handOvers[index].isEmpty && index < shards.count {
             let (shard, datagrams) = (shards[index], handOvers[index])
-            handOvers[index].removeAll(keepingCapacity: true)
+            handOvers[index] = [] // the closure holds the batch: no storage to keep
             shard.loop.execute {
                 for (bytes, source) in datagrams { shard.core.receive(datagram: bytes, from: source, now: Self.now()) }
                 shard.afterWork()

@@ -3,6 +3,7 @@
 
 #include "bytes.h"
 #include "gwm/rtp.h"
+#include "rtp_header.h"
 
 enum {
     VERSION_SHIFT = 6,
@@ -15,12 +16,28 @@ enum {
     MAX_PACKET = 65535
 };
 
+int rtp_header_size(const uint8_t *data, size_t len, size_t *size)
+{
+    if (len < GWM_RTP_MIN_HEADER) return GWM_ERR_TRUNCATED;
+    if ((data[0] >> VERSION_SHIFT) != 2) return GWM_ERR_MALFORMED;
+    size_t off = GWM_RTP_MIN_HEADER + 4u * (data[0] & CC_MASK);
+    if (len < off) return GWM_ERR_TRUNCATED;
+    if (data[0] & EXTENSION_BIT) {
+        if (len < off + EXT_HEADER_LEN) return GWM_ERR_TRUNCATED;
+        off += EXT_HEADER_LEN + 4u * gwm_rd16(data + off + 2);
+        if (len < off) return GWM_ERR_TRUNCATED;
+    }
+    *size = off;
+    return GWM_OK;
+}
+
 int gwm_rtp_parse(const uint8_t *data, size_t len, gwm_rtp_header *out)
 {
     if (!data || !out) return GWM_ERR_INVALID_ARGUMENT;
     if (len > MAX_PACKET) return GWM_ERR_TOO_LARGE;
-    if (len < GWM_RTP_MIN_HEADER) return GWM_ERR_TRUNCATED;
-    if ((data[0] >> VERSION_SHIFT) != 2) return GWM_ERR_MALFORMED;
+    size_t off = 0;
+    int rc = rtp_header_size(data, len, &off);
+    if (rc != GWM_OK) return rc;
 
     memset(out, 0, sizeof *out);
     out->marker = (data[1] & MARKER_BIT) ? 1 : 0;
@@ -29,21 +46,13 @@ int gwm_rtp_parse(const uint8_t *data, size_t len, gwm_rtp_header *out)
     out->timestamp = gwm_rd32(data + 4);
     out->ssrc = gwm_rd32(data + 8);
     out->csrc_count = data[0] & CC_MASK;
-
-    size_t off = GWM_RTP_MIN_HEADER;
-    if (len < off + 4u * out->csrc_count) return GWM_ERR_TRUNCATED;
-    for (unsigned i = 0; i < out->csrc_count; i++, off += 4) out->csrc[i] = gwm_rd32(data + off);
-
+    for (unsigned i = 0; i < out->csrc_count; i++) out->csrc[i] = gwm_rd32(data + GWM_RTP_MIN_HEADER + 4 * i);
     if (data[0] & EXTENSION_BIT) {
-        if (len < off + EXT_HEADER_LEN) return GWM_ERR_TRUNCATED;
-        size_t ext_len = 4u * gwm_rd16(data + off + 2);
+        size_t ext = GWM_RTP_MIN_HEADER + 4u * out->csrc_count;
         out->has_extension = 1;
-        out->extension_profile = gwm_rd16(data + off);
-        off += EXT_HEADER_LEN;
-        if (len < off + ext_len) return GWM_ERR_TRUNCATED;
-        out->extension_offset = (uint16_t)off;
-        out->extension_length = (uint16_t)ext_len;
-        off += ext_len;
+        out->extension_profile = gwm_rd16(data + ext);
+        out->extension_offset = (uint16_t)(ext + EXT_HEADER_LEN);
+        out->extension_length = (uint16_t)(off - ext - EXT_HEADER_LEN);
     }
 
     size_t end = len;

@@ -17,6 +17,7 @@
 
 #include "bytes.h"
 #include "gwm/srtp.h"
+#include "rtp_header.h"
 
 /* Wide enough for the reordering a jitter-free relay sees. */
 enum { REPLAY_WINDOW = 512, REPLAY_WORDS = REPLAY_WINDOW / 64 };
@@ -50,7 +51,6 @@ typedef struct session_keys {
 } session_keys;
 
 struct gwm_srtp {
-    gwm_srtp_profile profile;
     gwm_srtp_direction direction;
     int gcm;
     size_t rtp_tag, rtcp_tag;
@@ -139,7 +139,6 @@ int gwm_srtp_create(gwm_srtp_profile profile, gwm_srtp_direction direction, cons
 
     gwm_srtp *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return GWM_ERR_NO_MEMORY;
-    ctx->profile = profile;
     ctx->direction = direction;
     ctx->gcm = profile == GWM_SRTP_AEAD_AES_128_GCM;
     /* RFC 5764 §4.1.2: the 32-bit tag applies to SRTP only; SRTCP keeps 80 bits. */
@@ -307,18 +306,6 @@ static void gcm_iv(const session_keys *k, uint32_t ssrc, uint32_t high, uint32_t
     for (int i = 0; i < 12; i++) iv[i] = fields[i] ^ k->salt[i];
 }
 
-/* The RTP header's length (fixed part, CSRCs, extension), or 0 when `len` cannot hold it. */
-static size_t rtp_header_length(const uint8_t *p, size_t len)
-{
-    if (len < 12 || (p[0] >> 6) != 2) return 0;
-    size_t h = 12 + 4u * (p[0] & 0x0f);
-    if (p[0] & 0x10) {
-        if (len < h + 4) return 0;
-        h += 4 + 4u * gwm_rd16(p + h + 2);
-    }
-    return h <= len ? h : 0;
-}
-
 /* Where an RTP packet stands in its stream: its header's length, the stream
  * (or a fresh one for a new SSRC), the rollover counter and the packet index. */
 typedef struct rtp_position {
@@ -334,8 +321,7 @@ typedef struct rtp_position {
  * encrypt two payloads with one keystream, taking one twice is a replay. */
 static int locate_rtp(gwm_srtp *ctx, const uint8_t *buf, size_t len, rtp_position *at)
 {
-    at->header = rtp_header_length(buf, len);
-    if (!at->header) return GWM_ERR_MALFORMED;
+    if (rtp_header_size(buf, len, &at->header) != GWM_OK) return GWM_ERR_MALFORMED;
     at->ssrc = gwm_rd32(buf + 8);
     at->seq = gwm_rd16(buf + 2);
     memset(&at->fresh, 0, sizeof at->fresh);
@@ -446,11 +432,9 @@ static int unprotect_rtcp(gwm_srtp *ctx, uint8_t *buf, size_t *len)
     if (ctx->gcm) {
         uint8_t iv[12];
         gcm_iv(&ctx->rtcp, ssrc, index >> 16, (uint16_t)index, iv);
-        uint8_t index_bytes[SRTCP_INDEX_LEN];
-        memcpy(index_bytes, trailer, sizeof index_bytes);
         /* Unencrypted SRTCP (E = 0): the whole packet is authenticated data, nothing is decrypted. */
-        if (encrypted ? !gcm_crypt(&ctx->rtcp, 0, iv, buf, 8, index_bytes, sizeof index_bytes, buf + 8, end - 8)
-                      : !gcm_crypt(&ctx->rtcp, 0, iv, buf, end, index_bytes, sizeof index_bytes, buf + end, 0))
+        if (encrypted ? !gcm_crypt(&ctx->rtcp, 0, iv, buf, 8, trailer, SRTCP_INDEX_LEN, buf + 8, end - 8)
+                      : !gcm_crypt(&ctx->rtcp, 0, iv, buf, end, trailer, SRTCP_INDEX_LEN, buf + end, 0))
             return GWM_ERR_AUTH;
     } else {
         uint8_t tag[SHA_DIGEST_LENGTH];
